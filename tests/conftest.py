@@ -1,0 +1,130 @@
+"""Personas and small builders shared by the whole suite."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from claims import services, vocab
+from claims.models import Actor
+
+SOURCE_URL = "https://news.example.org/2023/09/arms"
+
+
+@pytest.fixture(autouse=True)
+def test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The manifest needs collectstatic; the suite checks pages, not hashed file names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(username: str, role: str | None = None, **extra) -> User:
+    user = User.objects.create_user(username=username, password="correct horse battery staple", **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    return make_user("vera", "viewer")
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return make_user("eddie", "editor")
+
+
+@pytest.fixture
+def other_editor(db) -> User:
+    return make_user("edna", "editor")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return make_user("rita", "reviewer")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_user("ada", None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("otto")
+
+
+@pytest.fixture
+def actors(db) -> dict[str, Actor]:
+    def actor(name: str, kind: str = vocab.ActorKind.STATE, country: str = "", **extra) -> Actor:
+        return Actor.objects.create(name=name, kind=kind, country=country, **extra)
+
+    return {
+        "RU": actor("Russia", country="RU"),
+        "KP": actor("North Korea", country="KP", aliases=["Pyongyang"]),
+        "US": actor("United States", country="US", aliases=["Washington"]),
+        "CN": actor("China", country="CN"),
+        "kirby": actor("John Kirby", vocab.ActorKind.PERSON, "US"),
+        "daily": actor("An Italian daily", vocab.ActorKind.MEDIA_OUTLET, "IT"),
+    }
+
+
+def hop(position: int = 0, **overrides) -> services.HopData:
+    values = {
+        "position": position,
+        "anonymity": vocab.Anonymity.ANONYMOUS_INDIVIDUAL,
+        "descriptor": "a US official",
+        "source_url": SOURCE_URL,
+        "quote": "Kim Jong-un ha intenzione di recarsi in Russia questo mese.",
+        "quote_language": "it",
+        "translation": "Kim Jong Un intends to travel to Russia this month.",
+    }
+    values.update(overrides)
+    return services.HopData(**values)
+
+
+def claim_data(actors: dict[str, Actor], **overrides) -> services.ClaimData:
+    values = {
+        "statement": "North Korea has shipped munitions to Russia.",
+        "kind": vocab.ClaimKind.TRANSFER,
+        "supplier_id": actors["KP"].pk,
+        "recipient_id": actors["RU"].pk,
+        "item_category": vocab.ItemCategory.AMMUNITION,
+        "stage": vocab.Stage.SHIPMENT,
+        "hops": [hop()],
+    }
+    values.update(overrides)
+    return services.ClaimData(**values)
+
+
+@pytest.fixture
+def make_claim(actors, editor, reviewer):
+    """A claim in the status asked for, walked there through the real services."""
+
+    def build(status: str = vocab.Status.DRAFT, by=None, **overrides):
+        author = by or editor
+        claim = services.create_claim(data=claim_data(actors, **overrides), by=author)
+        if status == vocab.Status.DRAFT:
+            return claim
+        services.transition_claim(claim_id=claim.pk, to=vocab.Status.IN_REVIEW, reason="ready", by=author)
+        if status in (vocab.Status.PUBLISHED, vocab.Status.RETRACTED):
+            services.add_assessment(
+                claim_id=claim.pk,
+                by=reviewer,
+                reliability="B",
+                credibility=3,
+                rationale="Official, unconfirmed.",
+            )
+            services.transition_claim(
+                claim_id=claim.pk, to=vocab.Status.PUBLISHED, reason="checked", by=reviewer
+            )
+        if status == vocab.Status.RETRACTED:
+            services.transition_claim(
+                claim_id=claim.pk, to=vocab.Status.RETRACTED, reason="source withdrew", by=reviewer
+            )
+        claim.refresh_from_db()
+        return claim
+
+    return build

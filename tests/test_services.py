@@ -1,0 +1,590 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from claims import services, vocab
+from claims.models import (
+    Assessment,
+    AttributionHop,
+    Claim,
+    ClaimRelation,
+    ClaimVersion,
+    FeedEvent,
+    RouteStop,
+    Source,
+    StatusChange,
+)
+from tests.conftest import SOURCE_URL, claim_data, hop
+
+pytestmark = pytest.mark.django_db
+
+TABLES = (
+    Claim,
+    AttributionHop,
+    RouteStop,
+    Source,
+    ClaimVersion,
+    FeedEvent,
+    Assessment,
+    ClaimRelation,
+    StatusChange,
+)
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+def refused(call, *, field: str) -> ValidationError:
+    """Run a service call that must be refused on `field` and must leave every table as it was."""
+    before = row_counts()
+    with pytest.raises(ValidationError) as caught:
+        call()
+    assert field in caught.value.message_dict, caught.value.message_dict
+    assert caught.value.message_dict[field], "the refusal carries a message"
+    assert row_counts() == before
+    return caught.value
+
+
+# --- creating a claim ---------------------------------------------------------------------------
+
+
+def test_create_claim_writes_claim_hops_route_source_and_first_version(actors, editor):
+    data = claim_data(
+        actors,
+        route=[
+            services.RouteStopData(position=0, role="origin", country="KP"),
+            services.RouteStopData(position=1, role="transit", region="Middle East", approximate=True),
+            services.RouteStopData(position=2, role="destination", country="RU"),
+        ],
+        hops=[
+            hop(0, anonymity="named_on_record", speaker_id=actors["kirby"].pk, descriptor="", source_url=""),
+            hop(1, anonymity="outlet_voice", speaker_id=actors["daily"].pk, descriptor=""),
+        ],
+    )
+    claim = services.create_claim(data=data, by=editor)
+
+    assert claim.status == vocab.Status.DRAFT and claim.version == 1
+    assert [h.position for h in claim.hops.all()] == [0, 1]
+    assert claim.hops.get(position=1).source.url == SOURCE_URL
+    assert [s.region or s.country for s in claim.route.all()] == ["KP", "Middle East", "RU"]
+    version = claim.versions.get()
+    assert version.version == 1 and version.changed_by == editor
+    assert version.snapshot["hops"][0]["speaker"]["name"] == "John Kirby"
+    assert not FeedEvent.objects.exists(), "drafts never reach the feed"
+
+
+def test_hop_source_reuses_the_source_with_the_same_normalised_url(actors, editor):
+    services.create_claim(data=claim_data(actors), by=editor)
+    spelled_differently = "HTTPS://News.Example.org:443/2023/09/arms?utm_source=x#top"
+    services.create_claim(data=claim_data(actors, hops=[hop(source_url=spelled_differently)]), by=editor)
+    assert Source.objects.count() == 1
+
+
+def test_month_precision_is_stored_as_the_whole_month(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(actors, event_start=date(2023, 9, 14), event_precision="month"), by=editor
+    )
+    assert (claim.event_start, claim.event_end) == (date(2023, 9, 1), date(2023, 9, 30))
+
+
+def test_year_precision_is_stored_as_the_whole_year(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(actors, event_start=date(2022, 5, 2), event_precision="year"), by=editor
+    )
+    assert (claim.event_start, claim.event_end) == (date(2022, 1, 1), date(2022, 12, 31))
+
+
+def test_viewer_cannot_create_a_claim(actors, viewer):
+    with pytest.raises(PermissionDenied):
+        services.create_claim(data=claim_data(actors), by=viewer)
+    assert not Claim.objects.exists()
+
+
+# --- every validation refusal changes nothing ----------------------------------------------------
+
+
+def test_supplier_equal_to_recipient_is_refused(actors, editor):
+    data = claim_data(actors, recipient_id=actors["KP"].pk)
+    refused(lambda: services.create_claim(data=data, by=editor), field="recipient")
+
+
+@pytest.mark.parametrize("country", ["UK", "RUS", "Middle East", "ru", "XX"])
+def test_route_country_that_is_not_iso_alpha_2_is_refused(actors, editor, country):
+    data = claim_data(actors, route=[services.RouteStopData(position=0, role="transit", country=country)])
+    refused(lambda: services.create_claim(data=data, by=editor), field="route.0.country")
+
+
+def test_quantity_min_above_max_is_refused(actors, editor):
+    data = claim_data(actors, quantity_qualifier="range", quantity_min=10, quantity_max=5)
+    refused(lambda: services.create_claim(data=data, by=editor), field="quantity_max")
+
+
+def test_negative_quantity_is_refused(actors, editor):
+    data = claim_data(actors, quantity_qualifier="exact", quantity_min=-3)
+    refused(lambda: services.create_claim(data=data, by=editor), field="quantity_min")
+
+
+def test_qualitative_quantity_carrying_numbers_is_refused(actors, editor):
+    data = claim_data(
+        actors, quantity_qualifier="qualitative", quantity_text="limited quantities", quantity_min=5
+    )
+    refused(lambda: services.create_claim(data=data, by=editor), field="quantity_qualifier")
+
+
+def test_qualitative_quantity_without_words_is_refused(actors, editor):
+    data = claim_data(actors, quantity_qualifier="qualitative")
+    refused(lambda: services.create_claim(data=data, by=editor), field="quantity_text")
+
+
+def test_at_least_with_a_maximum_is_refused(actors, editor):
+    data = claim_data(actors, quantity_qualifier="at_least", quantity_min=5, quantity_max=9)
+    refused(lambda: services.create_claim(data=data, by=editor), field="quantity_max")
+
+
+def test_reversed_event_date_range_is_refused(actors, editor):
+    data = claim_data(
+        actors, event_start=date(2023, 9, 30), event_end=date(2023, 9, 1), event_precision="interval"
+    )
+    refused(lambda: services.create_claim(data=data, by=editor), field="event_end")
+
+
+def test_dates_with_unknown_precision_are_refused(actors, editor):
+    data = claim_data(actors, event_start=date(2023, 9, 1))
+    refused(lambda: services.create_claim(data=data, by=editor), field="event_precision")
+
+
+def test_speculation_recorded_as_occurred_is_refused(actors, editor):
+    data = claim_data(actors, stance="speculate", modality="occurred")
+    refused(lambda: services.create_claim(data=data, by=editor), field="modality")
+
+
+@pytest.mark.parametrize("anonymity", ["named_on_record", "named_paraphrased"])
+def test_named_hop_without_a_speaker_actor_is_refused(actors, editor, anonymity):
+    data = claim_data(actors, hops=[hop(anonymity=anonymity, speaker_id=None)])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops.0.speaker")
+
+
+@pytest.mark.parametrize("anonymity", ["anonymous_individual", "anonymous_institutional", "undisclosed"])
+def test_anonymous_hop_without_descriptor_is_rejected(actors, editor, anonymity):
+    data = claim_data(actors, hops=[hop(anonymity=anonymity, descriptor="  ")])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops.0.descriptor")
+
+
+@pytest.mark.parametrize("positions", [[1], [0, 2], [0, 0], [1, 2]])
+def test_hop_positions_not_contiguous_from_zero_are_refused(actors, editor, positions):
+    data = claim_data(actors, hops=[hop(p) for p in positions])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops")
+
+
+def test_claim_with_no_hop_is_refused(actors, editor):
+    data = claim_data(actors, hops=[])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops")
+
+
+def test_last_hop_without_the_source_we_read_is_refused(actors, editor):
+    data = claim_data(actors, hops=[hop(source_url="")])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops.0.source")
+
+
+def test_hop_source_that_is_not_a_web_url_is_refused(actors, editor):
+    data = claim_data(actors, hops=[hop(source_url="ftp://example.org/file")])
+    refused(lambda: services.create_claim(data=data, by=editor), field="hops.0.source")
+
+
+def test_unknown_actor_is_refused(actors, editor):
+    data = claim_data(actors, supplier_id=999_999)
+    refused(lambda: services.create_claim(data=data, by=editor), field="supplier")
+
+
+def test_transfer_without_recipient_is_refused(actors, editor):
+    data = claim_data(actors, recipient_id=None)
+    refused(lambda: services.create_claim(data=data, by=editor), field="recipient")
+
+
+def test_diplomatic_event_without_participants_is_refused(actors, editor):
+    data = claim_data(actors, kind="diplomatic_event", supplier_id=None, recipient_id=None)
+    refused(lambda: services.create_claim(data=data, by=editor), field="participants")
+
+
+def test_unknown_vocabulary_value_is_refused(actors, editor):
+    data = claim_data(actors, stage="teleportation")
+    refused(lambda: services.create_claim(data=data, by=editor), field="stage")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"statement": "x" * 1001}, "statement"),
+        ({"place": "x" * 201}, "place"),
+        ({"item_description": "x" * 301}, "item_description"),
+        ({"hops": [hop(quote="x" * 5001)]}, "hops.0.quote"),
+        ({"hops": [hop(descriptor="x" * 301)]}, "hops.0.descriptor"),
+    ],
+)
+def test_text_over_the_limit_is_refused(actors, editor, overrides, field):
+    data = claim_data(actors, **overrides)
+    refused(lambda: services.create_claim(data=data, by=editor), field=field)
+
+
+def test_all_problems_are_reported_at_once(actors, editor):
+    data = claim_data(actors, recipient_id=actors["KP"].pk, stance="speculate", modality="occurred", hops=[])
+    error = refused(lambda: services.create_claim(data=data, by=editor), field="recipient")
+    assert {"recipient", "modality", "hops"} <= set(error.message_dict)
+
+
+# --- optimistic locking ----------------------------------------------------------------------------
+
+
+def test_update_moves_to_the_next_version_and_keeps_the_old_one(make_claim, actors, editor):
+    claim = make_claim()
+    updated = services.update_claim(
+        claim_id=claim.pk, expected_version=1, data=claim_data(actors, statement="Edited."), by=editor
+    )
+    assert updated.version == 2
+    assert [v.snapshot["statement"] for v in claim.versions.order_by("version")] == [
+        "North Korea has shipped munitions to Russia.",
+        "Edited.",
+    ]
+
+
+def test_stale_edit_is_refused_and_changes_nothing(make_claim, actors, editor):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, data=claim_data(actors, statement="first"), by=editor
+    )
+    with pytest.raises(services.StaleVersion) as caught:
+        services.update_claim(
+            claim_id=claim.pk, expected_version=1, data=claim_data(actors, statement="second"), by=editor
+        )
+    assert caught.value.current_version == 2
+    claim.refresh_from_db()
+    assert (claim.statement, claim.version) == ("first", 2)
+
+
+def test_update_replaces_hops_and_route_by_position(make_claim, actors, editor):
+    claim = make_claim(
+        hops=[hop(0, source_url=""), hop(1)],
+        route=[services.RouteStopData(position=0, role="origin", country="KP")],
+    )
+    services.update_claim(
+        claim_id=claim.pk,
+        expected_version=1,
+        data=claim_data(actors, hops=[hop(0, descriptor="a South Korean official")]),
+        by=editor,
+    )
+    assert list(claim.hops.values_list("descriptor", flat=True)) == ["a South Korean official"]
+    assert not claim.route.exists()
+
+
+def test_invalid_update_changes_nothing_not_even_the_version(make_claim, actors, editor):
+    claim = make_claim()
+    refused(
+        lambda: services.update_claim(
+            claim_id=claim.pk, expected_version=1, data=claim_data(actors, hops=[]), by=editor
+        ),
+        field="hops",
+    )
+    claim.refresh_from_db()
+    assert claim.version == 1
+
+
+def test_editor_cannot_edit_another_editors_draft(make_claim, actors, other_editor):
+    claim = make_claim()
+    with pytest.raises(PermissionDenied):
+        services.update_claim(claim_id=claim.pk, expected_version=1, data=claim_data(actors), by=other_editor)
+
+
+def test_editor_cannot_edit_a_published_claim_but_a_reviewer_can(make_claim, actors, editor, reviewer):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    with pytest.raises(PermissionDenied):
+        services.update_claim(
+            claim_id=claim.pk, expected_version=claim.version, data=claim_data(actors), by=editor
+        )
+    services.update_claim(
+        claim_id=claim.pk,
+        expected_version=claim.version,
+        data=claim_data(actors, statement="Fixed."),
+        by=reviewer,
+    )
+    assert FeedEvent.objects.filter(claim=claim).latest("seq").type == vocab.FeedEventType.UPDATED
+
+
+def test_nobody_edits_a_retracted_claim(make_claim, actors, reviewer):
+    claim = make_claim(vocab.Status.RETRACTED)
+    with pytest.raises(PermissionDenied):
+        services.update_claim(
+            claim_id=claim.pk, expected_version=claim.version, data=claim_data(actors), by=reviewer
+        )
+
+
+# --- assessments --------------------------------------------------------------------------------
+
+
+def test_newest_assessment_is_current_and_older_ones_stay(make_claim, reviewer):
+    claim = make_claim()
+    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="C", credibility=3, rationale="first")
+    newest = services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, likelihood="likely", rationale="more"
+    )
+    claim.refresh_from_db()
+    assert claim.current_assessment == newest
+    assert claim.assessments.count() == 2
+    assert claim.versions.latest("version").snapshot["assessment"]["credibility"] == 2
+
+
+def test_credibility_one_without_independent_corroboration_is_refused(make_claim, reviewer, editor):
+    claim, other = make_claim(), make_claim()
+    services.add_relation(
+        from_claim_id=other.pk,
+        to_claim_id=claim.pk,
+        kind="corroborates",
+        independence="same_origin",
+        by=editor,
+    )
+    refused(
+        lambda: services.add_assessment(
+            claim_id=claim.pk, by=reviewer, reliability="B", credibility=1, rationale="confirmed"
+        ),
+        field="credibility",
+    )
+
+
+def test_credibility_one_with_independent_corroboration_is_accepted(make_claim, reviewer, editor):
+    claim, other = make_claim(), make_claim()
+    services.add_relation(
+        from_claim_id=other.pk,
+        to_claim_id=claim.pk,
+        kind="corroborates",
+        independence="independent",
+        by=editor,
+    )
+    assessment = services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="B", credibility=1, rationale="two independent origins"
+    )
+    assert assessment.credibility == 1
+
+
+def test_assessment_without_rationale_is_refused(make_claim, reviewer):
+    claim = make_claim()
+    refused(
+        lambda: services.add_assessment(
+            claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale=" "
+        ),
+        field="rationale",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "values"), [("reliability", {"reliability": "G"}), ("credibility", {"credibility": 7})]
+)
+def test_assessment_outside_the_scales_is_refused(make_claim, reviewer, field, values):
+    claim = make_claim()
+    arguments = {"reliability": "B", "credibility": 2, "rationale": "r", **values}
+    refused(lambda: services.add_assessment(claim_id=claim.pk, by=reviewer, **arguments), field=field)
+
+
+def test_editor_cannot_assess(make_claim, editor):
+    claim = make_claim()
+    with pytest.raises(PermissionDenied):
+        services.add_assessment(claim_id=claim.pk, by=editor, reliability="B", credibility=2, rationale="r")
+
+
+# --- relations ------------------------------------------------------------------------------------
+
+
+def test_claim_related_to_itself_is_refused(make_claim, editor):
+    claim = make_claim()
+    refused(
+        lambda: services.add_relation(
+            from_claim_id=claim.pk,
+            to_claim_id=claim.pk,
+            kind="corroborates",
+            independence="independent",
+            by=editor,
+        ),
+        field="to_claim",
+    )
+
+
+def test_relation_shows_on_both_claims_as_a_new_version(make_claim, editor):
+    first, second = make_claim(), make_claim()
+    services.add_relation(
+        from_claim_id=first.pk,
+        to_claim_id=second.pk,
+        kind="contradicts",
+        independence="independent",
+        by=editor,
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.version, second.version) == (2, 2)
+    assert second.versions.latest("version").snapshot["relations"] == [
+        {
+            "direction": "in",
+            "kind": "contradicts",
+            "claim_id": str(first.uuid),
+            "independence": "independent",
+            "note": "",
+        }
+    ]
+
+
+def test_duplicate_relation_is_refused(make_claim, editor):
+    first, second = make_claim(), make_claim()
+    arguments = {
+        "from_claim_id": first.pk,
+        "to_claim_id": second.pk,
+        "kind": "context",
+        "independence": "independent",
+    }
+    services.add_relation(**arguments, by=editor)
+    refused(lambda: services.add_relation(**arguments, by=editor), field="kind")
+
+
+def test_removing_the_corroboration_a_confirmed_claim_rests_on_is_refused(make_claim, editor, reviewer):
+    claim, other = make_claim(), make_claim()
+    relation = services.add_relation(
+        from_claim_id=other.pk,
+        to_claim_id=claim.pk,
+        kind="corroborates",
+        independence="independent",
+        by=editor,
+    )
+    services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="A", credibility=1, rationale="confirmed"
+    )
+    refused(lambda: services.remove_relation(relation_id=relation.pk, by=editor), field="relation")
+
+
+def test_removing_a_relation_deletes_it_and_records_versions(make_claim, editor):
+    first, second = make_claim(), make_claim()
+    relation = services.add_relation(
+        from_claim_id=first.pk, to_claim_id=second.pk, kind="context", independence="independent", by=editor
+    )
+    services.remove_relation(relation_id=relation.pk, by=editor)
+    assert not ClaimRelation.objects.exists()
+    assert first.versions.latest("version").snapshot["relations"] == []
+
+
+def test_viewer_cannot_relate_claims(make_claim, viewer):
+    first, second = make_claim(), make_claim()
+    with pytest.raises(PermissionDenied):
+        services.add_relation(
+            from_claim_id=first.pk,
+            to_claim_id=second.pk,
+            kind="context",
+            independence="independent",
+            by=viewer,
+        )
+
+
+# --- workflow -------------------------------------------------------------------------------------
+
+
+def test_full_workflow_records_who_when_and_why(make_claim, editor, reviewer):
+    claim = make_claim(vocab.Status.RETRACTED)
+    changes = list(
+        claim.status_changes.values_list("from_status", "to_status", "changed_by__username", "reason")
+    )
+    assert changes == [
+        ("draft", "in_review", "eddie", "ready"),
+        ("in_review", "published", "rita", "checked"),
+        ("published", "retracted", "rita", "source withdrew"),
+    ]
+    assert claim.published_at is not None
+    assert list(FeedEvent.objects.filter(claim=claim).values_list("type", flat=True)) == [
+        "published",
+        "retracted",
+    ]
+
+
+def test_retraction_event_is_a_tombstone_with_the_reason(make_claim):
+    claim = make_claim(vocab.Status.RETRACTED)
+    tombstone = FeedEvent.objects.get(claim=claim, type="retracted").payload
+    assert tombstone["id"] == str(claim.uuid)
+    assert tombstone["reason"] == "source withdrew"
+    assert "statement" not in tombstone
+
+
+def test_editor_publishing_is_refused(make_claim, editor):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    with pytest.raises(PermissionDenied):
+        services.transition_claim(claim_id=claim.pk, to="published", reason="looks fine", by=editor)
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("target", ["draft", "in_review", "published"])
+def test_nothing_leaves_retracted(make_claim, reviewer, target):
+    claim = make_claim(vocab.Status.RETRACTED)
+    refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to=target, reason="undo", by=reviewer),
+        field="to",
+    )
+
+
+def test_skipping_review_is_refused(make_claim, reviewer):
+    claim = make_claim(by=reviewer)
+    refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to="published", reason="x", by=reviewer),
+        field="to",
+    )
+
+
+def test_transition_without_reason_is_refused(make_claim, editor):
+    claim = make_claim()
+    refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to="in_review", reason="", by=editor),
+        field="reason",
+    )
+
+
+def test_publishing_an_unassessed_claim_is_refused(make_claim, reviewer):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to="published", reason="ok", by=reviewer),
+        field="to",
+    )
+
+
+def test_editor_cannot_submit_another_editors_claim(make_claim, other_editor):
+    claim = make_claim()
+    with pytest.raises(PermissionDenied):
+        services.transition_claim(claim_id=claim.pk, to="in_review", reason="ready", by=other_editor)
+
+
+def test_in_review_claim_can_be_sent_back_to_draft(make_claim, editor):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.transition_claim(claim_id=claim.pk, to="draft", reason="needs a second source", by=editor)
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.DRAFT
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+def test_history_keeps_every_row_change_with_the_acting_user(make_claim, actors, editor):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk,
+        expected_version=1,
+        data=claim_data(actors, hops=[hop(descriptor="a diplomat")]),
+        by=editor,
+    )
+    assert claim.history.count() == 2
+    assert {record.history_user for record in claim.history.all()} == {editor}
+    hop_history = AttributionHop.history.filter(claim_id=claim.pk).order_by("history_date")
+    assert [record.descriptor for record in hop_history] == ["a US official", "a diplomat"]
+
+
+def test_create_actor_validates_the_country(editor):
+    with pytest.raises(ValidationError) as caught:
+        services.create_actor(name="Britain", kind="state", country="UK", by=editor)
+    assert "country" in caught.value.message_dict
+
+
+def test_create_actor_records_history(editor):
+    actor = services.create_actor(name="Wagner Group", kind="non_state_armed_group", country="RU", by=editor)
+    assert actor.history.get().history_user == editor
