@@ -128,9 +128,7 @@ class ClaimAdminForm(forms.ModelForm):
         current = self.instance.version if self.instance.pk else None
         if current is not None and cleaned.get("expected_version") != current:
             raise ValidationError(
-                _(
-                    "Someone else saved this claim meanwhile (now version %(v)s). Reload to see their changes."
-                ),
+                _("Someone else saved this claim meanwhile (now version %(v)s); reload to see it."),
                 params={"v": current},
             )
         return cleaned

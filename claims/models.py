@@ -6,8 +6,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pycountry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -197,6 +198,24 @@ class ClaimQuerySet(models.QuerySet):
             return self
         return self.public()
 
+    def search(self, query: str) -> "ClaimQuerySet":
+        """Full-text search over statement, quotes, descriptors and actor names (websearch syntax)."""
+        if connection.vendor == "postgresql":
+            return self.filter(
+                RawSQL(  # noqa: S611 (the query is a bound parameter)
+                    f"to_tsvector('simple', {Claim._meta.db_table}.search_document)"
+                    " @@ websearch_to_tsquery('simple', %s)",
+                    [query],
+                    output_field=models.BooleanField(),
+                )
+            )
+        # SQLite: every word must appear somewhere; quotes and operators are ignored.
+        words = [word.strip('"') for word in query.split() if word.strip('"-')]
+        matches = self
+        for word in words:
+            matches = matches.filter(search_document__icontains=word.lstrip("-"))
+        return matches
+
     def with_details(self) -> "ClaimQuerySet":
         """Everything the claim representation needs, in a fixed number of queries."""
         return self.select_related("supplier", "recipient", "current_assessment").prefetch_related(
@@ -254,9 +273,13 @@ class Claim(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Statement, quotes, descriptors and actor names in one text, indexed for full-text search.
+    search_document = models.TextField(blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[participants], excluded_fields=["current_assessment"])
+    history = HistoricalRecords(
+        m2m_fields=[participants], excluded_fields=["current_assessment", "search_document"]
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]

@@ -447,6 +447,17 @@ def _append_feed_event(*, claim: Claim, event_type: str, payload: dict) -> None:
     FeedEvent.objects.create(claim=claim, type=event_type, version=claim.version, payload=payload)
 
 
+def _search_document(claim: Claim) -> str:
+    actors = [claim.supplier, claim.recipient, *claim.participants.all()]
+    parts = [claim.statement, claim.item_description, claim.place, claim.quantity_text]
+    for hop in claim.hops.all():
+        actors += [hop.speaker, hop.affiliation]
+        parts += [hop.descriptor, hop.role, hop.quote, hop.translation]
+    for actor in filter(None, actors):
+        parts += [actor.name, *actor.aliases]
+    return "\n".join(part for part in parts if part)
+
+
 def _record_version(
     claim: Claim,
     *,
@@ -457,6 +468,7 @@ def _record_version(
 ) -> dict:
     """Snapshot the whole claim at its current version and tell feed readers when it is public."""
     fresh = Claim.objects.with_details().get(pk=claim.pk)
+    Claim.objects.filter(pk=claim.pk).update(search_document=_search_document(fresh))
     snapshot = represent_claim(fresh)
     ClaimVersion.objects.create(
         claim=claim, version=fresh.version, snapshot=snapshot, change=change, changed_by=by
