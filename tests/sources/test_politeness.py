@@ -1,0 +1,191 @@
+"""Per-domain politeness: one request in flight, a minimum interval, back-off, across threads and caches."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+import tldextract
+from django.core.management import call_command
+
+from claims.sources import politeness
+from claims.sources.politeness import Slot, acquire, defer, registrable_domain, release, wait_hint
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "politeness"}}
+
+
+@pytest.fixture
+def locmem(settings):
+    settings.CACHES = LOCMEM
+    yield
+    politeness.cache.clear()
+
+
+@pytest.fixture
+def db_cache(settings, db):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "test_politeness"}
+    }
+    call_command("createcachetable", verbosity=0)
+
+
+# --- registrable domain ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://news.bbc.co.uk/world/europe", "bbc.co.uk"),
+        ("http://www.repubblica.it/esteri/", "repubblica.it"),
+        ("https://edition.CNN.com/", "cnn.com"),
+        ("http://93.184.215.14:8080/x", "93.184.215.14"),
+        ("http://[2606:4700::1111]/x", "2606:4700::1111"),
+        ("http://localhost:8000/", "localhost"),
+    ],
+)
+def test_registrable_domain_groups_subdomains_and_keeps_ips(url, domain):
+    assert registrable_domain(url) == domain
+
+
+def test_registrable_domain_uses_the_bundled_suffix_list_without_fetching(monkeypatch):
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tldextract tried to download the suffix list")
+
+    monkeypatch.setattr(requests.Session, "request", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    fresh = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    assert fresh("https://a.b.example.co.jp/").top_domain_under_public_suffix == "example.co.jp"
+    assert registrable_domain("https://a.b.example.co.jp/") == "example.co.jp"
+
+
+# --- acquire / release -------------------------------------------------------------------------------
+
+
+def test_second_acquire_while_one_is_in_flight_is_refused(locmem):
+    slot = acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
+
+    assert isinstance(slot, Slot)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
+    assert acquire("repubblica.it", min_interval=0, lease_seconds=30) is not None
+
+
+def test_release_allows_the_next_request_once_the_interval_has_passed(locmem):
+    slot = acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30)
+    release(slot)
+
+    assert acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30) is None
+    assert 0 < wait_hint("bbc.co.uk") <= 0.3
+
+    time.sleep(0.35)
+
+    assert acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30) is not None
+
+
+def test_release_with_a_stale_token_leaves_the_new_holders_lock_alone(locmem):
+    stale = Slot(domain="bbc.co.uk", token="expired-lease")
+    current = acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
+
+    release(stale)
+
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
+    release(current)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
+
+
+def test_lease_expiry_frees_a_domain_held_by_a_crashed_worker(locmem):
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=1) is not None
+
+    time.sleep(1.05)
+
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=1) is not None
+
+
+def test_defer_blocks_acquire_until_the_back_off_has_passed(locmem):
+    defer("bbc.co.uk", 0.3)
+
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
+    assert 0.1 < wait_hint("bbc.co.uk") <= 0.3
+
+    time.sleep(0.35)
+
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
+
+
+def test_shorter_defer_does_not_shorten_a_longer_one(locmem):
+    defer("bbc.co.uk", 60)
+    defer("bbc.co.uk", 1)
+
+    assert wait_hint("bbc.co.uk") > 50
+
+
+def test_defer_is_capped_at_a_day(locmem):
+    defer("bbc.co.uk", 10**9)
+
+    assert wait_hint("bbc.co.uk") <= politeness.MAX_DEFER_SECONDS
+
+
+def test_wait_hint_reports_the_longer_of_interval_and_back_off(locmem):
+    assert wait_hint("bbc.co.uk") == 0.0
+
+    slot = acquire("bbc.co.uk", min_interval=10, lease_seconds=30)
+
+    assert 9 < wait_hint("bbc.co.uk") <= 10
+    defer("bbc.co.uk", 120)
+    assert 119 < wait_hint("bbc.co.uk") <= 120
+    release(slot)
+
+
+def test_wait_hint_is_positive_while_a_request_is_in_flight(locmem):
+    acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
+
+    assert wait_hint("bbc.co.uk") == politeness.BUSY_HINT_SECONDS
+
+
+def test_threads_hammering_one_domain_never_have_two_requests_in_flight(locmem):
+    in_flight = 0
+    peak = 0
+    granted = 0
+    counter = threading.Lock()
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        nonlocal in_flight, peak, granted
+        start.wait()
+        for _ in range(200):
+            slot = acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
+            if slot is None:
+                continue
+            with counter:
+                in_flight += 1
+                granted += 1
+                peak = max(peak, in_flight)
+            time.sleep(0.0005)
+            with counter:
+                in_flight -= 1
+            release(slot)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert peak == 1
+    assert granted > 8
+
+
+def test_database_cache_enforces_one_in_flight_and_back_off(db_cache):
+    slot = acquire("repubblica.it", min_interval=0, lease_seconds=30)
+
+    assert slot is not None
+    assert acquire("repubblica.it", min_interval=0, lease_seconds=30) is None
+    release(slot)
+    assert acquire("repubblica.it", min_interval=0, lease_seconds=30) is not None
+
+    defer("ansa.it", 60)
+    assert acquire("ansa.it", min_interval=0, lease_seconds=30) is None
+    assert wait_hint("ansa.it") > 50
