@@ -1,0 +1,62 @@
+"""Run the benchmarks for one or more tiers and write bench/results/latest.json (python -m bench.run)."""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+from bench import generate as generator
+from bench import search
+from bench.measure import ROOT, stamp
+
+RESULTS = ROOT / "bench" / "results"
+TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+
+
+def run_tier(name: str, *, repeat: int) -> tuple[dict, dict[str, str]]:
+    loaded = generator.generate(claims=TIERS[name])
+    figures = {
+        "generator": {"claims": loaded.claims, "rows": loaded.rows, "seconds": round(loaded.seconds, 2),
+                      "rows_per_s": round(loaded.rows_per_second)},
+    }  # fmt: skip
+    figures["search"], plans = search.run(repeat=repeat)
+    return figures, plans
+
+
+def headline(tiers: dict) -> dict:
+    """The keys the README and CI read, taken from the largest tier that ran."""
+    largest = tiers[max(tiers, key=lambda name: TIERS[name])]
+    return {"search_speedup_selective": largest["search"]["selective"]["speedup"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tiers", default="10k", help=f"comma-separated, from {', '.join(TIERS)}")
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--output", default=str(RESULTS / "latest.json"))
+    args = parser.parse_args()
+    started = time.perf_counter()
+    tiers, plans = {}, {}
+    for name in args.tiers.split(","):
+        tiers[name], tier_plans = run_tier(name, repeat=args.repeat)
+        plans.update({f"{name}-{key}": plan for key, plan in tier_plans.items()})
+    results = {
+        **stamp(),
+        **headline(tiers),
+        "tiers": tiers,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    output = os.path.abspath(args.output)
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    with open(output, "w") as file:
+        json.dump(results, file, indent=2, default=str)
+    with open(os.path.join(os.path.dirname(output), "explain.txt"), "w") as file:
+        for key, plan in plans.items():
+            file.write(f"== {key}\n{plan}\n\n")
+    print(json.dumps({k: v for k, v in results.items() if k != "tiers"}, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
