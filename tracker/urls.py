@@ -3,8 +3,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from claims.feeds import PublishedClaimsFeed
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("claims.api.urls")),
+    path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
 ]
+
+# Under /api/ even Django's own 404 and 500 pages are JSON.
+handler404 = "claims.api.errors.page_not_found"
+handler500 = "claims.api.errors.server_error"
