@@ -1,8 +1,9 @@
 """URL routes."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from claims.api.errors import page_not_found
 from claims.feeds import PublishedClaimsFeed
 
 urlpatterns = [
@@ -11,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("claims.api.urls")),
     path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
+    # Unknown API paths answer JSON even with DEBUG on, where handler404 is bypassed.
+    re_path(r"^api/", page_not_found),
 ]
 
 # Under /api/ even Django's own 404 and 500 pages are JSON.
