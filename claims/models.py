@@ -218,15 +218,24 @@ class ClaimQuerySet(models.QuerySet):
 
     def with_details(self) -> "ClaimQuerySet":
         """Everything the claim representation needs, in a fixed number of queries."""
-        return self.select_related("supplier", "recipient", "current_assessment").prefetch_related(
-            "participants",
-            models.Prefetch(
-                "hops", queryset=AttributionHop.objects.select_related("speaker", "affiliation", "source")
-            ),
-            "route",
-            models.Prefetch("relations_out", queryset=ClaimRelation.objects.select_related("to_claim")),
-            models.Prefetch("relations_in", queryset=ClaimRelation.objects.select_related("from_claim")),
-        )
+        return self.select_related(*CLAIM_DETAIL_JOINS).prefetch_related(*claim_detail_prefetches())
+
+
+# Split from with_details() so that a page can be fetched first and completed only when needed
+# (the API answers If-None-Match from the bare page, before any prefetch).
+CLAIM_DETAIL_JOINS = ("supplier", "recipient", "current_assessment")
+
+
+def claim_detail_prefetches() -> list:
+    return [
+        "participants",
+        models.Prefetch(
+            "hops", queryset=AttributionHop.objects.select_related("speaker", "affiliation", "source")
+        ),
+        "route",
+        models.Prefetch("relations_out", queryset=ClaimRelation.objects.select_related("to_claim")),
+        models.Prefetch("relations_in", queryset=ClaimRelation.objects.select_related("from_claim")),
+    ]
 
 
 class Claim(models.Model):
@@ -607,3 +616,21 @@ class QuoteCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hop_id} {self.result}"
+
+
+class ApiToken(models.Model):
+    """The client name of a knox token (knox keeps only the digest); deleting either revokes it."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", primary_key=True, on_delete=models.CASCADE, related_name="client"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name}"

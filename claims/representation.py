@@ -119,3 +119,36 @@ def represent_claim(claim: Claim) -> dict:
         "updated_at": _iso(claim.updated_at),
         "published_at": _iso(claim.published_at),
     }
+
+
+def write_shape(representation: dict) -> dict:
+    """A claim's read JSON turned into the write shape, e.g. as the base a PATCH merges onto."""
+
+    def actor_id(actor: dict | None) -> int | None:
+        return actor["id"] if actor else None
+
+    return {
+        "statement": representation["statement"],
+        "kind": representation["kind"],
+        "supplier": actor_id(representation["supplier"]),
+        "recipient": actor_id(representation["recipient"]),
+        "participants": [actor["id"] for actor in representation["participants"]],
+        "place": representation["place"],
+        "item_category": representation["item_category"] or "",
+        "item_description": representation["item_description"],
+        "stage": representation["stage"] or "",
+        "stance": representation["stance"],
+        "modality": representation["modality"],
+        "negated": representation["negated"],
+        "quantity": dict(representation["quantity"]),
+        "event_date": dict(representation["event_date"]),
+        "route": [dict(stop) for stop in representation["route"]],
+        "hops": [
+            {
+                **{key: value for key, value in hop.items() if key not in ("speaker", "affiliation")},
+                "speaker": actor_id(hop["speaker"]),
+                "affiliation": actor_id(hop["affiliation"]),
+            }
+            for hop in representation["hops"]
+        ],
+    }

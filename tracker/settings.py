@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -172,17 +173,55 @@ CONTENT_SECURITY_POLICY = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Token first: its WWW-Authenticate header turns "not logged in" into 401 rather than 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.ReadableOrAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "claims.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "claims.api.throttling.AnonymousThrottle",
+        "claims.api.throttling.ClientThrottle",
+    ],
+}
+# Requests per minute; 0 switches that throttle off.
+API_THROTTLE_ANON_PER_MINUTE = int(os.environ.get("API_THROTTLE_ANON_PER_MINUTE", "120"))
+API_THROTTLE_USER_PER_MINUTE = int(os.environ.get("API_THROTTLE_USER_PER_MINUTE", "600"))
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 (a model name, not a secret)
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Bearer",
+    # Tokens last until revoked unless create_api_token is given --expires-days.
+    "TOKEN_TTL": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arms-Transfer Claim Tracker API",
     "VERSION": "1",
+    "DESCRIPTION": (
+        "Sourced claims about arms transfers. Authenticate with `Authorization: Bearer <token>` "
+        "(`python manage.py create_api_token USERNAME`). Every error is JSON: "
+        '`{"detail": "...", "code": "..."}`; validation errors (400) add `errors`, an object whose keys '
+        "are dotted field paths such as `statement`, `hops.1.descriptor` or `route.0.country` and whose "
+        'values are lists of messages. Writes to a claim need `If-Match: "<version>"` '
+        "(412 when stale, with `current_version`; 428 when missing)."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.vocab.ClaimKind",
+        "ActorKindEnum": "claims.vocab.ActorKind",
+        "RelationKindEnum": "claims.vocab.RelationKind",
+        "StatusEnum": "claims.vocab.Status",
+    },
 }
 
 # Anonymous clients may read published claims unless this is off.

@@ -1,10 +1,21 @@
 """URL routes."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from claims.api.errors import page_not_found
+from claims.feeds import PublishedClaimsFeed
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("claims.api.urls")),
+    path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
+    # Unknown API paths answer JSON even with DEBUG on, where handler404 is bypassed.
+    re_path(r"^api/", page_not_found),
 ]
+
+# Under /api/ even Django's own 404 and 500 pages are JSON.
+handler404 = "claims.api.errors.page_not_found"
+handler500 = "claims.api.errors.server_error"

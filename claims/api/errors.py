@@ -1,0 +1,75 @@
+"""One JSON error shape for the whole API: {"detail", "code"} plus dotted-path "errors" for bad input."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = "non_field_errors"
+
+
+def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors ({"hops": [{}, {"descriptor": [...]}]}) as the services' dotted paths."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = prefix if key == NON_FIELD and prefix else f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, messages in flatten(value, path).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            for sub_path, messages in flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or NON_FIELD: [str(message) for message in messages]} if messages else {}
+
+
+def invalid(errors: dict[str, list[str]]) -> Response:
+    return Response(
+        {"detail": "The request was refused: see errors.", "code": "invalid", "errors": errors},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+        return invalid({key: [str(m) for m in messages] for key, messages in errors.items()})
+    if isinstance(exc, exceptions.ValidationError):
+        return invalid(flatten(exc.detail))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        response.data = {
+            "detail": str(detail) if not isinstance(detail, dict | list) else "Request refused.",
+            "code": getattr(detail, "code", None) or exc.default_code,
+        }
+        if isinstance(exc, exceptions.Throttled):
+            response.data["retry_after"] = exc.wait
+    return response
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+    return defaults.server_error(request)

@@ -1,0 +1,105 @@
+"""CSV and STIX exports of a filtered claim list, and STIX for one claim."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from claims import tabular
+from claims.api import schema, stix
+from claims.api.filters import ClaimFilter
+from claims.api.views import claim_for, visible_claims
+from claims.api.visibility import represent_for, sees_drafts
+from claims.models import Claim
+
+STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
+CHUNK = 500
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so rows can be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _represented(request, queryset):
+    drafts_visible = sees_drafts(request.user)
+    for claim in queryset.with_details().order_by("-id").iterator(chunk_size=CHUNK):
+        yield represent_for(claim, request.user, drafts_visible=drafts_visible)
+
+
+def _csv_lines(request, queryset):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(tabular.HEADER)
+    for claim in _represented(request, queryset):
+        yield writer.writerow(tabular.claim_row(claim))
+
+
+CSV_DESCRIPTION = (
+    "One row per claim; the same filters as the claim list. Columns: "
+    + "; ".join(f"`{name}` ({meaning})" for name, meaning in tabular.COLUMNS)
+    + ". Cells starting with = + - @ tab, CR or ' are prefixed with ' so spreadsheets do not run them."
+)
+
+
+class ClaimCsvExport(generics.GenericAPIView):
+    filterset_class = ClaimFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return visible_claims(self.request)
+
+    @extend_schema(
+        summary="Export claims as CSV",
+        description=CSV_DESCRIPTION,
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV, streamed"), **schema.errors(400)},
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(
+            _csv_lines(request, queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        return response
+
+
+class ClaimStixExport(generics.GenericAPIView):
+    filterset_class = ClaimFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return visible_claims(self.request)
+
+    @extend_schema(
+        summary="Export claims as a STIX 2.1 bundle",
+        operation_id="claims_stix_list",
+        description="A report per claim (confidence from credibility by the STIX Admiralty scale: 1→90, "
+        "2→70, 3→50, 4→30, 5→10; left out for 6) and a note per attribution hop; ids are stable.",
+        responses={
+            (200, STIX_CONTENT_TYPE): OpenApiResponse(description="STIX bundle"),
+            **schema.errors(400),
+        },
+    )
+    def get(self, request):
+        claims = list(_represented(request, self.filter_queryset(self.get_queryset())))
+        return Response(stix.bundle(claims), content_type=STIX_CONTENT_TYPE)
+
+
+class ClaimStix(generics.GenericAPIView):
+    pagination_class = None
+
+    @extend_schema(
+        summary="One claim as a STIX 2.1 bundle",
+        operation_id="claims_stix_one",
+        responses={
+            (200, STIX_CONTENT_TYPE): OpenApiResponse(description="STIX bundle"),
+            **schema.errors(404),
+        },
+    )
+    def get(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        claims = list(_represented(request, Claim.objects.filter(pk=claim.pk)))
+        return Response(stix.bundle(claims), content_type=STIX_CONTENT_TYPE)

@@ -1,0 +1,53 @@
+"""Shared OpenAPI pieces: the error bodies every endpoint may answer with."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
+ValidationErrorSerializer = inline_serializer(
+    "ValidationError",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text='Messages by dotted field path, e.g. {"hops.1.descriptor": ["…"]}.',
+        ),
+    },
+)
+StaleSerializer = inline_serializer(
+    "StaleVersion",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "current_version": serializers.IntegerField(),
+    },
+)
+
+
+def errors(*codes: int) -> dict:
+    described = {
+        400: OpenApiResponse(ValidationErrorSerializer, description="Invalid input; nothing was changed."),
+        401: OpenApiResponse(ErrorSerializer, description="Authentication needed (Bearer token)."),
+        403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
+        404: OpenApiResponse(ErrorSerializer, description="No such object visible to you."),
+        412: OpenApiResponse(StaleSerializer, description="If-Match names an old version."),
+        428: OpenApiResponse(ErrorSerializer, description="If-Match is required."),
+        429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+    }
+    return {code: described[code] for code in (*codes, 401, 429)}
+
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag you hold: 304 if unchanged."
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The version you edited, quoted: "3" (the detail ETag is accepted too).',
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy is current.")

@@ -1,0 +1,34 @@
+"""Routes under /api/v1/."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from claims.api import exports, views
+
+app_name = "api"
+
+urlpatterns = [
+    path("claims/", views.ClaimList.as_view(), name="claim-list"),
+    path("claims/csv/", exports.ClaimCsvExport.as_view(), name="claim-csv"),
+    path("claims/stix/", exports.ClaimStixExport.as_view(), name="claim-stix-list"),
+    path("claims/<uuid:claim_id>/", views.ClaimDetail.as_view(), name="claim-detail"),
+    path("claims/<uuid:claim_id>/history/", views.ClaimHistory.as_view(), name="claim-history"),
+    path("claims/<uuid:claim_id>/assessments/", views.ClaimAssessments.as_view(), name="claim-assessments"),
+    path("claims/<uuid:claim_id>/transitions/", views.ClaimTransitions.as_view(), name="claim-transitions"),
+    path("claims/<uuid:claim_id>/relations/", views.ClaimRelations.as_view(), name="claim-relations"),
+    path(
+        "claims/<uuid:claim_id>/relations/<int:relation_id>/",
+        views.ClaimRelationDetail.as_view(),
+        name="claim-relation-detail",
+    ),
+    path("claims/<uuid:claim_id>/stix/", exports.ClaimStix.as_view(), name="claim-stix"),
+    path("actors/", views.ActorList.as_view(), name="actor-list"),
+    path("actors/<int:pk>/", views.ActorDetail.as_view(), name="actor-detail"),
+    path("sources/", views.SourceList.as_view(), name="source-list"),
+    path("sources/<int:pk>/", views.SourceDetail.as_view(), name="source-detail"),
+    path("sources/<int:pk>/checks/", views.SourceChecks.as_view(), name="source-checks"),
+    path("sources/<int:pk>/check/", views.SourceCheckRequest.as_view(), name="source-check"),
+    path("feed/", views.Feed.as_view(), name="feed"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,449 @@
+"""Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims import services
+from claims.api import schema, serializers
+from claims.api.conditional import claim_etag, freshness, list_etag, not_modified
+from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
+from claims.api.pagination import StrictCursorPagination
+from claims.api.visibility import represent_for, sees_drafts, strip_hidden_relations
+from claims.models import (
+    CLAIM_DETAIL_JOINS,
+    Actor,
+    Claim,
+    ClaimVersion,
+    FeedEvent,
+    QuoteCheck,
+    Source,
+    SourceCheck,
+    claim_detail_prefetches,
+)
+from claims.representation import represent_assessment, write_shape
+from claims.sources.requests import request_source_check
+
+VARY = "Accept, Authorization, Cookie"
+
+
+def visible_claims(request):
+    return Claim.objects.visible_to(request.user)
+
+
+def claim_for(request, claim_id) -> Claim:
+    """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
+    queryset = visible_claims(request).select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness())
+    return get_object_or_404(queryset, uuid=claim_id)
+
+
+def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
+    prefetch_related_objects([claim], *claim_detail_prefetches())
+    body = represent_for(claim, request.user, drafts_visible=sees_drafts(request.user))
+    return Response(body, status=status_code, headers={"ETag": claim_etag(claim), **(headers or {})})
+
+
+def _reloaded(claim_pk: int) -> Claim:
+    return Claim.objects.select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness()).get(pk=claim_pk)
+
+
+class PreconditionRequired(Exception):
+    pass
+
+
+def parse_if_match(request) -> int:
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired()
+    value = header.strip().removeprefix("W/").strip('"').split("-", 1)[0]
+    if not value.isdigit():
+        raise ValidationError(
+            {"If-Match": [f'Send the version you edited as If-Match: "3", not {header!r}.']}
+        )
+    return int(value)
+
+
+def stale(current_version: int | None) -> Response:
+    return Response(
+        {
+            "detail": "Someone saved this claim after the version you edited: reload and reapply.",
+            "code": "stale_version",
+            "current_version": current_version,
+        },
+        status=status.HTTP_412_PRECONDITION_FAILED,
+    )
+
+
+def precondition_required() -> Response:
+    return Response(
+        {"detail": 'Send If-Match: "<version>" with the version you edited.', "code": "if_match_required"},
+        status=status.HTTP_428_PRECONDITION_REQUIRED,
+    )
+
+
+class ClaimList(generics.GenericAPIView):
+    serializer_class = serializers.ClaimSerializer
+    filterset_class = ClaimFilter
+    pagination_class = StrictCursorPagination
+
+    def get_queryset(self):
+        return visible_claims(self.request).select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness())
+
+    @extend_schema(
+        summary="List claims",
+        description="Published and retracted claims, plus drafts for editors and reviewers.",
+        parameters=[schema.IF_NONE_MATCH],
+        responses={
+            200: serializers.ClaimSerializer(many=True),
+            304: schema.NOT_MODIFIED,
+            **schema.errors(400),
+        },
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        etag = list_etag(page, self.paginator.get_next_link(), self.paginator.get_previous_link())
+        if (cached := not_modified(request, etag)) is not None:
+            return cached
+        prefetch_related_objects(page, *claim_detail_prefetches())
+        drafts_visible = sees_drafts(request.user)
+        response = self.get_paginated_response(
+            [represent_for(claim, request.user, drafts_visible=drafts_visible) for claim in page]
+        )
+        response["ETag"] = etag
+        response["Vary"] = VARY
+        return response
+
+    @extend_schema(
+        summary="Create a draft claim",
+        request=serializers.ClaimWriteSerializer,
+        responses={201: serializers.ClaimSerializer, **schema.errors(400, 403)},
+    )
+    def post(self, request):
+        payload = serializers.ClaimWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        claim = services.create_claim(data=payload.to_claim_data(), by=request.user)
+        location = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.uuid]))
+        return _respond_with_claim(
+            request, _reloaded(claim.pk), status_code=201, headers={"Location": location}
+        )
+
+
+PATCHABLE = set(serializers.ClaimWriteSerializer().fields)
+
+
+def merged(current: dict, changes) -> dict:
+    """The current write shape with the given fields replaced; quantity and event_date merge by key."""
+    if not isinstance(changes, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object with the fields to change."]})
+    unknown = sorted(set(changes) - PATCHABLE)
+    if unknown:
+        raise ValidationError({name: ["No such field (or it cannot be written)."] for name in unknown})
+    result = dict(current)
+    for name, value in changes.items():
+        if name in ("quantity", "event_date") and isinstance(value, dict):
+            result[name] = {**current[name], **value}
+        else:
+            result[name] = value
+    return result
+
+
+class ClaimDetail(APIView):
+    @extend_schema(
+        summary="One claim",
+        parameters=[schema.IF_NONE_MATCH],
+        responses={200: serializers.ClaimSerializer, 304: schema.NOT_MODIFIED, **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        if (cached := not_modified(request, claim_etag(claim))) is not None:
+            return cached
+        response = _respond_with_claim(request, claim)
+        response["Vary"] = VARY
+        return response
+
+    @extend_schema(
+        summary="Change some fields of a claim",
+        description="The fields given replace the current ones (hops and route as whole lists; "
+        "quantity and event_date key by key); the result is validated as a whole claim.",
+        parameters=[schema.IF_MATCH],
+        request=serializers.ClaimWriteSerializer(partial=True),
+        responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
+    )
+    def patch(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        try:
+            expected = parse_if_match(request)
+        except PreconditionRequired:
+            return precondition_required()
+        if expected != claim.version:
+            return stale(claim.version)
+        prefetch_related_objects([claim], *claim_detail_prefetches())
+        base = write_shape(represent_for(claim, request.user, drafts_visible=True))
+        payload = serializers.ClaimWriteSerializer(data=merged(base, request.data))
+        payload.is_valid(raise_exception=True)
+        try:
+            services.update_claim(
+                claim_id=claim.pk, expected_version=expected, data=payload.to_claim_data(), by=request.user
+            )
+        except services.StaleVersion as error:
+            return stale(error.current_version)
+        return _respond_with_claim(request, _reloaded(claim.pk))
+
+
+class ClaimAssessments(APIView):
+    @extend_schema(
+        summary="Assessments of a claim, newest (current) first",
+        responses={200: serializers.AssessmentReadSerializer(many=True), **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        return Response([represent_assessment(a) for a in claim.assessments.order_by("-assessed_at", "-id")])
+
+    @extend_schema(
+        summary="Assess a claim (reviewers)",
+        request=serializers.AssessmentWriteSerializer,
+        responses={201: serializers.AssessmentReadSerializer, **schema.errors(400, 403, 404)},
+    )
+    def post(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        payload = serializers.AssessmentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        assessment = services.add_assessment(
+            claim_id=claim.pk,
+            by=request.user,
+            reliability=data["reliability"],
+            credibility=data["credibility"],
+            rationale=data["rationale"],
+            likelihood=data["likelihood"] or "",
+            confidence=data["confidence"] or "",
+        )
+        return Response(represent_assessment(assessment), status=status.HTTP_201_CREATED)
+
+
+class ClaimTransitions(APIView):
+    @extend_schema(
+        summary="Move a claim through the workflow",
+        description="draft → in_review (editors, own claims), in_review → draft, in_review → published "
+        "(reviewers, needs an assessment), published → retracted (reviewers; a tombstone reaches the feed).",
+        request=serializers.TransitionSerializer,
+        responses={201: serializers.ClaimSerializer, **schema.errors(400, 403, 404)},
+    )
+    def post(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        payload = serializers.TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.transition_claim(
+            claim_id=claim.pk,
+            to=payload.validated_data["to"],
+            reason=payload.validated_data["reason"],
+            by=request.user,
+        )
+        return _respond_with_claim(request, _reloaded(claim.pk), status_code=201)
+
+
+class ClaimRelations(APIView):
+    @extend_schema(
+        summary="Relate this claim to another",
+        request=serializers.RelationWriteSerializer,
+        responses={201: serializers.RelationReadSerializer, **schema.errors(400, 403, 404)},
+    )
+    def post(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        payload = serializers.RelationWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        other = visible_claims(request).filter(uuid=data["to_claim"]).first()
+        if other is None:
+            raise ValidationError({"to_claim": ["No such claim."]})
+        relation = services.add_relation(
+            from_claim_id=claim.pk,
+            to_claim_id=other.pk,
+            kind=data["kind"],
+            independence=data["independence"],
+            note=data["note"],
+            by=request.user,
+        )
+        body = {
+            "id": relation.pk,
+            "direction": "out",
+            "kind": relation.kind,
+            "claim_id": str(other.uuid),
+            "independence": relation.independence,
+            "note": relation.note,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ClaimRelationDetail(APIView):
+    @extend_schema(summary="Remove a relation", responses={204: None, **schema.errors(400, 403, 404)})
+    def delete(self, request, claim_id, relation_id):
+        claim = claim_for(request, claim_id)
+        if not (
+            claim.relations_out.filter(pk=relation_id).exists()
+            or claim.relations_in.filter(pk=relation_id).exists()
+        ):
+            raise Http404
+        services.remove_relation(relation_id=relation_id, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClaimHistory(APIView):
+    @extend_schema(
+        summary="Versions of a claim, newest first",
+        description="Readers who cannot see drafts get only the versions that were public.",
+        responses={200: serializers.ClaimVersionSerializer(many=True), **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        drafts_visible = sees_drafts(request.user)
+        versions = ClaimVersion.objects.filter(claim=claim).select_related("changed_by").order_by("-version")
+        if not drafts_visible:
+            versions = versions.filter(snapshot__status__in=["published", "retracted"])
+        data = serializers.ClaimVersionSerializer(versions, many=True).data
+        strip_hidden_relations([entry["claim"] for entry in data], drafts_visible=drafts_visible)
+        return Response(data)
+
+
+class ActorList(generics.ListAPIView):
+    serializer_class = serializers.ActorSerializer
+    filterset_class = ActorFilter
+    pagination_class = StrictCursorPagination
+    queryset = Actor.objects.all()
+
+    @extend_schema(
+        summary="List actors", responses={200: serializers.ActorSerializer(many=True), **schema.errors(400)}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ActorDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.ActorSerializer
+    queryset = Actor.objects.all()
+
+    @extend_schema(summary="One actor", responses={200: serializers.ActorSerializer, **schema.errors(404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+def visible_sources(request):
+    """A source cited only by drafts would reveal what the newsroom is working on."""
+    if sees_drafts(request.user):
+        return Source.objects.all()
+    return Source.objects.filter(
+        pk__in=Source.objects.filter(hops__claim__in=Claim.objects.public()).values("pk")
+    )
+
+
+class SourceList(generics.ListAPIView):
+    serializer_class = serializers.SourceSerializer
+    filterset_class = SourceFilter
+    pagination_class = StrictCursorPagination
+
+    def get_queryset(self):
+        return visible_sources(self.request)
+
+    @extend_schema(
+        summary="List sources with their health",
+        responses={200: serializers.SourceSerializer(many=True), **schema.errors(400)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SourceDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.SourceSerializer
+
+    def get_queryset(self):
+        return visible_sources(self.request)
+
+    @extend_schema(
+        summary="One source with its health",
+        responses={200: serializers.SourceSerializer, **schema.errors(404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SourceChecks(generics.ListAPIView):
+    serializer_class = serializers.SourceCheckSerializer
+    pagination_class = StrictCursorPagination
+    queryset = SourceCheck.objects.none()  # for the schema; get_queryset narrows to one source
+
+    def get_queryset(self):
+        source = get_object_or_404(visible_sources(self.request), pk=self.kwargs["pk"])
+        quotes = QuoteCheck.objects.select_related("hop__claim").order_by("hop__claim_id", "hop__position")
+        if not sees_drafts(self.request.user):
+            quotes = quotes.filter(hop__claim__in=Claim.objects.public())
+        return SourceCheck.objects.filter(source=source).prefetch_related(
+            Prefetch("quotes", queryset=quotes, to_attr="visible_quotes")
+        )
+
+    @extend_schema(
+        summary="Re-checks of a source, newest first",
+        responses={200: serializers.SourceCheckSerializer(many=True), **schema.errors(400, 404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SourceCheckRequest(APIView):
+    @extend_schema(
+        summary="Ask for a source to be checked now (editors)",
+        request=None,
+        responses={202: serializers.SourceSerializer, **schema.errors(403, 404)},
+    )
+    def post(self, request, pk):
+        source = get_object_or_404(visible_sources(request), pk=pk)
+        source = request_source_check(source_id=source.pk, by=request.user)
+        return Response(serializers.SourceSerializer(source).data, status=status.HTTP_202_ACCEPTED)
+
+
+FEED_LIMIT_DEFAULT = 100
+FEED_LIMIT_MAX = 1000
+
+
+def _whole_number(request, name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise ValidationError({name: [f"Give a whole number {bound}, not {raw!r}."]})
+    return int(raw)
+
+
+class Feed(APIView):
+    @extend_schema(
+        summary="Change feed: every publish, update of a published claim and retraction, in order",
+        description="Store `next_after` and pass it as `after` next time: sequence numbers are strictly "
+        "increasing and become visible in order, so nothing is missed or seen twice. A retraction "
+        "carries a tombstone {id, status, version, reason, retracted_at} instead of the claim.",
+        parameters=[
+            OpenApiParameter("after", int, description="Last seq you processed (0 to start)."),
+            OpenApiParameter(
+                "limit", int, description=f"At most {FEED_LIMIT_MAX}; default {FEED_LIMIT_DEFAULT}."
+            ),
+        ],
+        responses={200: serializers.FeedSerializer, **schema.errors(400)},
+    )
+    def get(self, request):
+        after = _whole_number(request, "after", 0, 0, None)
+        limit = _whole_number(request, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX)
+        events = list(
+            FeedEvent.objects.filter(seq__gt=after).select_related("claim").order_by("seq")[: limit + 1]
+        )
+        has_more = len(events) > limit
+        events = events[:limit]
+        data = serializers.FeedEventSerializer(events, many=True).data
+        strip_hidden_relations([event["claim"] for event in data], drafts_visible=sees_drafts(request.user))
+        return Response(
+            {"events": data, "next_after": events[-1].seq if events else after, "has_more": has_more}
+        )

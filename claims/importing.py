@@ -1,0 +1,97 @@
+"""Bulk import of claims from CSV (the export's shape) or JSON Lines (the API's write shape)."""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from claims import services, tabular
+from claims.api.errors import flatten
+from claims.api.serializers import ClaimWriteSerializer
+
+FORMATS = ("csv", "jsonl")
+
+
+@dataclass
+class Rejection:
+    line: int
+    reasons: dict[str, list[str]]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: " + "; ".join(
+            f"{path}: {' '.join(messages)}" for path, messages in sorted(self.reasons.items())
+        )
+
+
+@dataclass
+class ImportReport:
+    accepted: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson"):
+        return "jsonl"
+    if suffix == "csv":
+        return "csv"
+    raise ValueError(f"Cannot tell the format of {path.name}: name it .csv or .jsonl, or pass --format.")
+
+
+def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | Exception]]:
+    """(line number where the record starts, write payload or the reason it cannot be read)."""
+    reader = csv.DictReader(lines)
+    start = 2  # line 1 is the header
+    for row in reader:
+        try:
+            yield start, tabular.write_payload(row)
+        except tabular.RowError as error:
+            yield start, error
+        start = reader.line_num + 1
+
+
+def jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | Exception]]:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            payload = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, tabular.RowError(f"not valid JSON ({error.msg}).")
+            continue
+        yield number, payload if isinstance(payload, dict) else tabular.RowError("expected a JSON object.")
+
+
+def import_rows(
+    rows: Iterable[tuple[int, dict | Exception]], *, by: AbstractBaseUser, progress=None
+) -> ImportReport:
+    """Each row goes through the API's serializer and services.create_claim, in its own transaction."""
+    if not by.has_perm("claims.add_claim"):
+        raise PermissionDenied(f"{by} may not create claims.")
+    report = ImportReport()
+    for line, payload in rows:
+        if progress is not None:
+            progress.update(1)
+        if isinstance(payload, Exception):
+            report.rejected.append(Rejection(line, {"row": [str(payload)]}))
+            continue
+        serializer = ClaimWriteSerializer(data=payload)
+        if not serializer.is_valid():
+            report.rejected.append(Rejection(line, flatten(serializer.errors)))
+            continue
+        try:
+            claim = services.create_claim(data=serializer.to_claim_data(), by=by)
+        except ValidationError as error:
+            report.rejected.append(Rejection(line, error.message_dict))
+            continue
+        report.accepted.append((line, str(claim.uuid)))
+    return report
+
+
+def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, dict | Exception]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from (csv_rows if file_format == "csv" else jsonl_rows)(handle)

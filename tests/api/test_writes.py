@@ -1,0 +1,246 @@
+import pytest
+
+from claims import vocab
+from claims.models import Claim
+from tests.conftest import SOURCE_URL
+from tests.test_services import row_counts
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/claims/"
+
+
+def payload(actors, **overrides) -> dict:
+    values = {
+        "statement": "North Korea has shipped munitions to Russia.",
+        "kind": "transfer",
+        "supplier": actors["KP"].pk,
+        "recipient": actors["RU"].pk,
+        "item_category": "ammunition",
+        "stage": "shipment",
+        "quantity": {"qualifier": "qualitative", "text": "limited quantities"},
+        "event_date": {"start": "2023-09-01", "precision": "month"},
+        "route": [
+            {"position": 0, "role": "origin", "country": "KP"},
+            {"position": 1, "role": "transit", "region": "Middle East", "approximate": True},
+        ],
+        "hops": [
+            {"position": 0, "anonymity": "anonymous_institutional", "descriptor": "Washington"},
+            {"position": 1, "anonymity": "outlet_voice", "speaker": actors["daily"].pk, "source": SOURCE_URL},
+        ],
+    }
+    values.update(overrides)
+    return values
+
+
+def refused(client, method: str, url: str, body=None, *, status: int, **headers) -> dict:
+    """A request that must be refused with `status` and leave every table as it was."""
+    before = row_counts()
+    response = getattr(client, method)(url, body, format="json", **headers)
+    assert response.status_code == status, response.content
+    assert row_counts() == before
+    return response.json()
+
+
+def test_editor_creates_a_draft_with_nested_hops_and_route(as_user, editor, actors):
+    response = as_user(editor).post(LIST, payload(actors), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert response["Location"].endswith(f"/api/v1/claims/{body['id']}/")
+    assert response["ETag"].startswith('"1-')
+    assert body["status"] == "draft" and body["version"] == 1
+    assert [hop["anonymity"] for hop in body["hops"]] == ["anonymous_institutional", "outlet_voice"]
+    assert body["route"][1]["region"] == "Middle East"
+    assert body["event_date"] == {"start": "2023-09-01", "end": "2023-09-30", "precision": "month"}
+    assert Claim.objects.get(uuid=body["id"]).versions.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        ({"recipient": "KP"}, "recipient"),
+        ({"statement": ""}, "statement"),
+        ({"kind": "rumour"}, "kind"),
+        ({"quantity": {"qualifier": "range", "min": 10, "max": 5}}, "quantity_max"),
+        ({"stance": "speculate"}, "modality"),
+        ({"route": [{"position": 0, "role": "origin", "country": "UK"}]}, "route.0.country"),
+        (
+            {"hops": [{"position": 0, "anonymity": "anonymous_individual", "source": SOURCE_URL}]},
+            "hops.0.descriptor",
+        ),
+        ({"hops": [{"position": 0, "anonymity": "secret"}]}, "hops.0.anonymity"),
+        ({"hops": []}, "hops"),
+        ({"supplier": 999999}, "supplier"),
+    ],
+)
+def test_bad_claims_are_refused_with_dotted_field_errors_and_nothing_written(
+    as_user, editor, actors, overrides, path
+):
+    if overrides.get("recipient") == "KP":
+        overrides = {"recipient": actors["KP"].pk}
+    body = refused(as_user(editor), "post", LIST, payload(actors, **overrides), status=400)
+    assert body["code"] == "invalid"
+    assert body["errors"][path], body
+
+
+def test_viewer_cannot_create_and_anonymous_must_authenticate(as_user, viewer, anon, actors):
+    assert refused(as_user(viewer), "post", LIST, payload(actors), status=403)["code"] == "permission_denied"
+    assert refused(anon, "post", LIST, payload(actors), status=401)["code"] == "not_authenticated"
+
+
+def test_patch_merges_fields_onto_the_current_claim(as_user, editor, make_claim):
+    claim = make_claim()
+    client = as_user(editor)
+    response = client.patch(
+        f"{LIST}{claim.uuid}/",
+        {"statement": "Shells, not rockets.", "quantity": {"qualifier": "about", "min": 1000}},
+        format="json",
+        HTTP_IF_MATCH=f'"{claim.version}"',
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["statement"] == "Shells, not rockets." and body["version"] == claim.version + 1
+    assert body["quantity"]["min"] == 1000 and body["hops"][0]["descriptor"] == "a US official"
+    assert response["ETag"].startswith(f'"{claim.version + 1}-')
+
+
+def test_patch_accepts_the_detail_etag_as_if_match(as_user, editor, make_claim):
+    claim = make_claim()
+    client = as_user(editor)
+    etag = client.get(f"{LIST}{claim.uuid}/")["ETag"]
+    response = client.patch(
+        f"{LIST}{claim.uuid}/", {"place": "Vladivostok"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200
+
+
+def test_stale_patch_is_412_with_the_current_version(as_user, editor, make_claim):
+    claim = make_claim()
+    client = as_user(editor)
+    url = f"{LIST}{claim.uuid}/"
+    client.patch(url, {"place": "first"}, format="json", HTTP_IF_MATCH=f'"{claim.version}"')
+    body = refused(client, "patch", url, {"place": "second"}, status=412, HTTP_IF_MATCH=f'"{claim.version}"')
+    assert body == {**body, "code": "stale_version", "current_version": claim.version + 1}
+    assert Claim.objects.get(pk=claim.pk).place == "first"
+
+
+def test_patch_without_if_match_is_428_and_with_garbage_is_400(as_user, editor, make_claim):
+    claim = make_claim()
+    url = f"{LIST}{claim.uuid}/"
+    assert refused(as_user(editor), "patch", url, {"place": "x"}, status=428)["code"] == "if_match_required"
+    refused(as_user(editor), "patch", url, {"place": "x"}, status=400, HTTP_IF_MATCH="*")
+
+
+def test_patch_refuses_unknown_fields_and_invalid_results(as_user, editor, make_claim):
+    claim = make_claim()
+    url, match = f"{LIST}{claim.uuid}/", f'"{claim.version}"'
+    assert (
+        "statment"
+        in refused(as_user(editor), "patch", url, {"statment": "x"}, status=400, HTTP_IF_MATCH=match)[
+            "errors"
+        ]
+    )
+    body = refused(as_user(editor), "patch", url, {"stance": "speculate"}, status=400, HTTP_IF_MATCH=match)
+    assert "modality" in body["errors"]
+
+
+def test_editor_cannot_edit_someone_elses_draft(as_user, other_editor, make_claim):
+    claim = make_claim()
+    refused(
+        as_user(other_editor),
+        "patch",
+        f"{LIST}{claim.uuid}/",
+        {"place": "x"},
+        status=403,
+        HTTP_IF_MATCH=f'"{claim.version}"',
+    )
+
+
+def test_reviewer_assesses_and_publishes_through_their_own_endpoints(as_user, editor, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    url = f"{LIST}{claim.uuid}/"
+    response = as_user(reviewer).post(
+        f"{url}assessments/",
+        {"reliability": "B", "credibility": 2, "rationale": "Two officials", "likelihood": "likely"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["likelihood"] == "likely"
+    response = as_user(reviewer).post(
+        f"{url}transitions/", {"to": "published", "reason": "checked"}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["status"] == "published"
+    assert [a["credibility"] for a in as_user(editor).get(f"{url}assessments/").json()] == [2]
+
+
+def test_editor_may_not_assess_or_publish(as_user, editor, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    url = f"{LIST}{claim.uuid}/"
+    refused(
+        as_user(editor),
+        "post",
+        f"{url}assessments/",
+        {"reliability": "B", "credibility": 2, "rationale": "x"},
+        status=403,
+    )
+    refused(as_user(editor), "post", f"{url}transitions/", {"to": "published", "reason": "x"}, status=403)
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"to": "published", "reason": "ok"}, "to"),
+        ({"to": "in_review", "reason": ""}, "reason"),
+        ({"to": "archived", "reason": "x"}, "to"),
+        ({"reason": "x"}, "to"),
+    ],
+)
+def test_bad_transitions_are_400(as_user, editor, make_claim, body, path):
+    claim = make_claim()
+    response = refused(as_user(editor), "post", f"{LIST}{claim.uuid}/transitions/", body, status=400)
+    assert response["errors"][path]
+
+
+def test_bad_assessment_is_400_with_field_errors(as_user, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    body = refused(
+        as_user(reviewer),
+        "post",
+        f"{LIST}{claim.uuid}/assessments/",
+        {"reliability": "B", "credibility": 1, "rationale": "sure"},
+        status=400,
+    )
+    assert "credibility" in body["errors"]
+
+
+def test_relations_are_added_and_removed(as_user, editor, make_claim):
+    first, second = make_claim(), make_claim(statement="Another")
+    client = as_user(editor)
+    response = client.post(
+        f"{LIST}{first.uuid}/relations/",
+        {"to_claim": str(second.uuid), "kind": "corroborates", "independence": "independent"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert client.get(f"{LIST}{second.uuid}/").json()["relations"][0]["direction"] == "in"
+    relation_id = response.json()["id"]
+    refused(
+        client,
+        "post",
+        f"{LIST}{first.uuid}/relations/",
+        {"to_claim": str(first.uuid), "kind": "context", "independence": "independent"},
+        status=400,
+    )
+    assert client.delete(f"{LIST}{second.uuid}/relations/{relation_id}/").status_code == 204
+    assert client.get(f"{LIST}{first.uuid}/").json()["relations"] == []
+
+
+def test_writes_to_an_invisible_claim_are_404(as_user, viewer, make_claim):
+    claim = make_claim()
+    refused(
+        as_user(viewer),
+        "post",
+        f"{LIST}{claim.uuid}/transitions/",
+        {"to": "in_review", "reason": "x"},
+        status=404,
+    )
