@@ -2,40 +2,50 @@
 
 import hashlib
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Max
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.response import Response
 
-from claims.models import Actor, Source
+from claims.models import AttributionHop, Claim
 
 
-def freshness() -> dict:
-    """Annotations that move whenever a claim's response moves without its version changing.
+def stamp(claims: list) -> list:
+    """Mark each claim with what moves its response without moving its version; two queries a page.
 
     A claim's own edits, hops, route, assessment, relations and status all bump its version; what
     can change beside it is the health of its sources (stamped by last_checked_at) and the name or
     kind of an actor it shows (stamped by updated_at).
     """
-    claim = OuterRef("pk")
-    return {
-        "sources_stamp": Subquery(
-            Source.objects.filter(hops__claim=claim)
-            .order_by(F("last_checked_at").desc(nulls_last=True))
-            .values("last_checked_at")[:1]
-        ),
-        "actors_stamp": Subquery(
-            Actor.objects.filter(
-                Q(claims_as_supplier=claim)
-                | Q(claims_as_recipient=claim)
-                | Q(claims_as_participant=claim)
-                | Q(hops_spoken__claim=claim)
-                | Q(hops_affiliated__claim=claim)
-            )
-            .order_by("-updated_at")
-            .values("updated_at")[:1]
-        ),
+    ids = [claim.pk for claim in claims]
+    hops = {
+        row["claim_id"]: row
+        for row in AttributionHop.objects.filter(claim_id__in=ids)
+        .values("claim_id")
+        .annotate(
+            sources=Max("source__last_checked_at"),
+            speakers=Max("speaker__updated_at"),
+            affiliations=Max("affiliation__updated_at"),
+        )
     }
+    participants = dict(
+        Claim.participants.through.objects.filter(claim_id__in=ids)
+        .values("claim_id")
+        .annotate(latest=Max("actor__updated_at"))
+        .values_list("claim_id", "latest")
+    )
+    for claim in claims:
+        row = hops.get(claim.pk, {})
+        claim.sources_stamp = row.get("sources")
+        actor_times = [
+            row.get("speakers"),
+            row.get("affiliations"),
+            participants.get(claim.pk),
+            claim.supplier.updated_at if claim.supplier else None,
+            claim.recipient.updated_at if claim.recipient else None,
+        ]
+        claim.actors_stamp = max(filter(None, actor_times), default=None)
+    return claims
 
 
 def _digest(parts: list[str]) -> str:

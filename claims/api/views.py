@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from claims import services
 from claims.api import schema, serializers
-from claims.api.conditional import claim_etag, freshness, list_etag, not_modified
+from claims.api.conditional import claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
 from claims.api.pagination import StrictCursorPagination
 from claims.api.visibility import represent_for, sees_drafts, strip_hidden_relations
@@ -39,8 +39,8 @@ def visible_claims(request):
 
 def claim_for(request, claim_id) -> Claim:
     """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
-    queryset = visible_claims(request).select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness())
-    return get_object_or_404(queryset, uuid=claim_id)
+    claim = get_object_or_404(visible_claims(request).select_related(*CLAIM_DETAIL_JOINS), uuid=claim_id)
+    return stamp([claim])[0]
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
@@ -50,7 +50,7 @@ def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, header
 
 
 def _reloaded(claim_pk: int) -> Claim:
-    return Claim.objects.select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness()).get(pk=claim_pk)
+    return stamp([Claim.objects.select_related(*CLAIM_DETAIL_JOINS).get(pk=claim_pk)])[0]
 
 
 class PreconditionRequired(Exception):
@@ -93,7 +93,7 @@ class ClaimList(generics.GenericAPIView):
     pagination_class = StrictCursorPagination
 
     def get_queryset(self):
-        return visible_claims(self.request).select_related(*CLAIM_DETAIL_JOINS).annotate(**freshness())
+        return visible_claims(self.request).select_related(*CLAIM_DETAIL_JOINS)
 
     @extend_schema(
         summary="List claims",
@@ -106,7 +106,7 @@ class ClaimList(generics.GenericAPIView):
         },
     )
     def get(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = stamp(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
         etag = list_etag(page, self.paginator.get_next_link(), self.paginator.get_previous_link())
         if (cached := not_modified(request, etag)) is not None:
             return cached
