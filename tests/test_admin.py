@@ -47,7 +47,10 @@ def staff_reviewer(reviewer):
 def test_admin_creates_a_claim_with_hops_and_route_through_the_service(client, staff_reviewer, actors):
     client.force_login(staff_reviewer)
     response = client.post("/admin/claims/claim/add/", admin_post(actors))
-    assert response.status_code == 302, (response.context["adminform"].form.errors, response.context["errors"])
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        response.context["errors"],
+    )
     claim = Claim.objects.get()
     assert claim.created_by == staff_reviewer
     assert claim.hops.get().source == Source.objects.get(url=SOURCE_URL)
