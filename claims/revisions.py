@@ -4,9 +4,42 @@ import difflib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from claims import vocab
 from claims.wording import assessment_in_words
+
+# The labels below are looked up inside f-strings, where makemessages cannot see them.
+LABELS = (
+    gettext_noop("Assessment"),
+    gettext_noop("Event date"),
+    gettext_noop("Hop"),
+    gettext_noop("Item category"),
+    gettext_noop("Item description"),
+    gettext_noop("Kind"),
+    gettext_noop("Modality"),
+    gettext_noop("Negated"),
+    gettext_noop("Participants"),
+    gettext_noop("Place"),
+    gettext_noop("Quantity"),
+    gettext_noop("Rationale"),
+    gettext_noop("Recipient"),
+    gettext_noop("Relation"),
+    gettext_noop("Route stop"),
+    gettext_noop("Stage"),
+    gettext_noop("Stance"),
+    gettext_noop("Statement"),
+    gettext_noop("Status"),
+    gettext_noop("Supplier"),
+    gettext_noop("affiliation"),
+    gettext_noop("approximate"),
+    gettext_noop("no"),
+    gettext_noop("quote"),
+    gettext_noop("role"),
+    gettext_noop("source"),
+    gettext_noop("translation"),
+    gettext_noop("yes"),
+)
 
 
 def _label(choices, value) -> str:
