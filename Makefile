@@ -22,6 +22,8 @@ run: install
 	PORT=$(PORT) $(BIN)/python -m tracker.run
 
 test: install
+	@if [ "$$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium; fi
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DJANGO_DEBUG=0 $(BIN)/pytest
 

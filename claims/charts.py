@@ -311,7 +311,7 @@ def graph(
                 width=width_px,
                 label_x=round(mid_x, 1),
                 label_y=round(mid_y, 1),
-                label=shorten(", ".join(flow.categories), 40),
+                label=shorten(", ".join(flow.categories), 60),
             )
         )
     return chart

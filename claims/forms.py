@@ -56,6 +56,8 @@ def put_errors(error: ValidationError, form: forms.BaseForm, rename: dict | None
     """Service errors come keyed by field; those the form does not show go to the top of the form."""
     rename = rename or {}
     for path, messages in error.message_dict.items():
+        if path.split(".")[0] in ("hops", "route"):  # the row formsets show these
+            continue
         name = rename.get(path, path)
         target = name if name in form.fields else None
         for message in messages:

@@ -259,6 +259,7 @@ def test_invalid_hop_shows_the_error_next_to_it_and_saves_nothing(client, editor
     assert Claim.objects.count() == 0 and Source.objects.count() == 0
     hop_form = response.context["hops"].forms[0]
     assert "An unnamed source needs the words used" in hop_form.errors["descriptor"][0]
+    assert not response.context["form"].non_field_errors()  # shown on the hop, not twice
     assert "Nothing was saved" in response.content.decode()
 
 
@@ -319,7 +320,7 @@ def test_stale_edit_shows_their_version_and_saves_nothing(client, editor, review
         claim_id=claim.pk, expected_version=1, by=reviewer, data=claim_data(actors, statement="Their edit.")
     )
     response = login(client, editor).post(f"/claims/{claim.uuid}/edit/", stale)
-    assert response.status_code == 409
+    assert response.status_code == 200 and response.context["conflict"]
     html = response.content.decode()
     assert "Someone else saved this claim meanwhile: version 2 by rita" in html
     assert "Statement: Their edit." in html and "Statement: My late edit." in html

@@ -64,7 +64,9 @@ def _forms(data=None, *, initial=None, hops=None, route=None):
     )
 
 
-def _render(request, claim, form, hops, route, *, conflict=None, status=200):
+def _render(request, claim, form, hops, route, *, conflict=None):
+    # A refused save is re-shown with 200, like any invalid form: a 4xx would be logged as an error
+    # in the browser's console although the page is exactly what the editor needs to see.
     return render(
         request,
         "claims/form.html",
@@ -77,7 +79,6 @@ def _render(request, claim, form, hops, route, *, conflict=None, status=200):
             "actor_options": Actor.objects.only("name").order_by("name")[:ACTOR_OPTIONS_LIMIT],
             "actor_kinds": vocab.ActorKind.choices,
         },
-        status=status,
     )
 
 
@@ -120,7 +121,7 @@ def _save(request, claim: Claim | None):
             "my_lines": revisions.flatten(mine),
             "lines": revisions.diff(theirs.snapshot, mine),
         }
-        return _render(request, claim, form, hops, route, conflict=conflict, status=409)
+        return _render(request, claim, form, hops, route, conflict=conflict)
     messages.success(request, _("Saved as version %(v)s.") % {"v": saved.version})
     return redirect("claims:detail", uuid=saved.uuid)
 
