@@ -18,11 +18,11 @@ install: $(BIN)/activate
 run: install
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py load_demo
-	test ! -d locale || $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	PORT=$(PORT) $(BIN)/python -m tracker.run
 
 test: install
-	test ! -d locale || $(BIN)/python manage.py compilemessages -v0 --ignore=.venv
+	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DJANGO_DEBUG=0 $(BIN)/pytest
 
 lint: install

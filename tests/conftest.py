@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from claims import services, vocab
 from claims.models import Actor
@@ -17,6 +18,13 @@ def test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A request in Italian leaves Italian active in the thread; the next test starts in English."""
+    yield
+    translation.activate("en")
 
 
 def make_user(username: str, role: str | None = None, **extra) -> User:

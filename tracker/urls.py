@@ -14,6 +14,7 @@ urlpatterns = [
     path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
     # Unknown API paths answer JSON even with DEBUG on, where handler404 is bypassed.
     re_path(r"^api/", page_not_found),
+    path("", include("claims.urls")),
 ]
 
 # Under /api/ even Django's own 404 and 500 pages are JSON.

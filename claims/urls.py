@@ -1,0 +1,23 @@
+"""Routes of the editor's web app."""
+
+from django.urls import path
+
+from claims.views import actions, editing, pages
+
+app_name = "claims"
+
+urlpatterns = [
+    path("", pages.dashboard, name="dashboard"),
+    path("claims/", pages.claim_list, name="list"),
+    path("claims/new/", editing.claim_create, name="create"),
+    path("claims/new/from-article/", editing.from_article, name="from_article"),
+    path("claims/<uuid:uuid>/", pages.claim_detail, name="detail"),
+    path("claims/<uuid:uuid>/edit/", editing.claim_edit, name="edit"),
+    path("claims/<uuid:uuid>/diff/", pages.claim_diff, name="diff"),
+    path("claims/<uuid:uuid>/transition/", actions.transition, name="transition"),
+    path("claims/<uuid:uuid>/assess/", actions.assess, name="assess"),
+    path("claims/<uuid:uuid>/relations/", actions.relate, name="relate"),
+    path("claims/<uuid:uuid>/relations/<int:relation_id>/remove/", actions.unrelate, name="unrelate"),
+    path("actors/search/", actions.actor_search, name="actor_search"),
+    path("actors/new/", actions.actor_create, name="actor_create"),
+]

@@ -1,0 +1,1 @@
+"""Browser views, thin: they read input, call claims.services and render templates."""

@@ -1,0 +1,158 @@
+"""Workflow, assessment, relation and actor actions: POST only, each a call to one service."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from claims import services, vocab
+from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
+from claims.models import Actor, ClaimRelation
+from claims.views.access import reader_required, require_perm
+from claims.views.pages import detail_context, load_claim
+
+ACTOR_SEARCH_LIMIT = 15
+
+
+def _detail_with(request, claim, **forms):
+    return render(request, "claims/detail.html", detail_context(request, claim, **forms))
+
+
+@reader_required
+@require_POST
+def transition(request, uuid):
+    claim = load_claim(request, uuid)
+    form = TransitionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.transition_claim(
+                claim_id=claim.pk,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            put_errors(error, form, rename={"to": "reason"})
+        else:
+            label = vocab.Status(form.cleaned_data["to"]).label
+            messages.success(request, _("The claim is now %(status)s.") % {"status": label})
+            return redirect("claims:detail", uuid=claim.uuid)
+    target = request.POST.get("to", "")
+    return _detail_with(request, claim, **{f"transition_{target}": form})
+
+
+@reader_required
+@require_POST
+def assess(request, uuid):
+    claim = load_claim(request, uuid)
+    require_perm(request.user, "claims.add_assessment")
+    form = AssessmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_assessment(claim_id=claim.pk, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            put_errors(error, form)
+        else:
+            messages.success(request, _("Assessment recorded."))
+            return redirect("claims:detail", uuid=claim.uuid)
+    return _detail_with(request, claim, assessment=form)
+
+
+@reader_required
+@require_POST
+def relate(request, uuid):
+    claim = load_claim(request, uuid)
+    require_perm(request.user, "claims.add_claimrelation")
+    form = RelationForm(request.POST, claim=claim, user=request.user)
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.add_relation(
+                from_claim_id=claim.pk,
+                to_claim_id=c["to_claim"].pk,
+                kind=c["kind"],
+                independence=c["independence"],
+                note=c["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            put_errors(error, form)
+        else:
+            messages.success(request, _("Relation added."))
+            return redirect("claims:detail", uuid=claim.uuid)
+    return _detail_with(request, claim, relation=form)
+
+
+@reader_required
+@require_POST
+def unrelate(request, uuid, relation_id):
+    claim = load_claim(request, uuid)
+    require_perm(request.user, "claims.delete_claimrelation")
+    relation = get_object_or_404(
+        ClaimRelation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim)), pk=relation_id
+    )
+    try:
+        services.remove_relation(relation_id=relation.pk, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Relation removed."))
+    return redirect("claims:detail", uuid=claim.uuid)
+
+
+@reader_required
+@require_GET
+def actor_search(request):
+    """Type-ahead for actor pickers: names and aliases containing the query."""
+    query = request.GET.get("q", "").strip()[:100]
+    actors = Actor.objects.order_by("name")
+    if query:
+        actors = actors.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
+    return JsonResponse(
+        {
+            "results": [
+                {"id": a.pk, "name": a.name, "kind": a.kind, "country": a.country}
+                for a in actors[:ACTOR_SEARCH_LIMIT]
+            ]
+        }
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@reader_required
+@require_http_methods(["GET", "POST"])
+def actor_create(request):
+    """The inline 'create actor' form posts here (by fetch, or as a plain form without JavaScript)."""
+    require_perm(request.user, "claims.add_actor")
+    form = ActorForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            actor = services.create_actor(
+                name=c["name"],
+                kind=c["kind"],
+                country=c["country"].upper(),
+                description=c["description"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            put_errors(error, form)
+        else:
+            if _wants_json(request):
+                return JsonResponse({"id": actor.pk, "name": actor.name}, status=201)
+            messages.success(request, _("Actor “%(name)s” created.") % {"name": actor.name})
+            return redirect(next_url or "claims:list")
+    if request.method == "POST" and _wants_json(request):
+        return JsonResponse({"errors": form.errors}, status=400)
+    return render(request, "claims/actor_form.html", {"form": form, "next": next_url})

@@ -1,0 +1,187 @@
+"""Create and edit a claim in one form (hops and route inline), and log one from an article."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from claims import revisions, services, vocab
+from claims.forms import ClaimForm, FromArticleForm, HopFormSet, RouteFormSet, claim_data, put_errors
+from claims.models import Actor, Claim, ClaimVersion
+from claims.representation import represent_actor
+from claims.views.access import reader_required, require_perm
+
+ACTOR_OPTIONS_LIMIT = 300
+
+
+def _snapshot_of(data: services.ClaimData, claim: Claim) -> dict:
+    """The unsaved edit in the shape of a version snapshot, so both sides of a conflict read alike."""
+    ids = {data.supplier_id, data.recipient_id, *data.participant_ids}
+    ids |= {hop.speaker_id for hop in data.hops} | {hop.affiliation_id for hop in data.hops}
+    actors = Actor.objects.in_bulk(ids - {None})
+
+    def actor(actor_id):
+        return represent_actor(actors.get(actor_id)) if actor_id else None
+
+    return {
+        **{name: getattr(data, name) for name in ("statement", "kind", "place", "item_description")},
+        **{name: getattr(data, name) for name in ("item_category", "stage", "stance", "modality", "negated")},
+        "status": claim.status,
+        "supplier": actor(data.supplier_id),
+        "recipient": actor(data.recipient_id),
+        "participants": [actor(pk) for pk in data.participant_ids],
+        "quantity": {
+            "qualifier": data.quantity_qualifier,
+            "min": data.quantity_min,
+            "max": data.quantity_max,
+            "unit": data.quantity_unit,
+            "text": data.quantity_text,
+        },
+        "event_date": {
+            "start": data.event_start.isoformat() if data.event_start else None,
+            "end": data.event_end.isoformat() if data.event_end else None,
+            "precision": data.event_precision,
+        },
+        "route": [vars(stop) for stop in data.route],
+        "hops": [
+            {
+                **vars(hop),
+                "speaker": actor(hop.speaker_id),
+                "affiliation": actor(hop.affiliation_id),
+                "source": hop.source_url,
+            }
+            for hop in data.hops
+        ],
+    }
+
+
+def _forms(data=None, *, initial=None, hops=None, route=None):
+    return (
+        ClaimForm(data, initial=initial),
+        HopFormSet(data, initial=hops, prefix="hops"),
+        RouteFormSet(data, initial=route, prefix="route"),
+    )
+
+
+def _render(request, claim, form, hops, route, *, conflict=None):
+    # A refused save is re-shown with 200, like any invalid form: a 4xx would be logged as an error
+    # in the browser's console although the page is exactly what the editor needs to see.
+    return render(
+        request,
+        "claims/form.html",
+        {
+            "claim": claim,
+            "form": form,
+            "hops": hops,
+            "route": route,
+            "conflict": conflict,
+            "actor_options": Actor.objects.only("name").order_by("name")[:ACTOR_OPTIONS_LIMIT],
+            "actor_kinds": vocab.ActorKind.choices,
+        },
+    )
+
+
+def _save(request, claim: Claim | None):
+    """Validate, call the service; on refusal re-show the form with every error in its place."""
+    form, hops, route = _forms(request.POST)
+    if not all([form.is_valid(), hops.is_valid(), route.is_valid()]):
+        return _render(request, claim, form, hops, route)
+    data = claim_data(form, hops, route)
+    try:
+        if claim is None:
+            saved = services.create_claim(data=data, by=request.user)
+        else:
+            saved = services.update_claim(
+                claim_id=claim.pk,
+                expected_version=form.cleaned_data["expected_version"] or 0,
+                data=data,
+                by=request.user,
+            )
+    except ValidationError as error:
+        put_errors(error, form)
+        hops.put_errors(error, "hops")
+        route.put_errors(error, "route")
+        return _render(request, claim, form, hops, route)
+    except services.StaleVersion as stale:
+        theirs = ClaimVersion.objects.select_related("changed_by").get(
+            claim=claim, version=stale.current_version
+        )
+        mine = _snapshot_of(data, claim)
+        # The form comes back with the user's input, now based on their version: saving again is a
+        # deliberate choice made after seeing it, never a silent overwrite.
+        posted = request.POST.copy()
+        posted["expected_version"] = str(stale.current_version)
+        form, hops, route = _forms(posted)
+        for bound in (form, hops, route):
+            bound.is_valid()
+        conflict = {
+            "theirs": theirs,
+            "their_lines": revisions.flatten(theirs.snapshot),
+            "my_lines": revisions.flatten(mine),
+            "lines": revisions.diff(theirs.snapshot, mine),
+        }
+        return _render(request, claim, form, hops, route, conflict=conflict)
+    messages.success(request, _("Saved as version %(v)s.") % {"v": saved.version})
+    return redirect("claims:detail", uuid=saved.uuid)
+
+
+@reader_required
+@require_http_methods(["GET", "POST"])
+def claim_create(request):
+    require_perm(request.user, "claims.add_claim")
+    if request.method == "POST":
+        return _save(request, None)
+    form, hops, route = _forms(hops=[{}])
+    return _render(request, None, form, hops, route)
+
+
+@reader_required
+@require_http_methods(["GET", "POST"])
+def claim_edit(request, uuid):
+    claim = get_object_or_404(Claim.objects.visible_to(request.user).with_details(), uuid=uuid)
+    if not services.can_edit_claim(request.user, claim):
+        raise PermissionDenied(_("You cannot edit this claim in its current status."))
+    if request.method == "POST":
+        return _save(request, claim)
+    hop_rows = [
+        {
+            "speaker": hop.speaker,
+            "descriptor": hop.descriptor,
+            "affiliation": hop.affiliation,
+            "role": hop.role,
+            "anonymity": hop.anonymity,
+            "source_url": hop.source.url if hop.source else "",
+            "quote": hop.quote,
+            "quote_language": hop.quote_language,
+            "translation": hop.translation,
+            "ORDER": hop.position + 1,
+        }
+        for hop in claim.hops.all()
+    ]
+    route_rows = [
+        {
+            "role": stop.role,
+            "country": stop.country,
+            "region": stop.region,
+            "approximate": stop.approximate,
+            "ORDER": stop.position + 1,
+        }
+        for stop in claim.route.all()
+    ]
+    form, hops, route = _forms(initial=ClaimForm.initial_for(claim), hops=hop_rows, route=route_rows)
+    return _render(request, claim, form, hops, route)
+
+
+@reader_required
+@require_http_methods(["GET", "POST"])
+def from_article(request):
+    """Paste a URL and a passage: the claim form opens with hop 0 holding them."""
+    require_perm(request.user, "claims.add_claim")
+    article = FromArticleForm(request.POST or None)
+    if request.method == "POST" and article.is_valid():
+        c = article.cleaned_data
+        hop = {"source_url": c["source_url"], "quote": c["quote"], "quote_language": c["quote_language"]}
+        form, hops, route = _forms(hops=[hop])
+        return _render(request, None, form, hops, route)
+    return render(request, "claims/from_article.html", {"form": article})

@@ -1,0 +1,119 @@
+// The claim form: add, remove and reorder hops and route stops; actor type-ahead; create an actor inline.
+"use strict";
+
+function rowsOf(container) {
+  return Array.from(container.querySelectorAll("[data-row-list] > [data-row]"));
+}
+
+function renumber(container) {
+  let position = 0;
+  for (const row of rowsOf(container)) {
+    const order = row.querySelector("input[name$='-ORDER']");
+    const removed = row.querySelector("input[name$='-DELETE']");
+    if (removed && removed.checked) continue;
+    position += 1;
+    if (order) order.value = position;
+    const title = row.querySelector("[data-row-title]");
+    if (title) title.textContent = title.textContent.replace(/\s*\d*$/, " " + position);
+  }
+}
+
+function setUpRows(container) {
+  const list = container.querySelector("[data-row-list]");
+  const template = container.querySelector("template[data-row-template]");
+  const prefix = container.dataset.rows;
+  const total = container.querySelector(`input[name='${prefix}-TOTAL_FORMS']`);
+  container.classList.add("enhanced");
+
+  container.querySelector("[data-add-row]").addEventListener("click", () => {
+    const index = Number(total.value);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    list.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    renumber(container);
+    const added = rowsOf(container).at(-1);
+    const first = added.querySelector("input:not([type=hidden]):not([type=number]), select, textarea");
+    if (first) first.focus();
+  });
+
+  list.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (!button) return;
+    const row = button.closest("[data-row]");
+    if (button.dataset.move === "up" && row.previousElementSibling) {
+      row.parentNode.insertBefore(row, row.previousElementSibling);
+      button.focus();
+    } else if (button.dataset.move === "down" && row.nextElementSibling) {
+      row.parentNode.insertBefore(row.nextElementSibling, row);
+      button.focus();
+    } else if (button.hasAttribute("data-remove")) {
+      row.querySelector("input[name$='-DELETE']").checked = true;
+      row.hidden = true;
+    } else {
+      return;
+    }
+    renumber(container);
+  });
+  renumber(container);
+}
+
+function setUpActorSearch(datalist, url) {
+  let timer = null;
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.matches("input[data-actor-picker]")) return;
+    clearTimeout(timer);
+    const query = input.value.trim();
+    if (query.length < 2) return;
+    timer = setTimeout(async () => {
+      const response = await fetch(`${url}?q=${encodeURIComponent(query)}`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;
+      const { results } = await response.json();
+      const known = new Set(Array.from(datalist.options, (option) => option.value));
+      for (const actor of results) {
+        if (known.has(actor.name)) continue;
+        const option = document.createElement("option");
+        option.value = actor.name;
+        datalist.appendChild(option);
+      }
+    }, 200);
+  });
+}
+
+function setUpCreateActor(form, datalist) {
+  const errors = form.querySelector("[data-create-actor-errors]");
+  const ok = form.querySelector("[data-create-actor-ok]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    errors.hidden = ok.hidden = true;
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      errors.textContent = Object.values(body.errors || {}).flat().join(" ");
+      errors.hidden = false;
+      return;
+    }
+    const option = document.createElement("option");
+    option.value = body.name;
+    datalist.appendChild(option);
+    ok.textContent = `✓ ${body.name}`;
+    ok.hidden = false;
+    form.reset();
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const container of document.querySelectorAll("[data-rows]")) setUpRows(container);
+  const datalist = document.getElementById("actor-options");
+  const search = document.querySelector("[data-actor-search-url]");
+  if (datalist && search) setUpActorSearch(datalist, search.dataset.actorSearchUrl);
+  const create = document.querySelector("form[data-create-actor]");
+  if (create && datalist) setUpCreateActor(create, datalist);
+});

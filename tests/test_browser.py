@@ -1,0 +1,175 @@
+"""End to end in Debian's chromium: the editor's day, a review, and a conflict between two editors."""
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+
+from claims import vocab
+from claims.models import Claim
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(os.environ.get("TRACKER_VAR_DIR", "var/test")) / "artifacts"
+ARTICLE = "https://news.example.org/2023/09/shells"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the test
+    # makes there are still plain synchronous calls (the documented Django + Playwright setting).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    executable = shutil.which("chromium")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: .ci/run installs it; browser tests never skip in CI")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--headless", "--no-sandbox", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def roles(transactional_db, settings):
+    """Roles again: a transactional test empties the tables the data migration filled."""
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    for name, codenames in importlib.import_module("claims.migrations.0002_roles").ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
+        )
+
+
+class Session:
+    """One signed-in browser tab that records every console error and CSP violation it meets."""
+
+    def __init__(self, browser, base: str, username: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(m.text))
+        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+        self.base = base
+        self.page.goto(f"{base}/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", "correct horse battery staple")
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.wait_for_url(f"{base}/")
+
+    def go(self, path: str):
+        self.page.goto(self.base + path)
+        return self.page
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def workflow(page, action: str, reason: str) -> None:
+    page.locator("summary", has_text=action).click()
+    form = page.locator("details[open] form")
+    form.locator("textarea[name=reason]").fill(reason)
+    form.get_by_role("button", name="Confirm").click()
+
+
+def test_editor_logs_a_claim_meets_an_error_fixes_it_and_a_reviewer_publishes(
+    browser, live_server, editor, reviewer, actors
+):
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/new/")
+    page.fill("#id_statement", "North Korea shipped artillery shells to Russia by rail.")
+    page.fill("#id_supplier", "North Korea")
+    page.fill("#id_recipient", "Russia")
+    page.select_option("#id_item_category", "ammunition")
+    page.select_option("#id_stage", "shipment")
+    page.select_option("#id_hops-0-anonymity", "anonymous_individual")  # but no descriptor yet
+    page.get_by_role("button", name="+ Add a hop").click()
+    page.fill("#id_hops-1-speaker", "An Italian daily")
+    page.select_option("#id_hops-1-anonymity", "outlet_voice")
+    page.fill("#id_hops-1-source_url", ARTICLE)
+    page.fill("#id_hops-1-quote", "Pyongyang ha spedito proiettili.")
+    page.fill("#id_hops-1-quote_language", "it")
+    page.get_by_role("button", name="+ Add a hop").click()  # one too many: removed again
+    page.locator("[data-rows=hops] [data-row]").nth(2).get_by_role("button", name="Remove").click()
+    page.get_by_role("button", name="+ Add a route stop").click()
+    page.select_option("#id_route-0-role", "transit")
+    page.fill("#id_route-0-region", "Middle East")
+    page.get_by_role("button", name="Save").click()
+
+    error = page.locator(".has-error", has=page.locator("#id_hops-0-descriptor"))
+    assert "An unnamed source needs the words used" in error.inner_text()
+    assert page.locator("#error-summary").is_visible()
+    eddie.shot("validation-error")
+    assert Claim.objects.count() == 0
+
+    page.fill("#id_hops-0-descriptor", "a US official")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{live_server.url}/claims/*/")
+    claim = Claim.objects.get()
+    assert [hop.position for hop in claim.hops.all()] == [0, 1]
+    assert claim.route.get().region == "Middle East"
+    assert page.locator(".chain .hop").count() == 2
+    workflow(page, "Submit for review", "Two hops, ready for review.")
+    assert "In review" in page.locator(".eyebrow").inner_text()
+
+    rita = Session(browser, live_server.url, "rita")
+    page = rita.go(f"/claims/{claim.uuid}/")
+    page.locator("summary", has_text="Add an assessment").click()
+    page.select_option("#id_reliability", "B")
+    page.select_option("#id_credibility", "3")
+    page.select_option("#id_likelihood", "likely")
+    page.fill("#id_rationale", "Official source, relayed by a daily.")
+    page.get_by_role("button", name="Record assessment").click()
+    assert "B3 — usually reliable source" in page.locator(".assessment-words").inner_text()
+    workflow(page, "Publish", "Checked against the article.")
+    assert "Published" in page.locator(".eyebrow").inner_text()
+    rita.shot("claim-published")
+
+    page = rita.go("/claims/?status=published")
+    assert page.get_by_role("link", name="North Korea shipped artillery shells").is_visible()
+    page = rita.go("/claims/?q=rail+shells")
+    assert page.get_by_role("link", name="North Korea shipped artillery shells").is_visible()
+    page = rita.go("/")
+    rita.shot("dashboard")
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.PUBLISHED
+    assert eddie.problems == [] and rita.problems == []
+
+
+def test_a_stale_copy_gets_the_conflict_and_overwrites_nothing(browser, live_server, make_claim):
+    claim = make_claim(statement="Original statement.")
+    editor = Session(browser, live_server.url, "eddie")
+    reviewer = Session(browser, live_server.url, "rita")
+    mine = editor.go(f"/claims/{claim.uuid}/edit/")
+    theirs = reviewer.go(f"/claims/{claim.uuid}/edit/")
+
+    theirs.fill("#id_statement", "The reviewer's wording.")
+    theirs.get_by_role("button", name="Save").click()
+    theirs.wait_for_url(f"{live_server.url}/claims/{claim.uuid}/")
+
+    mine.fill("#id_statement", "The editor's late wording.")
+    mine.get_by_role("button", name="Save").click()
+    conflict = mine.locator(".conflict")
+    assert "Someone else saved this claim meanwhile: version 2 by rita" in conflict.inner_text()
+    assert "Statement: The reviewer's wording." in conflict.inner_text()
+    assert "Statement: The editor's late wording." in conflict.inner_text()
+    editor.shot("conflict")
+    claim.refresh_from_db()
+    assert claim.statement == "The reviewer's wording." and claim.version == 2
+
+    mine.get_by_role(
+        "button", name="Save mine over version 2"
+    ).click()  # a deliberate choice, after seeing theirs
+    mine.wait_for_url(f"{live_server.url}/claims/{claim.uuid}/")
+    claim.refresh_from_db()
+    assert claim.statement == "The editor's late wording." and claim.version == 3
+    assert editor.problems == [] and reviewer.problems == []

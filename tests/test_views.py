@@ -1,0 +1,534 @@
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from claims import services, vocab
+from claims.models import Actor, Claim, ClaimRelation, Source
+from tests.conftest import SOURCE_URL, claim_data, hop
+
+pytestmark = pytest.mark.django_db
+
+XSS = "<script>alert(1)</script>"
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def form_post(actors, *, hops=None, route=None, **overrides) -> dict:
+    """What the browser sends for a transfer with two hops and one route stop."""
+    hops = hops or [
+        {"anonymity": "anonymous_individual", "descriptor": "a US official", "role": "official"},
+        {
+            "anonymity": "outlet_voice",
+            "speaker": actors["daily"].name,
+            "source_url": SOURCE_URL,
+            "quote": "Pyongyang ha spedito munizioni.",
+            "quote_language": "it",
+            "translation": "Pyongyang shipped munitions.",
+        },
+    ]
+    route = (
+        route if route is not None else [{"role": "transit", "region": "Middle East", "approximate": "on"}]
+    )
+    data = {
+        "statement": "North Korea shipped shells to Russia.",
+        "kind": "transfer",
+        "supplier": actors["KP"].name,
+        "recipient": actors["RU"].name,
+        "item_category": "ammunition",
+        "stage": "shipment",
+        "stance": "assert",
+        "modality": "occurred",
+        "quantity_qualifier": "unknown",
+        "event_precision": "month",
+        "event_start": "2023-09-01",
+        "hops-TOTAL_FORMS": str(len(hops)),
+        "hops-INITIAL_FORMS": "0",
+        "route-TOTAL_FORMS": str(len(route)),
+        "route-INITIAL_FORMS": "0",
+    }
+    for prefix, rows in (("hops", hops), ("route", route)):
+        for index, row in enumerate(rows):
+            data[f"{prefix}-{index}-ORDER"] = str(index + 1)
+            data.update({f"{prefix}-{index}-{name}": value for name, value in row.items()})
+    data.update(overrides)
+    return data
+
+
+def edit_post(claim, actors, **overrides) -> dict:
+    data = form_post(actors, expected_version=str(claim.version), **overrides)
+    data["hops-INITIAL_FORMS"] = "0"
+    return data
+
+
+# ---------------------------------------------------------------- access
+
+
+PAGES = ["/", "/claims/", "/claims/new/", "/claims/new/from-article/", "/actors/search/?q=a"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_visitors_are_sent_to_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_a_user_without_a_role_gets_the_403_page_not_a_500(client, outsider):
+    response = login(client, outsider).get("/")
+    assert response.status_code == 403
+    assert "You are not allowed to do this" in response.content.decode()
+
+
+def test_login_page_and_post_logout(client, editor):
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and b'name="password"' in page.content
+    response = client.post(
+        "/accounts/login/", {"username": "eddie", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_viewers_do_not_see_drafts(client, viewer, make_claim):
+    draft = make_claim(statement="A draft nobody should read yet.")
+    published = make_claim(vocab.Status.PUBLISHED, statement="A published claim.")
+    login(client, viewer)
+    listing = client.get("/claims/").content.decode()
+    assert "A published claim." in listing and "A draft nobody" not in listing
+    assert client.get(f"/claims/{draft.uuid}/").status_code == 404
+    assert client.get(f"/claims/{published.uuid}/").status_code == 200
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def test_dashboard_counts_queues_and_pictures(client, reviewer, make_claim):
+    make_claim(vocab.Status.IN_REVIEW, statement="Waiting for a reviewer.")
+    make_claim(vocab.Status.PUBLISHED, event_precision="day", event_start=date(2023, 9, 13))
+    Source.objects.filter(url=SOURCE_URL).update(liveness=vocab.Liveness.DEAD)
+    html = login(client, reviewer).get("/").content.decode()
+    assert "Waiting for a reviewer." in html
+    assert re.search(r"<strong>1</strong> <span>In review</span>", html)
+    assert "Dead" in html  # the dead source is in the attention queue
+    assert '<svg class="chart timeline"' in html and '<svg class="chart graph"' in html
+    kp, ru = Actor.objects.get(name="North Korea"), Actor.objects.get(name="Russia")
+    assert f'href="/claims/?supplier={kp.pk}&amp;recipient={ru.pk}"' in html
+    assert "Claims with no known date" in html
+
+
+def test_dashboard_hides_the_editorial_queue_from_viewers(client, viewer, make_claim):
+    make_claim(vocab.Status.PUBLISHED)
+    html = login(client, viewer).get("/").content.decode()
+    assert "Needs attention" not in html
+
+
+# ---------------------------------------------------------------- list
+
+
+def test_list_filters_sorts_and_keeps_everything_in_the_url(client, reviewer, actors, make_claim):
+    make_claim(statement="Shells from North Korea.")
+    make_claim(
+        statement="Russia sends technology.", supplier_id=actors["RU"].pk, recipient_id=actors["KP"].pk
+    )
+    make_claim(vocab.Status.PUBLISHED, statement="Published shells claim.")
+    login(client, reviewer)
+    html = client.get(f"/claims/?supplier={actors['RU'].pk}").content.decode()
+    assert "Russia sends technology." in html and "Shells from North Korea." not in html
+    html = client.get("/claims/?status=published").content.decode()
+    assert "Published shells claim." in html and "Shells from North Korea." not in html
+    html = client.get("/claims/?q=technology").content.decode()
+    assert "Russia sends technology." in html and "Published shells" not in html
+    html = client.get("/claims/?sort=statement&credibility=3").content.decode()
+    assert "Published shells claim." in html and "Russia sends" not in html  # unassessed claims drop out
+    html = client.get("/claims/?sort=statement").content.decode()
+    assert html.index("Published shells") < html.index("Russia sends") < html.index("Shells from")
+
+
+def test_list_paginates_and_links_keep_the_filters(client, reviewer, make_claim):
+    for number in range(27):
+        make_claim(statement=f"Claim number {number}.")
+    html = login(client, reviewer).get("/claims/?status=draft").content.decode()
+    assert "Page 1 of 2" in html
+    assert 'href="?status=draft&amp;page=2"' in html
+    second = client.get("/claims/?status=draft&page=2").content.decode()
+    assert second.count("<tr>") == 1 + 2  # header row and the last two claims
+
+
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    client, reviewer, make_claim, django_assert_num_queries
+):
+    make_claim()
+    login(client, reviewer)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/claims/?per_page=100")
+    for _ in range(30):
+        make_claim()
+    with django_assert_num_queries(len(few)):
+        response = client.get("/claims/?per_page=100")
+    assert response.content.decode().count('<td><a href="/claims/') == 31
+
+
+def test_claim_page_runs_a_fixed_number_of_queries(
+    client, reviewer, actors, make_claim, django_assert_num_queries
+):
+    short = make_claim(vocab.Status.PUBLISHED)
+    hops = [hop(i, source_url=f"https://news.example.org/{i}") for i in range(6)]
+    long = make_claim(
+        vocab.Status.PUBLISHED,
+        hops=hops,
+        route=[services.RouteStopData(i, "transit", "TR") for i in range(4)],
+    )
+    login(client, reviewer)
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(f"/claims/{short.uuid}/")
+    with django_assert_num_queries(len(baseline)):
+        client.get(f"/claims/{long.uuid}/")
+
+
+# ---------------------------------------------------------------- claim page
+
+
+def test_claim_page_shows_chain_assessment_in_words_and_history(client, reviewer, actors, make_claim):
+    claim = make_claim(
+        vocab.Status.PUBLISHED,
+        hops=[
+            hop(0, source_url=""),
+            hop(1, anonymity="outlet_voice", speaker_id=actors["daily"].pk, descriptor=""),
+        ],
+    )
+    html = login(client, reviewer).get(f"/claims/{claim.uuid}/").content.decode()
+    assert "Originator" in html and "The document we read" in html
+    assert "Anonymous individual" in html and "Outlet&#x27;s own voice" in html
+    assert "Kim Jong-un ha intenzione" in html and "Kim Jong Un intends" in html
+    assert "B3 — usually reliable source, information possibly true" in html
+    assert "Official, unconfirmed." in html
+    assert "Draft → <strong>In review</strong>" in html
+    assert "v1 · created" in html
+
+
+def test_diff_between_two_versions_is_readable(client, editor, actors, make_claim):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk,
+        expected_version=1,
+        by=editor,
+        data=claim_data(actors, statement="A changed statement."),
+    )
+    html = login(client, editor).get(f"/claims/{claim.uuid}/diff/?from=1&to=2").content.decode()
+    assert "<del>Statement: North Korea has shipped munitions to Russia.</del>" in html
+    assert "<ins>Statement: A changed statement.</ins>" in html
+    assert client.get(f"/claims/{claim.uuid}/diff/?from=1&to=9").status_code == 404
+    assert client.get(f"/claims/{claim.uuid}/diff/?from=x").status_code == 404
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+def test_editor_creates_a_claim_with_two_hops_and_a_route(client, editor, actors):
+    response = login(client, editor).post("/claims/new/", form_post(actors))
+    claim = Claim.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/claims/{claim.uuid}/"
+    assert [h.descriptor for h in claim.hops.all()] == ["a US official", ""]
+    assert claim.hops.get(position=1).source.url == SOURCE_URL
+    assert claim.route.get().region == "Middle East"
+    assert str(claim.event_end) == "2023-09-30"
+
+
+def test_hops_are_saved_in_the_order_the_editor_gave(client, editor, actors):
+    data = form_post(actors)
+    data["hops-0-ORDER"], data["hops-1-ORDER"] = "2", "1"
+    data["hops-1-source_url"], data["hops-0-source_url"] = "", SOURCE_URL
+    assert login(client, editor).post("/claims/new/", data).status_code == 302
+    assert [h.descriptor for h in Claim.objects.get().hops.all()] == ["", "a US official"]
+
+
+def test_invalid_hop_shows_the_error_next_to_it_and_saves_nothing(client, editor, actors):
+    data = form_post(actors)
+    data["hops-0-descriptor"] = ""
+    response = login(client, editor).post("/claims/new/", data)
+    assert response.status_code == 200
+    assert Claim.objects.count() == 0 and Source.objects.count() == 0
+    hop_form = response.context["hops"].forms[0]
+    assert "An unnamed source needs the words used" in hop_form.errors["descriptor"][0]
+    assert not response.context["form"].non_field_errors()  # shown on the hop, not twice
+    assert "Nothing was saved" in response.content.decode()
+
+
+def test_claim_level_errors_go_next_to_their_fields(client, editor, actors):
+    response = login(client, editor).post("/claims/new/", form_post(actors, recipient=actors["KP"].name))
+    assert "must be different actors" in response.context["form"].errors["recipient"][0]
+    response = client.post("/claims/new/", form_post(actors, supplier="Atlantis"))
+    assert "No actor is called" in response.context["form"].errors["supplier"][0]
+    assert Claim.objects.count() == 0
+
+
+def test_missing_last_hop_url_is_reported_on_that_hop(client, editor, actors):
+    data = form_post(actors)
+    data["hops-1-source_url"] = ""
+    response = login(client, editor).post("/claims/new/", data)
+    assert "give its URL" in response.context["hops"].forms[1].errors["source_url"][0]
+
+
+def test_viewer_cannot_open_or_post_the_forms(client, viewer, actors, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    login(client, viewer)
+    assert client.get("/claims/new/").status_code == 403
+    assert client.post("/claims/new/", form_post(actors)).status_code == 403
+    response = client.post(f"/claims/{claim.uuid}/edit/", edit_post(claim, actors, statement="Hijacked"))
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.statement != "Hijacked" and claim.version == 4
+
+
+def test_editor_cannot_edit_someone_elses_draft(client, other_editor, actors, make_claim):
+    claim = make_claim()
+    login(client, other_editor)
+    assert client.get(f"/claims/{claim.uuid}/edit/").status_code == 403
+    assert (
+        client.post(f"/claims/{claim.uuid}/edit/", edit_post(claim, actors, statement="Mine now")).status_code
+        == 403
+    )
+    claim.refresh_from_db()
+    assert claim.statement != "Mine now"
+
+
+def test_edit_form_is_prefilled_and_saves_a_new_version(client, editor, actors, make_claim):
+    claim = make_claim()
+    login(client, editor)
+    page = client.get(f"/claims/{claim.uuid}/edit/")
+    assert page.context["form"].initial["expected_version"] == 1
+    assert page.context["hops"].forms[0].initial["descriptor"] == "a US official"
+    response = client.post(f"/claims/{claim.uuid}/edit/", edit_post(claim, actors, statement="Edited."))
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.statement == "Edited." and claim.version == 2
+
+
+def test_stale_edit_shows_their_version_and_saves_nothing(client, editor, reviewer, actors, make_claim):
+    claim = make_claim()
+    stale = edit_post(claim, actors, statement="My late edit.")
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, by=reviewer, data=claim_data(actors, statement="Their edit.")
+    )
+    response = login(client, editor).post(f"/claims/{claim.uuid}/edit/", stale)
+    assert response.status_code == 200 and response.context["conflict"]
+    html = response.content.decode()
+    assert "Someone else saved this claim meanwhile: version 2 by rita" in html
+    assert "Statement: Their edit." in html and "Statement: My late edit." in html
+    assert 'name="expected_version" value="2"' in html
+    claim.refresh_from_db()
+    assert claim.statement == "Their edit." and claim.version == 2
+
+
+def test_from_article_prefills_hop_zero(client, editor):
+    login(client, editor)
+    assert client.get("/claims/new/from-article/").status_code == 200
+    response = client.post(
+        "/claims/new/from-article/",
+        {"source_url": SOURCE_URL, "quote": "Secondo Washington…", "quote_language": "it"},
+    )
+    html = response.content.decode()
+    assert f'value="{SOURCE_URL}"' in html and "Secondo Washington…</textarea>" in html
+    assert 'action="/claims/new/"' in html
+    assert Claim.objects.count() == 0
+
+
+# ---------------------------------------------------------------- workflow, assessment, relations
+
+
+def test_editor_submits_own_draft_with_a_reason(client, editor, make_claim):
+    claim = make_claim()
+    login(client, editor)
+    response = client.post(f"/claims/{claim.uuid}/transition/", {"to": "in_review", "reason": "ready"})
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
+
+
+def test_a_transition_without_a_reason_is_refused_and_changes_nothing(client, editor, make_claim):
+    claim = make_claim()
+    response = login(client, editor).post(
+        f"/claims/{claim.uuid}/transition/", {"to": "in_review", "reason": " "}
+    )
+    assert response.status_code == 200
+    assert "required" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.DRAFT
+
+
+def test_editor_cannot_publish(client, editor, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale="ok")
+    response = login(client, editor).post(
+        f"/claims/{claim.uuid}/transition/", {"to": "published", "reason": "go"}
+    )
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
+
+
+def test_reviewer_publishes_and_the_page_offers_retract(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale="ok")
+    login(client, reviewer)
+    assert (
+        client.post(f"/claims/{claim.uuid}/transition/", {"to": "published", "reason": "go"}).status_code
+        == 302
+    )
+    html = client.get(f"/claims/{claim.uuid}/").content.decode()
+    assert "Retract" in html and "Publish</summary>" not in html
+
+
+def test_publishing_an_unassessed_claim_shows_why(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    response = login(client, reviewer).post(
+        f"/claims/{claim.uuid}/transition/", {"to": "published", "reason": "go"}
+    )
+    assert "Assess the claim before publishing it." in response.content.decode()
+
+
+def test_assessments_are_for_reviewers(client, editor, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    data = {
+        "reliability": "B",
+        "credibility": "2",
+        "likelihood": "likely",
+        "confidence": "moderate",
+        "rationale": "Two officials.",
+    }
+    assert login(client, editor).post(f"/claims/{claim.uuid}/assess/", data).status_code == 403
+    assert not claim.assessments.exists()
+    assert login(client, reviewer).post(f"/claims/{claim.uuid}/assess/", data).status_code == 302
+    html = client.get(f"/claims/{claim.uuid}/").content.decode()
+    assert (
+        "B2 — usually reliable source, information probably true · likely (55–80 %) · moderate confidence"
+        in html
+    )
+
+
+def test_credibility_one_without_corroboration_is_refused_on_the_field(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    data = {"reliability": "A", "credibility": "1", "rationale": "Sure."}
+    response = login(client, reviewer).post(f"/claims/{claim.uuid}/assess/", data)
+    assert "independent origin" in response.context["assessment_form"].errors["credibility"][0]
+    assert not claim.assessments.exists()
+
+
+def test_relations_are_added_and_removed(client, editor, make_claim):
+    one, other = make_claim(statement="One."), make_claim(statement="Other.")
+    login(client, editor)
+    data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "independent", "note": ""}
+    assert client.post(f"/claims/{one.uuid}/relations/", data).status_code == 302
+    relation = ClaimRelation.objects.get()
+    html = client.get(f"/claims/{other.uuid}/").content.decode()
+    assert "One." in html and "independent" in html
+    assert client.post(f"/claims/{one.uuid}/relations/{relation.pk}/remove/").status_code == 302
+    assert not ClaimRelation.objects.exists()
+
+
+def test_viewer_cannot_relate_or_unrelate(client, viewer, editor, make_claim):
+    one, other = make_claim(vocab.Status.PUBLISHED), make_claim(vocab.Status.PUBLISHED)
+    relation = services.add_relation(
+        from_claim_id=one.pk, to_claim_id=other.pk, kind="context", independence="independent", by=editor
+    )
+    login(client, viewer)
+    data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "independent"}
+    assert client.post(f"/claims/{one.uuid}/relations/", data).status_code == 403
+    assert client.post(f"/claims/{one.uuid}/relations/{relation.pk}/remove/").status_code == 403
+    assert ClaimRelation.objects.count() == 1
+
+
+# ---------------------------------------------------------------- actors
+
+
+def test_actor_search_matches_names_and_aliases(client, viewer, actors):
+    login(client, viewer)
+    names = [a["name"] for a in client.get("/actors/search/?q=pyong").json()["results"]]
+    assert names == ["North Korea"]
+
+
+def test_actor_is_created_inline_and_refused_to_viewers(client, editor, viewer):
+    headers = {"Accept": "application/json"}
+    data = {"name": "Wagner Group", "kind": "non_state_armed_group", "country": "ru"}
+    assert login(client, viewer).post("/actors/new/", data, headers=headers).status_code == 403
+    response = login(client, editor).post("/actors/new/", data, headers=headers)
+    assert response.status_code == 201 and response.json()["name"] == "Wagner Group"
+    assert Actor.objects.get(name="Wagner Group").country == "RU"
+    response = client.post("/actors/new/", {**data, "name": "Other", "country": "UK"}, headers=headers)
+    assert response.status_code == 400 and "country" in response.json()["errors"]
+
+
+# ---------------------------------------------------------------- safety
+
+
+def test_every_html_page_has_a_csp_without_inline_script_or_style(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    login(client, reviewer)
+    for url in [
+        "/",
+        "/claims/",
+        f"/claims/{claim.uuid}/",
+        f"/claims/{claim.uuid}/edit/",
+        "/claims/new/",
+        f"/claims/{claim.uuid}/diff/",
+        "/claims/new/from-article/",
+        "/accounts/login/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        html = response.content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+        assert not re.search(r"\sstyle=|<style", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+def test_every_post_form_carries_a_csrf_token(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    login(client, reviewer)
+    for url in ["/", f"/claims/{claim.uuid}/", f"/claims/{claim.uuid}/edit/", "/claims/new/from-article/"]:
+        html = client.get(url).content.decode()
+        forms = re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, re.S)
+        assert forms and all("csrfmiddlewaretoken" in form for form in forms), url
+
+
+def test_posts_without_a_csrf_token_are_refused(editor, actors):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.post("/claims/new/", form_post(actors)).status_code == 403
+    assert Claim.objects.count() == 0
+
+
+def test_user_text_is_escaped_everywhere(client, reviewer, actors, make_claim):
+    evil = Actor.objects.create(name=f"Evil {XSS}", kind="state")
+    claim = make_claim(
+        vocab.Status.PUBLISHED,
+        statement=XSS,
+        supplier_id=evil.pk,
+        event_precision="day",
+        event_start=date(2023, 9, 1),
+    )
+    login(client, reviewer)
+    for url in ["/", "/claims/", f"/claims/{claim.uuid}/", f"/claims/{claim.uuid}/edit/"]:
+        html = client.get(url).content.decode()
+        assert XSS not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_language_switch_to_italian(client, reviewer):
+    login(client, reviewer)
+    response = client.post("/i18n/setlang/", {"language": "it", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="it">' in html
+    assert "Cruscotto" in html
