@@ -104,7 +104,7 @@ class Site(ThreadingHTTPServer):
 
 
 @pytest.fixture
-def site(settings, tmp_path):
+def site(db, settings, tmp_path):
     """A running Site the fetcher may reach, evidence in a temporary folder, no politeness wait."""
     server = Site()
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
