@@ -1,9 +1,8 @@
-"""A local web site for re-checker tests: pages by path, conditional GET, request log, concurrency count."""
+"""A local web site for re-checker tests: pages by path, conditional GET and a request log."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +34,6 @@ class Page:
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
 
 
 Route = Page | Callable[["Handler"], None]
@@ -45,24 +43,14 @@ class Handler(BaseHTTPRequestHandler):
     server: Site
 
     def do_GET(self) -> None:
-        site = self.server
-        with site.lock:
-            site.requests.append({"path": self.path, "headers": dict(self.headers.items())})
-            site.in_flight += 1
-            site.max_in_flight = max(site.max_in_flight, site.in_flight)
-        try:
-            route = site.pages.get(self.path, Page(404, b"<html><title>404 Not Found</title></html>"))
-            if callable(route):
-                route(self)
-            else:
-                self.serve(route)
-        finally:
-            with site.lock:
-                site.in_flight -= 1
+        self.server.requests.append({"path": self.path, "headers": dict(self.headers.items())})
+        route = self.server.pages.get(self.path, Page(404, b"<html><title>404 Not Found</title></html>"))
+        if callable(route):
+            route(self)
+        else:
+            self.serve(route)
 
     def serve(self, page: Page) -> None:
-        if page.delay:
-            time.sleep(page.delay)
         etag = page.headers.get("ETag")
         if etag and self.headers.get("If-None-Match") == etag:
             self.send_response(304)
@@ -88,9 +76,6 @@ class Site(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.pages: dict[str, Route] = {}
         self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        self.in_flight = 0
-        self.max_in_flight = 0
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{path}"
@@ -98,9 +83,6 @@ class Site(ThreadingHTTPServer):
     @property
     def host_port(self) -> str:
         return f"127.0.0.1:{self.server_address[1]}"
-
-    def paths(self) -> list[str]:
-        return [request["path"] for request in self.requests]
 
 
 @pytest.fixture
