@@ -159,6 +159,8 @@ class Source(models.Model):
     )
     strikes = models.PositiveSmallIntegerField(default=0)
     first_strike_at = models.DateTimeField(null=True, blank=True)
+    # Strikes closer together than SOURCE_DEAD_STRIKE_INTERVAL count once (see sources/policy.py).
+    last_strike_at = models.DateTimeField(null=True, blank=True)
     quotes_missing = models.PositiveSmallIntegerField(default=0)
     last_outcome = models.CharField(max_length=32, choices=vocab.CheckOutcome.choices, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
@@ -582,6 +584,12 @@ class SourceCheck(models.Model):
     similarity = models.FloatField(null=True, blank=True)
     detail = models.CharField(max_length=SHORT_TEXT_MAX * 2, blank=True)
     lease_token = models.CharField(max_length=64, blank=True)
+    redirects = models.JSONField(default=list, blank=True)
+    elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
+    # Evidence: the raw body, content-addressed under EVIDENCE_DIR, and its WARC record.
+    content_type = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    warc_path = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
 
     class Meta:
         ordering = ["source", "-checked_at", "-id"]

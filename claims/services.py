@@ -33,6 +33,8 @@ from claims.models import (
     validate_language,
 )
 from claims.representation import represent_claim
+from claims.sources.schedule import lease_source
+from claims.tasks import check_source_now_task
 
 # Any constant works: it only has to be the same for every writer of the feed.
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"
@@ -365,7 +367,15 @@ def get_or_create_source(*, url: str, by: AbstractBaseUser | None = None) -> Sou
     source._history_user = by
     source.full_clean()
     source.save()
+    _enqueue_capture(source)
     return source
+
+
+def _enqueue_capture(source: Source) -> None:
+    """Capture a new source soon, on the `checks_now` queue, once the transaction that added it commits."""
+    token = lease_source(source_id=source.pk)
+    if token is not None:
+        check_source_now_task.delay_on_commit(source.pk, token)
 
 
 def _apply_claim_fields(claim: Claim, data: ClaimData, event_range: tuple[date | None, date | None]) -> None:

@@ -243,9 +243,26 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Scheduled checks and "check now" travel on separate queues, so a backlog never delays an editor.
+CELERY_TASK_ROUTES = {
+    "claims.tasks.check_source_task": {"queue": "checks"},
+    "claims.tasks.dispatch_due_sources_task": {"queue": "checks"},
+    "claims.tasks.check_source_now_task": {"queue": "checks_now"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-sources": {"task": "claims.tasks.dispatch_due_sources_task", "schedule": 60.0},
+}
 
 # Comma-separated host:port pairs that the fetcher may reach even on private addresses (tests only).
 SOURCE_FETCH_ALLOWLIST = env_list("SOURCE_FETCH_ALLOWLIST")
+# Seconds between two requests to the same registrable domain, across all workers.
+SOURCE_MIN_INTERVAL_SECONDS = float(os.environ.get("SOURCE_MIN_INTERVAL_SECONDS", "5"))
+# Hard-evidence strikes closer together than this count once; three spaced strikes make a source dead.
+SOURCE_DEAD_STRIKE_INTERVAL = float(os.environ.get("SOURCE_DEAD_STRIKE_INTERVAL", str(24 * 3600)))
+# How long a dispatched check owns its source; longer than a task's retries, shorter than a day.
+SOURCE_LEASE_SECONDS = float(os.environ.get("SOURCE_LEASE_SECONDS", "900"))
+# Captured bodies (content-addressed) and their WARC records.
+EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", VAR_DIR / "evidence")).resolve()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 

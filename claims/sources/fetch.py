@@ -79,6 +79,8 @@ class FetchResult:
     redirects: tuple[Redirect, ...] = ()
     error: str = ""
     transient: bool = False
+    # The address actually connected to, for the WARC record (WARC-IP-Address).
+    peer_address: str = ""
 
     @property
     def media_type(self) -> str:
@@ -227,6 +229,7 @@ def _result(
         "last_modified": response.headers.get("last-modified"),
         "retry_after": parse_retry_after(response.headers.get("retry-after")),
         "redirects": redirects,
+        "peer_address": response.extensions.get("peer_address", ""),
     }
     if status == 304:
         return FetchResult(outcome=Outcome.NOT_MODIFIED, **meta)
@@ -488,11 +491,14 @@ def _send(
     except BaseException:
         pool.close()
         raise
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
     return httpx.Response(
         response.status,
         headers=response.headers,
         stream=_CoreStream(response, pool),
         request=httpx.Request("GET", url),
+        extensions={"peer_address": peer[0] if peer else ""},
     )
 
 

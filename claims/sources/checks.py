@@ -1,0 +1,311 @@
+"""Check one leased source: fetch politely, compare with the baseline, record the outcome and health."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from claims import vocab
+from claims.models import SHORT_TEXT_MAX, AttributionHop, QuoteCheck, Source, SourceCheck
+from claims.sources import evidence, politeness
+from claims.sources.capture import fill_metadata
+from claims.sources.extract import (
+    HTML_MEDIA_TYPES,
+    QuoteMatch,
+    content_hash,
+    extract_metadata,
+    extract_text,
+    locate_quote,
+    similarity,
+)
+from claims.sources.fetch import FetchResult, Outcome, fetch
+from claims.sources.policy import Health, next_health
+from claims.sources.schedule import next_check_at
+
+logger = logging.getLogger(__name__)
+
+FETCH_TOTAL_TIMEOUT = 30.0
+# Below this similarity to the baseline a page counts as changed even when every quote is still there.
+CHANGE_THRESHOLD = 0.9
+# Back-off for a 429/503 that names no Retry-After.
+DEFAULT_BACKOFF_SECONDS = 60.0
+SOFT_404_TEXT_MAX = 1000
+_NOT_FOUND = re.compile(
+    r"\b404\b|not found|page not found|no longer available|pagina non trovata|pagina non esiste"
+    r"|non trovata|introuvable|nicht gefunden|no encontrada",
+    re.IGNORECASE,
+)
+_HOME_PATHS = {"", "index.html", "index.htm", "index.php", "home"}
+_READABLE = (Outcome.OK, Outcome.MOVED)
+
+
+class DomainBusy(Exception):
+    """Another request to the same domain is in flight or too recent: try again after `wait` seconds."""
+
+    def __init__(self, domain: str, wait: float) -> None:
+        super().__init__(f"{domain} is busy; retry in {wait:.1f} s")
+        self.domain = domain
+        self.wait = wait
+
+
+@dataclass
+class _Evaluation:
+    outcome: str
+    detail: str = ""
+    text: str = ""
+    content_sha256: str = ""
+    similarity: float | None = None
+    body_sha256: str = ""
+    warc_path: str = ""
+    metadata: dict = field(default_factory=dict)
+    quotes: list[tuple[AttributionHop, QuoteMatch]] = field(default_factory=list)
+    captured: bool = False
+
+
+def get_source(source_id: int) -> Source:
+    try:
+        return Source.objects.get(pk=source_id)
+    except Source.DoesNotExist:
+        raise Source.DoesNotExist(f"No source with id {source_id}.") from None
+
+
+def check_source(
+    *, source_id: int, lease_token: str, attempt: int = 0, retry_transient: bool = False
+) -> SourceCheck | None:
+    """Check a source under the lease `lease_token`; None when the lease is no longer ours.
+
+    Idempotent: a redelivered task finds its lease released (or its row written) and does nothing.
+    With `retry_transient`, a transient failure is recorded and then raised as TransientFetchError,
+    keeping the lease for the retry; raises DomainBusy without fetching when politeness says wait.
+    """
+    if not lease_token:
+        raise ValueError("A check needs the lease token it was dispatched with.")
+    source = get_source(source_id)
+    # Each retry of a transient failure writes its own row; a redelivery of one attempt writes none.
+    row_token = lease_token if attempt == 0 else f"{lease_token}:{attempt}"
+    if source.lease_token != lease_token:
+        logger.info("source %s: lease %s is no longer current, skipping", source_id, lease_token)
+        return None
+    if SourceCheck.objects.filter(source=source, lease_token=row_token).exists():
+        return None
+
+    domain = politeness.registrable_domain(source.url)
+    slot = politeness.acquire(
+        domain,
+        min_interval=settings.SOURCE_MIN_INTERVAL_SECONDS,
+        lease_seconds=FETCH_TOTAL_TIMEOUT + 10,
+    )
+    if slot is None:
+        raise DomainBusy(domain, politeness.wait_hint(domain))
+    started = time.monotonic()
+    try:
+        result = fetch(
+            source.url,
+            etag=source.etag or None,
+            last_modified=source.last_modified or None,
+            total_timeout=FETCH_TOTAL_TIMEOUT,
+        )
+    finally:
+        politeness.release(slot)
+    elapsed_ms = round((time.monotonic() - started) * 1000)
+    if result.http_status in (429, 503):
+        politeness.defer(domain, result.retry_after or DEFAULT_BACKOFF_SECONDS)
+
+    now = timezone.now()
+    evaluation = _evaluate(source, result, now=now)
+    retrying = retry_transient and result.transient
+    row = _record(
+        source_id=source_id,
+        lease_token=lease_token,
+        row_token=row_token,
+        result=result,
+        evaluation=evaluation,
+        elapsed_ms=elapsed_ms,
+        now=now,
+        release=not retrying,
+    )
+    if row is not None and retrying:
+        result.raise_if_transient()
+    return row
+
+
+def _evaluate(source: Source, result: FetchResult, *, now: datetime) -> _Evaluation:
+    if result.outcome not in _READABLE:
+        return _Evaluation(outcome=result.outcome, detail=result.error)
+    evaluation = _Evaluation(
+        outcome=result.outcome,
+        body_sha256=evidence.store_body(result.body),
+        warc_path=evidence.write_warc(result, at=now),
+    )
+    text = extract_text(result.body, result.content_type)
+    if result.media_type in HTML_MEDIA_TYPES:
+        evaluation.metadata = extract_metadata(result.body, result.final_url)
+    soft_404 = _soft_404_reason(result, title=evaluation.metadata.get("title") or "", text=text)
+    if soft_404:
+        evaluation.outcome, evaluation.detail = vocab.CheckOutcome.SOFT_404, soft_404
+        return evaluation
+    evaluation.text = text
+    evaluation.content_sha256 = content_hash(text)
+    evaluation.captured = not source.baseline_sha256
+    if text:
+        hops = AttributionHop.objects.filter(source=source).exclude(quote="").order_by("pk")
+        evaluation.quotes = [
+            (hop, match) for hop in hops if (match := locate_quote(hop.quote, text)) is not None
+        ]
+    else:
+        evaluation.detail = f"no text could be extracted from {result.media_type or 'the body'}"
+    missing = sum(match.result == vocab.QuoteResult.MISSING for _, match in evaluation.quotes)
+    if evaluation.captured:
+        evaluation.similarity = 1.0
+    else:
+        evaluation.similarity = similarity(source.baseline_text, text)
+    quote_changed = any(match.result == vocab.QuoteResult.CHANGED for _, match in evaluation.quotes)
+    text_changed = evaluation.content_sha256 != source.baseline_sha256 and (
+        evaluation.similarity < CHANGE_THRESHOLD or quote_changed
+    )
+    if missing:
+        evaluation.outcome = vocab.CheckOutcome.QUOTE_MISSING
+        evaluation.detail = f"{missing} of {len(evaluation.quotes)} quotes not found"
+    elif not evaluation.captured and text_changed:
+        evaluation.outcome = vocab.CheckOutcome.CHANGED
+        evaluation.detail = f"similarity to the baseline {evaluation.similarity:.2f}"
+    return evaluation
+
+
+def _soft_404_reason(result: FetchResult, *, title: str, text: str) -> str:
+    """Why a 200 page is really a 'not found' page, or ''."""
+    if result.redirects and _is_home(result.final_url) and not _is_home(result.url):
+        return f"redirected to the site's home page {result.final_url}"
+    if _NOT_FOUND.search(title):
+        return f"the page title says not found: {title[:200]}"
+    if len(text) <= SOFT_404_TEXT_MAX and _NOT_FOUND.search(text):
+        return "the page text says not found"
+    return ""
+
+
+def _is_home(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path.strip("/").lower() in _HOME_PATHS and not parts.query
+
+
+def _record(
+    *,
+    source_id: int,
+    lease_token: str,
+    row_token: str,
+    result: FetchResult,
+    evaluation: _Evaluation,
+    elapsed_ms: int,
+    now: datetime,
+    release: bool,
+) -> SourceCheck | None:
+    """Append the check row and update the source's health, only if the lease is still ours."""
+    with transaction.atomic():
+        source = Source.objects.select_for_update().filter(pk=source_id, lease_token=lease_token).first()
+        if source is None:  # re-leased by someone else while we fetched: their check counts, not ours
+            return None
+        try:
+            with transaction.atomic():
+                row = SourceCheck.objects.create(
+                    source=source,
+                    outcome=evaluation.outcome,
+                    http_status=result.http_status,
+                    final_url=result.final_url[:2000],
+                    checked_at=now,
+                    content_sha256=evaluation.content_sha256,
+                    similarity=evaluation.similarity,
+                    detail=evaluation.detail[: SHORT_TEXT_MAX * 2],
+                    lease_token=row_token,
+                    redirects=[{"status": r.status, "url": r.url} for r in result.redirects],
+                    elapsed_ms=elapsed_ms,
+                    content_type=result.content_type[:SHORT_TEXT_MAX],
+                    body_sha256=evaluation.body_sha256,
+                    warc_path=evaluation.warc_path,
+                )
+        except IntegrityError:  # the same delivery running twice at once: the first row stands
+            return None
+        QuoteCheck.objects.bulk_create(
+            QuoteCheck(check_run=row, hop=hop, result=m.result, score=m.score, passage=m.passage)
+            for hop, m in evaluation.quotes
+        )
+        _update_health(source, result=result, evaluation=evaluation, now=now, release=release)
+    return row
+
+
+def _update_health(
+    source: Source, *, result: FetchResult, evaluation: _Evaluation, now: datetime, release: bool
+) -> None:
+    health = next_health(
+        Health(source.liveness, source.strikes, source.first_strike_at, source.last_strike_at),
+        outcome=evaluation.outcome,
+        transient=result.transient,
+        at=now,
+        strike_interval=timedelta(seconds=settings.SOURCE_DEAD_STRIKE_INTERVAL),
+    )
+    source.liveness = health.liveness  # next_check_at below reads it
+    changes = {
+        "liveness": health.liveness,
+        "strikes": health.strikes,
+        "first_strike_at": health.first_strike_at,
+        "last_strike_at": health.last_strike_at,
+        "last_outcome": evaluation.outcome,
+        "last_checked_at": now,
+        "next_check_at": next_check_at(source, now=now),
+    }
+    if evaluation.quotes or evaluation.content_sha256:
+        changes["quotes_missing"] = sum(m.result == vocab.QuoteResult.MISSING for _, m in evaluation.quotes)
+    if evaluation.body_sha256 and evaluation.outcome != vocab.CheckOutcome.SOFT_404:
+        # Validators describe the body just compared; a soft 404's must not earn a 304 ("live") later.
+        changes["etag"] = (result.etag or "")[:SHORT_TEXT_MAX]
+        changes["last_modified"] = (result.last_modified or "")[:64]
+    if release:
+        changes["lease_token"] = ""
+        changes["lease_expires_at"] = None
+    # A queryset update: health changes every check and is not worth a history row each time.
+    Source.objects.filter(pk=source.pk).update(**changes)
+    if evaluation.captured:
+        _capture(source, evaluation)
+
+
+def _capture(source: Source, evaluation: _Evaluation) -> None:
+    """First readable fetch: the text becomes the baseline and blank metadata is filled (with history)."""
+    source.refresh_from_db()
+    source.baseline_text = evaluation.text
+    source.baseline_sha256 = evaluation.content_sha256
+    filled = fill_metadata(source, evaluation.metadata)
+    source.save(update_fields=["baseline_text", "baseline_sha256", *filled])
+
+
+@transaction.atomic
+def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
+    """An editor accepts the latest capture as the new baseline; a changed source becomes live again."""
+    if not by.has_perm("claims.change_source"):
+        raise PermissionDenied("Only editors can accept a new baseline for a source.")
+    try:
+        source = Source.objects.select_for_update().get(pk=source_id)
+    except Source.DoesNotExist:
+        raise Source.DoesNotExist(f"No source with id {source_id}.") from None
+    latest = source.checks.exclude(body_sha256="").order_by("-checked_at", "-id").first()
+    if latest is None:
+        raise ValidationError("This source has no capture yet: check it before accepting a baseline.")
+    text = extract_text(evidence.load_body(latest.body_sha256), latest.content_type)
+    source.baseline_text = text
+    source.baseline_sha256 = content_hash(text)
+    fields = ["baseline_text", "baseline_sha256"]
+    # Accepting content does not prove a dead or struck source is back: only a successful check does.
+    if source.liveness == vocab.Liveness.CHANGED:
+        source.liveness = vocab.Liveness.LIVE
+        fields.append("liveness")
+    source._history_user = by
+    source.save(update_fields=fields)
+    return source

@@ -1,0 +1,54 @@
+"""Thin Celery tasks: ids in, a service does the work."""
+
+from celery import shared_task
+
+from claims.sources.checks import DomainBusy, check_source
+from claims.sources.fetch import TransientFetchError
+from claims.sources.schedule import dispatch_due_sources
+
+# Soft and hard limits stay well below the Redis visibility timeout (3600 s), so a running task is
+# never handed to a second worker; the fetch itself gives up after 30 s.
+CHECK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 90,
+    "time_limit": 120,
+    "autoretry_for": (TransientFetchError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "max_retries": 3,
+}
+
+
+def _check(task, source_id: int, lease_token: str) -> None:
+    try:
+        check_source(
+            source_id=source_id,
+            lease_token=lease_token,
+            attempt=task.request.retries,
+            retry_transient=task.request.retries < task.max_retries,
+        )
+    except DomainBusy as busy:
+        # Reschedule instead of sleeping, so the worker serves other domains meanwhile. Not retry():
+        # waiting for a polite slot must not use up the retries meant for failing servers. The lease
+        # bounds how long a source can keep waiting.
+        task.apply_async((source_id, lease_token), countdown=busy.wait, retries=task.request.retries)
+
+
+@shared_task(**CHECK_OPTIONS)
+def check_source_task(self, source_id: int, lease_token: str) -> None:
+    """A scheduled check (queue `checks`)."""
+    _check(self, source_id, lease_token)
+
+
+@shared_task(**CHECK_OPTIONS)
+def check_source_now_task(self, source_id: int, lease_token: str) -> None:
+    """A check an editor asked for, or the capture of a new source (queue `checks_now`)."""
+    _check(self, source_id, lease_token)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=55)
+def dispatch_due_sources_task() -> int:
+    """Beat, every minute: lease the due sources and enqueue one check each."""
+    return len(dispatch_due_sources())

@@ -1,0 +1,198 @@
+"""Celery wiring: routes, limits, beat, thin tasks, check-now, capture on add, and a real worker."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+
+from claims import services, vocab
+from claims.models import Source, SourceCheck
+from claims.sources.requests import request_source_check
+from claims.sources.schedule import lease_source
+from claims.tasks import check_source_now_task, check_source_task, dispatch_due_sources_task
+from tests.sources.site import Page, article
+from tracker.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def queue_of(task) -> str:
+    return app.amqp.router.route({}, task.name, args=(), kwargs={})["queue"].name
+
+
+def test_scheduled_and_requested_checks_travel_on_separate_queues():
+    assert queue_of(check_source_task) == "checks"
+    assert queue_of(dispatch_due_sources_task) == "checks"
+    assert queue_of(check_source_now_task) == "checks_now"
+
+
+@pytest.mark.parametrize("task", [check_source_task, check_source_now_task])
+def test_check_tasks_survive_worker_loss_and_finish_before_redelivery(task):
+    assert task.acks_late and task.reject_on_worker_lost
+    assert task.soft_time_limit < task.time_limit < 3600
+    assert task.max_retries and task.retry_backoff
+
+
+def test_beat_dispatches_due_sources_every_minute():
+    entry = settings.CELERY_BEAT_SCHEDULE["dispatch-due-sources"]
+    assert (entry["task"], entry["schedule"]) == (dispatch_due_sources_task.name, 60.0)
+
+
+@pytest.fixture
+def source(db, site):
+    site.pages["/a"] = Page(body=article("Kim Jong-un ha intenzione di recarsi in Russia questo mese."))
+    return Source.objects.create(url=site.url("/a"))
+
+
+def test_a_check_task_redelivered_with_the_same_lease_writes_one_check(source):
+    token = lease_source(source_id=source.pk, steal=True)
+    check_source_task.apply(args=(source.pk, token)).get()
+    check_source_task.apply(args=(source.pk, token)).get()
+    assert source.checks.get().outcome == vocab.CheckOutcome.OK
+
+
+def test_a_busy_domain_reschedules_the_task_instead_of_sleeping(source, settings, monkeypatch):
+    settings.SOURCE_MIN_INTERVAL_SECONDS = 60
+    check_source_task.apply(args=(source.pk, lease_source(source_id=source.pk, steal=True))).get()
+    rescheduled = []
+    monkeypatch.setattr(check_source_task, "apply_async", lambda *a, **kw: rescheduled.append((a, kw)))
+    token = lease_source(source_id=source.pk, steal=True)
+    started = time.monotonic()
+    check_source_task.apply(args=(source.pk, token)).get()
+    assert time.monotonic() - started < 1
+    [(args, options)] = rescheduled
+    assert args == ((source.pk, token),)
+    assert 50 < options["countdown"] <= 60
+    assert source.checks.count() == 1
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[tuple]:
+    calls: list[tuple] = []
+    monkeypatch.setattr(check_source_now_task, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+def test_an_editor_can_ask_for_a_check_now(editor, enqueued, django_capture_on_commit_callbacks):
+    source = Source.objects.create(url="https://example.org/a")
+    with django_capture_on_commit_callbacks(execute=True):
+        request_source_check(source_id=source.pk, by=editor)
+    source.refresh_from_db()
+    assert enqueued == [(source.pk, source.lease_token)]
+
+
+def test_check_now_is_for_editors_only(viewer, enqueued):
+    source = Source.objects.create(url="https://example.org/a")
+    with pytest.raises(PermissionDenied):
+        request_source_check(source_id=source.pk, by=viewer)
+    assert enqueued == []
+
+
+def test_check_now_for_an_unknown_source_says_so(editor):
+    with pytest.raises(Source.DoesNotExist, match="No source with id 424242"):
+        request_source_check(source_id=424242, by=editor)
+
+
+def test_a_new_source_is_captured_by_a_check_now_task_after_commit(
+    db, enqueued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        source = services.get_or_create_source(url="https://example.org/new")
+    source.refresh_from_db()
+    assert enqueued == [(source.pk, source.lease_token)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.get_or_create_source(url="https://example.org/new")
+    assert len(enqueued) == 1
+
+
+# --- a real worker ------------------------------------------------------------------------------------
+
+
+def brokers() -> list[str]:
+    configured = os.environ.get("CELERY_BROKER_URL", "")
+    return ["filesystem://", *([configured] if configured.startswith(("redis://", "amqp://")) else [])]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broker", brokers())
+def test_a_real_worker_captures_a_new_source_and_runs_a_requested_check(broker, site, tmp_path):
+    site.pages["/a"] = Page(body=article("Kim Jong-un ha intenzione di recarsi in Russia questo mese."))
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": broker,
+        "TRACKER_VAR_DIR": str(tmp_path),  # private filesystem-broker folders (and SQLite file)
+        "SOURCE_FETCH_ALLOWLIST": site.host_port,
+        "SOURCE_MIN_INTERVAL_SECONDS": "0",
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+    }
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict  # the test database, shared with the worker
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+        def outcomes(source_id: int) -> list[str]:
+            return list(
+                SourceCheck.objects.filter(source_id=source_id)
+                .order_by("id")
+                .values_list("outcome", flat=True)
+            )
+    else:  # the test database is in memory: give the worker its own file
+        env.pop("DATABASE_URL", None)
+        manage(env, "migrate", "--no-input", "-v0")
+
+        def outcomes(source_id: int) -> list[str]:
+            with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+                rows = db.execute(
+                    "SELECT outcome FROM claims_sourcecheck WHERE source_id = ? ORDER BY id", [source_id]
+                )
+                return [outcome for (outcome,) in rows]
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool=solo",
+         "--queues=checks,checks_now", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        # Adding a source enqueues its capture on commit (the shell runs in autocommit).
+        script = (
+            "from claims.services import get_or_create_source; "
+            f"print(get_or_create_source(url={site.url('/a')!r}).pk)"
+        )
+        source_id = int(manage(env, "shell", "-v0", "-c", script).split()[-1])
+
+        def wait_for(count: int) -> list[str]:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and worker.poll() is None:
+                if len(seen := outcomes(source_id)) >= count:
+                    return seen
+                time.sleep(0.2)
+            worker.terminate()
+            pytest.fail(f"no check after 20 s; worker said:\n{worker.communicate(timeout=10)[1][-3000:]}")
+
+        assert wait_for(1) == ["ok"]
+        assert "1 queued" in manage(env, "recheck_sources", "--source", str(source_id))
+        assert wait_for(2) == ["ok", "ok"]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
