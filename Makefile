@@ -22,6 +22,9 @@ run: install
 	PORT=$(PORT) $(BIN)/python -m tracker.run
 
 test: install
+	@# The browser tests drive Debian's chromium; as root we can install it when it is missing.
+	@if [ "$$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium; fi
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DJANGO_DEBUG=0 $(BIN)/pytest
 

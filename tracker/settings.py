@@ -261,8 +261,9 @@ SOURCE_MIN_INTERVAL_SECONDS = float(os.environ.get("SOURCE_MIN_INTERVAL_SECONDS"
 SOURCE_DEAD_STRIKE_INTERVAL = float(os.environ.get("SOURCE_DEAD_STRIKE_INTERVAL", str(24 * 3600)))
 # How long a dispatched check owns its source; longer than a task's retries, shorter than a day.
 SOURCE_LEASE_SECONDS = float(os.environ.get("SOURCE_LEASE_SECONDS", "900"))
-# Captured bodies (content-addressed) and their WARC records.
-EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", VAR_DIR / "evidence")).resolve()
+# Uploaded and captured files; evidence (content-addressed bodies and their WARC records) lives inside.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
+EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", MEDIA_ROOT / "evidence")).resolve()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 
