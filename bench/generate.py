@@ -33,8 +33,8 @@ SELECTIVE, MEDIUM, BROAD = "zanzibarite", "quillotine", "brassworth"
 COUNTRIES = ["RU", "KP", "CN", "US", "KR", "GB", "IR", "UA", "FR", "DE", "IT", "TR", "IL", "IN", "PK", "SY"]
 BASE_DAY = date(2015, 1, 1)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-# Not generated: django-simple-history rows and ClaimVersion snapshots. No measured path reads them
-# (lists, the feed and search read claims, hops, routes, assessments and feed events only).
+# Not generated: django-simple-history rows (one per row and change in real use). No measured path reads
+# them; each claim gets its first ClaimVersion snapshot and, when public, its feed event.
 TABLES = [
     "claims_feedevent",
     "claims_assessment",
@@ -246,14 +246,30 @@ def _load(claims: int, user_id: int) -> int:
             ((c["id"], c["id"], c["reliability"], c["credibility"], "likely", "moderate", "Synthetic.",
               c["user_id"], c["updated_at"]) for c in claim_rows),
         )  # fmt: skip
-        published = (claim for claim in instances if claim.status in vocab.PUBLIC_STATUSES)
+        # Each claim's representation, rendered once by the application's own code: its first version
+        # and, for public claims, its feed event.
+        documents = [json.dumps(represent_claim(claim)) for claim in instances]
+        rows += _copy(
+            cursor,
+            "claims_claimversion",
+            ["claim_id", "version", "snapshot", "change", "changed_by_id", "changed_at"],
+            (
+                (claim.id, 1, document, "generated", user_id, claim.updated_at)
+                for claim, document in zip(instances, documents, strict=True)
+            ),
+        )
+        public = [
+            (claim, document)
+            for claim, document in zip(instances, documents, strict=True)
+            if claim.status in vocab.PUBLIC_STATUSES
+        ]
         rows += _copy(
             cursor,
             "claims_feedevent",
             ["seq", "type", "claim_id", "version", "at", "payload"],
             (
-                (seq, "published", claim.id, 1, claim.updated_at, json.dumps(represent_claim(claim)))
-                for seq, claim in enumerate(published, start=1)
+                (seq, "published", claim.id, 1, claim.updated_at, document)
+                for seq, (claim, document) in enumerate(public, start=1)
             ),
         )
         for table, column in (
@@ -262,6 +278,7 @@ def _load(claims: int, user_id: int) -> int:
             ("claims_claim", "id"),
             ("claims_assessment", "id"),
             ("claims_feedevent", "seq"),
+            ("claims_claimversion", "id"),
         ):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), (SELECT MAX({column}) FROM {table}))"

@@ -7,7 +7,9 @@ import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
-from bench import generate as generator
+from django.core.management import call_command
+
+from bench import generate as generator  # sets Django up
 from bench import search
 from bench.measure import ROOT, stamp
 
@@ -16,6 +18,7 @@ TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
 
 def run_tier(name: str, *, repeat: int) -> tuple[dict, dict[str, str]]:
+    call_command("migrate", verbosity=0)
     loaded = generator.generate(claims=TIERS[name])
     figures = {
         "generator": {"claims": loaded.claims, "rows": loaded.rows, "seconds": round(loaded.seconds, 2),

@@ -2,7 +2,9 @@
 
 from datetime import datetime
 
-from claims.models import Actor, Assessment, Claim
+from django.db.models import F
+
+from claims.models import Actor, Assessment, Claim, ClaimVersion, Source
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -152,3 +154,42 @@ def write_shape(representation: dict) -> dict:
             for hop in representation["hops"]
         ],
     }
+
+
+def _actor_slots(document: dict):
+    """Every place an actor appears in a claim document, as (container, key) pairs."""
+    for key in ("supplier", "recipient"):
+        yield document, key
+    yield from ((document["participants"], index) for index in range(len(document["participants"])))
+    for hop in document["hops"]:
+        yield hop, "speaker"
+        yield hop, "affiliation"
+
+
+def current_representations(claims: list[Claim]) -> list[dict]:
+    """Each claim as the snapshot stored for its current version, with actors and source health as now.
+
+    Every write records the whole claim at its new version, so only what changes without a new version
+    (an actor renamed, a source re-checked) is read afresh: three queries for any number of claims.
+    """
+    snapshots = dict(
+        ClaimVersion.objects.filter(claim__in=claims, version=F("claim__version")).values_list(
+            "claim_id", "snapshot"
+        )
+    )
+    documents = [snapshots[claim.pk] for claim in claims]
+    actor_ids = {
+        slot[key]["id"] for document in documents for slot, key in _actor_slots(document) if slot[key]
+    }
+    source_ids = {source["id"] for document in documents for source in document["sources"]}
+    actors = Actor.objects.in_bulk(actor_ids)
+    sources = {
+        row["id"]: {**row, "last_checked_at": _iso(row["last_checked_at"])}
+        for row in Source.objects.filter(id__in=source_ids).values("id", "url", "liveness", "last_checked_at")
+    }
+    for document in documents:
+        for slot, key in _actor_slots(document):
+            if slot[key]:
+                slot[key] = represent_actor(actors[slot[key]["id"]])
+        document["sources"] = [sources[source["id"]] for source in document["sources"]]
+    return documents

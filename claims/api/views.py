@@ -1,6 +1,6 @@
 """Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,7 +15,7 @@ from claims.api import schema, serializers
 from claims.api.conditional import claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
 from claims.api.pagination import StrictCursorPagination
-from claims.api.visibility import represent_for, sees_drafts, strip_hidden_relations
+from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
 from claims.models import (
     CLAIM_DETAIL_JOINS,
     Actor,
@@ -25,7 +25,6 @@ from claims.models import (
     QuoteCheck,
     Source,
     SourceCheck,
-    claim_detail_prefetches,
 )
 from claims.representation import represent_assessment, write_shape
 from claims.sources.requests import request_source_check
@@ -44,8 +43,7 @@ def claim_for(request, claim_id) -> Claim:
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
-    prefetch_related_objects([claim], *claim_detail_prefetches())
-    body = represent_for(claim, request.user, drafts_visible=sees_drafts(request.user))
+    [body] = represent_many([claim], drafts_visible=sees_drafts(request.user))
     return Response(body, status=status_code, headers={"ETag": claim_etag(claim), **(headers or {})})
 
 
@@ -110,11 +108,7 @@ class ClaimList(generics.GenericAPIView):
         etag = list_etag(page, self.paginator.get_next_link(), self.paginator.get_previous_link())
         if (cached := not_modified(request, etag)) is not None:
             return cached
-        prefetch_related_objects(page, *claim_detail_prefetches())
-        drafts_visible = sees_drafts(request.user)
-        response = self.get_paginated_response(
-            [represent_for(claim, request.user, drafts_visible=drafts_visible) for claim in page]
-        )
+        response = self.get_paginated_response(represent_many(page, drafts_visible=sees_drafts(request.user)))
         response["ETag"] = etag
         response["Vary"] = VARY
         return response
@@ -183,8 +177,8 @@ class ClaimDetail(APIView):
             return precondition_required()
         if expected != claim.version:
             return stale(claim.version)
-        prefetch_related_objects([claim], *claim_detail_prefetches())
-        base = write_shape(represent_for(claim, request.user, drafts_visible=True))
+        [current] = represent_many([claim], drafts_visible=True)
+        base = write_shape(current)
         payload = serializers.ClaimWriteSerializer(data=merged(base, request.data))
         payload.is_valid(raise_exception=True)
         try:

@@ -2,7 +2,7 @@
 
 from claims import vocab
 from claims.models import Claim
-from claims.representation import represent_claim
+from claims.representation import current_representations, represent_claim
 
 
 def sees_drafts(user) -> bool:
@@ -26,6 +26,13 @@ def represent_for(claim: Claim, user, *, drafts_visible: bool) -> dict:
     if hidden:
         representation["relations"] = [r for r in representation["relations"] if r["claim_id"] not in hidden]
     return representation
+
+
+def represent_many(claims: list[Claim], *, drafts_visible: bool) -> list[dict]:
+    """The current representation of each claim, as this reader may see it, in a fixed number of queries."""
+    documents = current_representations(claims)
+    strip_hidden_relations(documents, drafts_visible=drafts_visible)
+    return documents
 
 
 def strip_hidden_relations(snapshots: list[dict], *, drafts_visible: bool) -> None:
