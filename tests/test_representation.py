@@ -25,14 +25,22 @@ def test_stored_representation_equals_one_rebuilt_from_the_rows_after_every_kind
             actors,
             participant_ids=[actors["CN"].pk],
             hops=[hop(0, source_url=""), hop(1, anonymity="named_on_record", speaker_id=actors["kirby"].pk)],
-            route=[services.RouteStopData(position=0, role="transit", region="Middle East", approximate=True)],
+            route=[
+                services.RouteStopData(position=0, role="transit", region="Middle East", approximate=True)
+            ],
         ),
         by=reviewer,
     )
     services.add_relation(
-        from_claim_id=other.pk, to_claim_id=claim.pk, kind="corroborates", independence="independent", by=editor
+        from_claim_id=other.pk,
+        to_claim_id=claim.pk,
+        kind="corroborates",
+        independence="independent",
+        by=editor,
     )
-    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="A", credibility=1, rationale="two origins")
+    services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="A", credibility=1, rationale="two origins"
+    )
     assert current_representations([claim]) == [rebuilt(claim)]
 
 
