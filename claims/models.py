@@ -90,7 +90,7 @@ class Actor(models.Model):
     )
     reliability_note = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     history = HistoricalRecords()
 

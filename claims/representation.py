@@ -2,7 +2,9 @@
 
 from datetime import datetime
 
-from django.db.models import F
+import orjson
+from django.db.models import F, TextField
+from django.db.models.functions import Cast
 
 from claims.models import Actor, Assessment, Claim, ClaimVersion, Source
 
@@ -172,17 +174,21 @@ def current_representations(claims: list[Claim]) -> list[dict]:
     Every write records the whole claim at its new version, so only what changes without a new version
     (an actor renamed, a source re-checked) is read afresh: three queries for any number of claims.
     """
+    # As text, parsed by orjson: several times faster than the JSON field's own decoding.
     snapshots = dict(
         ClaimVersion.objects.filter(claim__in=claims, version=F("claim__version")).values_list(
-            "claim_id", "snapshot"
+            "claim_id", Cast("snapshot", TextField())
         )
     )
-    documents = [snapshots[claim.pk] for claim in claims]
+    documents = [orjson.loads(snapshots[claim.pk]) for claim in claims]
     actor_ids = {
         slot[key]["id"] for document in documents for slot, key in _actor_slots(document) if slot[key]
     }
     source_ids = {source["id"] for document in documents for source in document["sources"]}
-    actors = Actor.objects.in_bulk(actor_ids)
+    actors = {
+        row["id"]: row
+        for row in Actor.objects.filter(id__in=actor_ids).values("id", "name", "kind", "country")
+    }
     sources = {
         row["id"]: {**row, "last_checked_at": _iso(row["last_checked_at"])}
         for row in Source.objects.filter(id__in=source_ids).values("id", "url", "liveness", "last_checked_at")
@@ -190,6 +196,6 @@ def current_representations(claims: list[Claim]) -> list[dict]:
     for document in documents:
         for slot, key in _actor_slots(document):
             if slot[key]:
-                slot[key] = represent_actor(actors[slot[key]["id"]])
+                slot[key] = actors[slot[key]["id"]]
         document["sources"] = [sources[source["id"]] for source in document["sources"]]
     return documents

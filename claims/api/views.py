@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from claims import services
 from claims.api import schema, serializers
-from claims.api.conditional import claim_etag, list_etag, not_modified, stamp
+from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
 from claims.api.pagination import StrictCursorPagination
 from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
@@ -38,8 +38,8 @@ def visible_claims(request):
 
 def claim_for(request, claim_id) -> Claim:
     """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
-    claim = get_object_or_404(visible_claims(request).select_related(*CLAIM_DETAIL_JOINS), uuid=claim_id)
-    return stamp([claim])[0]
+    queryset = visible_claims(request).select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS)
+    return stamp([get_object_or_404(queryset, uuid=claim_id)])[0]
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
@@ -48,7 +48,9 @@ def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, header
 
 
 def _reloaded(claim_pk: int) -> Claim:
-    return stamp([Claim.objects.select_related(*CLAIM_DETAIL_JOINS).get(pk=claim_pk)])[0]
+    return stamp(
+        [Claim.objects.select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS).get(pk=claim_pk)]
+    )[0]
 
 
 class PreconditionRequired(Exception):
@@ -91,7 +93,8 @@ class ClaimList(generics.GenericAPIView):
     pagination_class = StrictCursorPagination
 
     def get_queryset(self):
-        return visible_claims(self.request).select_related(*CLAIM_DETAIL_JOINS)
+        # The body comes from stored snapshots: the page itself needs only ids, versions and stamps.
+        return visible_claims(self.request).only("id", "uuid", "version").annotate(**ACTOR_STAMPS)
 
     @extend_schema(
         summary="List claims",
