@@ -377,3 +377,10 @@ def test_list_runs_a_fixed_number_of_queries(client, editor, many_sources, djang
     with django_assert_num_queries(len(few)):
         html = client.get("/sources/").content.decode()
     assert html.count('<td><a href="/sources/') == 13
+
+
+def test_source_pages_speak_italian(client, editor, changed_source):
+    login(client, editor).post("/i18n/setlang/", {"language": "it", "next": "/"})
+    html = client.get(f"/sources/{changed_source.pk}/").content.decode()
+    assert "Controlla ora" in html and "Cronologia dei controlli" in html
+    assert "Fonti" in client.get("/sources/").content.decode()
