@@ -315,3 +315,43 @@ def graph(
             )
         )
     return chart
+
+
+# ---------------------------------------------------------------------------- outcome strip
+
+# Colour families of check outcomes: what an editor should do about a check, not its exact cause.
+OUTCOME_TONES = {
+    "fine": ("ok", "not_modified", "moved"),
+    "changed": ("changed", "quote_missing"),
+    "gone": ("gone", "soft_404"),
+    "failing": ("server_error", "timeout", "blocked", "dns_error", "tls_error"),
+    "refused": ("refused", "too_large", "unsupported_type"),
+}
+TONE_OF = {outcome: tone for tone, outcomes in OUTCOME_TONES.items() for outcome in outcomes}
+STRIP_CELL = 14
+STRIP_GAP = 2
+STRIP_HEIGHT = 22
+
+
+@dataclass(frozen=True)
+class StripCell:
+    x: int
+    tone: str
+    label: str
+
+
+@dataclass
+class Strip:
+    width: int
+    height: int = STRIP_HEIGHT
+    cell: int = STRIP_CELL
+    cells: list[StripCell] = field(default_factory=list)
+
+
+def outcome_strip(checks: list[tuple[str, str]]) -> Strip:
+    """One square per check, oldest on the left; `checks` holds (outcome, tooltip) oldest first."""
+    cells = [
+        StripCell(x=i * (STRIP_CELL + STRIP_GAP), tone=TONE_OF.get(outcome, "refused"), label=label)
+        for i, (outcome, label) in enumerate(checks)
+    ]
+    return Strip(width=max(len(cells) * (STRIP_CELL + STRIP_GAP) - STRIP_GAP, 1), cells=cells)

@@ -410,3 +410,23 @@ class ClaimFilterForm(forms.Form):
         if c["date_to"]:
             claims = claims.filter(Q(event_start__lte=c["date_to"]))
         return claims.order_by(*SORTS.get(c["sort"] or "updated", SORTS["updated"]))
+
+
+class SourceFilterForm(forms.Form):
+    """The source list's filters, kept in the URL like the claim list's."""
+
+    q = forms.CharField(label=_("URL or title contains"), required=False, max_length=200)
+    liveness = forms.ChoiceField(label=_("Health"), choices=choices(vocab.Liveness), required=False)
+    attention = forms.BooleanField(label=_("Needs attention only"), required=False)
+
+    def apply(self, sources):
+        if not self.is_valid():
+            return sources.none()
+        c = self.cleaned_data
+        if c["q"]:
+            sources = sources.filter(Q(url__icontains=c["q"]) | Q(title__icontains=c["q"]))
+        if c["liveness"]:
+            sources = sources.filter(liveness=c["liveness"])
+        if c["attention"]:
+            sources = sources.needing_attention()
+        return sources

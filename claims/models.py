@@ -134,6 +134,12 @@ class SourceQuerySet(models.QuerySet):
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         )
 
+    def visible_to(self, user) -> "SourceQuerySet":
+        """A source cited only by drafts would reveal what the newsroom is working on."""
+        if user is not None and user.is_authenticated and user.has_perm("claims.view_draft"):
+            return self
+        return self.filter(pk__in=Source.objects.filter(hops__claim__in=Claim.objects.public()).values("pk"))
+
     def needing_attention(self) -> "SourceQuerySet":
         return self.filter(
             Q(liveness__in=[vocab.Liveness.CHANGED, vocab.Liveness.SUSPECT, vocab.Liveness.DEAD])

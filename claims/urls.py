@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from claims.views import actions, editing, pages
+from claims.views import actions, editing, pages, sources
 
 app_name = "claims"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("claims/<uuid:uuid>/assess/", actions.assess, name="assess"),
     path("claims/<uuid:uuid>/relations/", actions.relate, name="relate"),
     path("claims/<uuid:uuid>/relations/<int:relation_id>/remove/", actions.unrelate, name="unrelate"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/<int:source_id>/", sources.source_detail, name="source"),
+    path("sources/<int:source_id>/check/", sources.source_check_now, name="source_check"),
+    path("sources/<int:source_id>/accept/", sources.source_accept_baseline, name="source_accept"),
     path("actors/search/", actions.actor_search, name="actor_search"),
     path("actors/new/", actions.actor_create, name="actor_create"),
 ]

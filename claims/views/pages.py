@@ -4,14 +4,14 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims import charts, revisions, vocab
 from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
-from claims.models import Actor, AttributionHop, Claim, ClaimVersion, Source
+from claims.models import Actor, Claim, ClaimVersion, Source
 from claims.services import can_edit_claim
 from claims.views.access import reader_required
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
@@ -42,14 +42,7 @@ def dashboard(request):
     counts = dict(claims.order_by().values_list("status").annotate(n=Count("id")))
     status_counts = [(value, label, counts.get(value, 0)) for value, label in vocab.Status.choices]
     editorial = request.user.has_perm("claims.view_draft")
-    citing = AttributionHop.objects.filter(source=OuterRef("pk")).order_by("claim_id")
-    sources = (
-        Source.objects.needing_attention()
-        .annotate(claim_uuid=Subquery(citing.values("claim__uuid")[:1]))
-        .order_by("-last_checked_at", "-id")[:20]
-        if editorial
-        else []
-    )
+    sources = Source.objects.needing_attention().order_by("-last_checked_at", "-id")[:20] if editorial else []
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )

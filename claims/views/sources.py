@@ -1,0 +1,113 @@
+"""Source monitoring pages: the list of sources, one source's checks and text diff, and its two actions."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from claims import charts, vocab
+from claims.forms import SourceFilterForm
+from claims.models import AttributionHop, Claim, QuoteCheck, Source
+from claims.sources.checks import accept_source_baseline
+from claims.sources.requests import request_source_check
+from claims.sources.textdiff import source_text_diff
+from claims.views.access import reader_required, require_perm
+
+SOURCES_PER_PAGE = 50
+# The page shows this many checks; older ones stay in the database and the API.
+TIMELINE_LIMIT = 50
+
+
+@reader_required
+def source_list(request):
+    form = SourceFilterForm(request.GET)
+    sources = form.apply(Source.objects.visible_to(request.user).select_related("publisher"))
+    page = Paginator(sources.order_by("-last_checked_at", "-id"), SOURCES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "claims/source_list.html", {"form": form, "page": page})
+
+
+def _visible_source(request, source_id: int) -> Source:
+    return get_object_or_404(
+        Source.objects.visible_to(request.user).select_related("publisher"), pk=source_id
+    )
+
+
+@reader_required
+def source_detail(request, source_id: int):
+    source = _visible_source(request, source_id)
+    visible_claims = Claim.objects.visible_to(request.user)
+    # Quote results name hops, and a draft's hop carries its quote: hidden with the draft.
+    quotes = (
+        QuoteCheck.objects.filter(hop__claim__in=visible_claims)
+        .select_related("hop")
+        .order_by("hop__position")
+    )
+    checks = list(
+        source.checks.order_by("-checked_at", "-id").prefetch_related(Prefetch("quotes", queryset=quotes))[
+            : TIMELINE_LIMIT + 1
+        ]
+    )
+    truncated = len(checks) > TIMELINE_LIMIT
+    checks = checks[:TIMELINE_LIMIT]
+    hops = list(
+        AttributionHop.objects.filter(source=source, claim__in=visible_claims)
+        .select_related("claim", "speaker")
+        .order_by("claim__statement", "claim_id", "position")
+    )
+    # Each hop's newest quote result: a 304 or a failed fetch does not look at quotes again.
+    latest_quote: dict[int, QuoteCheck] = {}
+    for check in checks:
+        for quote in check.quotes.all():
+            latest_quote.setdefault(quote.hop_id, quote)
+    for hop in hops:
+        hop.latest_quote = latest_quote.get(hop.pk)
+    strip = charts.outcome_strip(
+        [(c.outcome, f"{c.checked_at:%Y-%m-%d %H:%M} · {c.get_outcome_display()}") for c in reversed(checks)]
+    )
+    legend = [
+        (tone, [vocab.CheckOutcome(outcome).label for outcome in outcomes])
+        for tone, outcomes in charts.OUTCOME_TONES.items()
+    ]
+    return render(
+        request,
+        "claims/source_detail.html",
+        {
+            "source": source,
+            "hops": hops,
+            "checks": checks,
+            "truncated": truncated,
+            "strip": strip,
+            "legend": legend,
+            "diff": source_text_diff(source) if source.baseline_sha256 else None,
+            "can_act": request.user.has_perm("claims.change_source"),
+        },
+    )
+
+
+@reader_required
+@require_POST
+def source_check_now(request, source_id: int):
+    require_perm(request.user, "claims.change_source")
+    source = _visible_source(request, source_id)
+    request_source_check(source_id=source.pk, by=request.user)
+    messages.success(request, _("A check of this source is queued; its result will appear here."))
+    return redirect("claims:source", source_id=source.pk)
+
+
+@reader_required
+@require_POST
+def source_accept_baseline(request, source_id: int):
+    require_perm(request.user, "claims.change_source")
+    source = _visible_source(request, source_id)
+    try:
+        accept_source_baseline(source_id=source.pk, by=request.user)
+    except ValidationError:
+        messages.error(request, _("This source has no capture yet: check it before accepting a baseline."))
+    else:
+        messages.success(request, _("The latest capture is now the baseline for this source."))
+    return redirect("claims:source", source_id=source.pk)
