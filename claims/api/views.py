@@ -395,7 +395,8 @@ class SourceCheckRequest(APIView):
     )
     def post(self, request, pk):
         source = get_object_or_404(visible_sources(request), pk=pk)
-        source = request_source_check(source_id=source.pk, by=request.user)
+        request_source_check(source_id=source.pk, by=request.user)
+        source.refresh_from_db()
         return Response(serializers.SourceSerializer(source).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -286,6 +286,30 @@ def _capture(source: Source, evaluation: _Evaluation) -> None:
     source.save(update_fields=["baseline_text", "baseline_sha256", *filled])
 
 
+# Checks whose body is the document itself; a soft 404's body is an error page, never a baseline.
+DOCUMENT_OUTCOMES = (
+    vocab.CheckOutcome.OK,
+    vocab.CheckOutcome.MOVED,
+    vocab.CheckOutcome.CHANGED,
+    vocab.CheckOutcome.QUOTE_MISSING,
+)
+
+
+def latest_capture(source: Source) -> SourceCheck | None:
+    """The newest check that stored the document's body: exactly what accepting a baseline adopts."""
+    return (
+        source.checks.filter(outcome__in=DOCUMENT_OUTCOMES)
+        .exclude(body_sha256="")
+        .order_by("-checked_at", "-id")
+        .first()
+    )
+
+
+def captured_text(check: SourceCheck) -> str:
+    """The main text of a stored body, extracted again the way the check extracted it."""
+    return extract_text(evidence.load_body(check.body_sha256), check.content_type)
+
+
 @transaction.atomic
 def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
     """An editor accepts the latest capture as the new baseline; a changed source becomes live again."""
@@ -295,10 +319,10 @@ def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
         source = Source.objects.select_for_update().get(pk=source_id)
     except Source.DoesNotExist:
         raise Source.DoesNotExist(f"No source with id {source_id}.") from None
-    latest = source.checks.exclude(body_sha256="").order_by("-checked_at", "-id").first()
+    latest = latest_capture(source)
     if latest is None:
-        raise ValidationError("This source has no capture yet: check it before accepting a baseline.")
-    text = extract_text(evidence.load_body(latest.body_sha256), latest.content_type)
+        raise ValidationError("This source has no capture of the document yet: check it first.")
+    text = captured_text(latest)
     source.baseline_text = text
     source.baseline_sha256 = content_hash(text)
     fields = ["baseline_text", "baseline_sha256"]

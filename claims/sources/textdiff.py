@@ -6,8 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from claims.models import Source, SourceCheck
-from claims.sources import evidence
-from claims.sources.extract import extract_text
+from claims.sources.checks import captured_text, latest_capture
 
 # Enough for any article; beyond this a page is a dump, and difflib's cost grows with its square.
 TEXT_MAX_CHARS = 60_000
@@ -33,16 +32,6 @@ class TextDiff:
     changed: bool
     truncated: bool
     unavailable: str = ""  # why there is nothing to compare, when there is not
-
-
-def latest_capture(source: Source) -> SourceCheck | None:
-    """The newest check that stored a body: exactly what "Accept as new baseline" would adopt."""
-    return source.checks.exclude(body_sha256="").order_by("-checked_at", "-id").first()
-
-
-def captured_text(check: SourceCheck) -> str:
-    """The main text of a stored body, extracted again the way the check extracted it."""
-    return extract_text(evidence.load_body(check.body_sha256), check.content_type)
 
 
 def source_text_diff(source: Source) -> TextDiff:

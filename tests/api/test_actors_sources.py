@@ -59,6 +59,7 @@ def test_editor_asks_for_a_check_now_and_gets_202(as_user, editor, published, mo
     )
     response = as_user(editor).post(f"/api/v1/sources/{source.pk}/check/")
     assert response.status_code == 202
+    assert response.json()["url"] == source.url
     source.refresh_from_db()
     assert queued == [(source.pk, source.lease_token)], "one check on the high-priority queue, under a lease"
 

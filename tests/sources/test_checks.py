@@ -291,5 +291,16 @@ def test_an_editor_accepts_the_changed_page_as_the_new_baseline(cited, site, edi
 
 def test_accepting_a_baseline_needs_a_capture(cited, editor):
     source = cited()
-    with pytest.raises(ValidationError, match="no capture yet"):
+    with pytest.raises(ValidationError, match="no capture of the document yet"):
         accept_source_baseline(source_id=source.pk, by=editor)
+
+
+def test_a_soft_404_page_is_never_accepted_as_the_baseline(cited, site, editor):
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    first = check(source)
+    site.pages["/2023/09/kim"] = Page(body=article("Ci scusiamo.", title="Pagina non trovata"))
+    assert check(source).outcome == vocab.CheckOutcome.SOFT_404
+    accept_source_baseline(source_id=source.pk, by=editor)
+    source.refresh_from_db()
+    assert source.baseline_sha256 == first.content_sha256, "the error page did not become the baseline"
