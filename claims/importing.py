@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 
 from claims import services, tabular
 from claims.api.errors import flatten
 from claims.api.serializers import ClaimWriteSerializer
+from claims.services import ClaimData
 
 FORMATS = ("csv", "jsonl")
 
@@ -66,13 +67,18 @@ def jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | Exception]]:
         yield number, payload if isinstance(payload, dict) else tabular.RowError("expected a JSON object.")
 
 
+BATCH = 500
+
+
 def import_rows(
     rows: Iterable[tuple[int, dict | Exception]], *, by: AbstractBaseUser, progress=None
 ) -> ImportReport:
-    """Each row goes through the API's serializer and services.create_claim, in its own transaction."""
+    """Each row goes through the API's serializer and the services' validation; the rows that pass are
+    written in batches by services.create_claims, each batch in one transaction, with history."""
     if not by.has_perm("claims.add_claim"):
         raise PermissionDenied(f"{by} may not create claims.")
     report = ImportReport()
+    batch: list[tuple[int, ClaimData]] = []
     for line, payload in rows:
         if progress is not None:
             progress.update(1)
@@ -83,13 +89,24 @@ def import_rows(
         if not serializer.is_valid():
             report.rejected.append(Rejection(line, flatten(serializer.errors)))
             continue
-        try:
-            claim = services.create_claim(data=serializer.to_claim_data(), by=by)
-        except ValidationError as error:
-            report.rejected.append(Rejection(line, error.message_dict))
-            continue
-        report.accepted.append((line, str(claim.uuid)))
+        batch.append((line, serializer.to_claim_data()))
+        if len(batch) == BATCH:
+            _write(batch, by, report)
+            batch = []
+    _write(batch, by, report)
+    report.rejected.sort(key=lambda rejection: rejection.line)
     return report
+
+
+def _write(batch: list[tuple[int, ClaimData]], by: AbstractBaseUser, report: ImportReport) -> None:
+    if not batch:
+        return
+    lines = [line for line, _ in batch]
+    created, refused = services.create_claims(rows=[data for _, data in batch], by=by)
+    for index, error in refused.items():
+        report.rejected.append(Rejection(lines[index], error.message_dict))
+    accepted_lines = [line for index, line in enumerate(lines) if index not in refused]
+    report.accepted.extend(zip(accepted_lines, (str(claim.uuid) for claim in created), strict=True))
 
 
 def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, dict | Exception]]:

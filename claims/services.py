@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from claims import vocab
 from claims.models import (
@@ -268,7 +269,9 @@ def _check_route(route: list[RouteStopData], errors: _Errors) -> None:
             errors.add(f"{path}.country", _("A route stop needs a country or a region."))
 
 
-def _check_claim_fields(data: ClaimData, errors: _Errors) -> tuple[date | None, date | None]:
+def _check_claim_fields(
+    data: ClaimData, errors: _Errors, known: dict[int, Actor] | None = None
+) -> tuple[date | None, date | None]:
     if not data.statement.strip():
         errors.add("statement", _("A statement is required."))
     errors.check_length("statement", data.statement, STATEMENT_MAX)
@@ -280,7 +283,7 @@ def _check_claim_fields(data: ClaimData, errors: _Errors) -> tuple[date | None, 
     errors.check_length("place", data.place, 200)
     errors.check_length("item_description", data.item_description, SHORT_TEXT_MAX)
 
-    actors = _actors_by_id({data.supplier_id, data.recipient_id, *data.participant_ids})
+    actors = _actors_by_id({data.supplier_id, data.recipient_id, *data.participant_ids}, known)
     for path, actor_id in (("supplier", data.supplier_id), ("recipient", data.recipient_id)):
         if actor_id is not None and actor_id not in actors:
             errors.add(path, _("Unknown actor %(id)s.") % {"id": actor_id})
@@ -317,22 +320,33 @@ def _check_claim_fields(data: ClaimData, errors: _Errors) -> tuple[date | None, 
     return _event_range(data, errors)
 
 
-def _actors_by_id(ids: set[int | None]) -> dict[int, Actor]:
+def _actors_by_id(ids: set[int | None], known: dict[int, Actor] | None = None) -> dict[int, Actor]:
+    """The actors with these ids, from `known` when the caller already loaded them (bulk writes)."""
+    if known is not None:
+        return {actor_id: known[actor_id] for actor_id in ids if actor_id in known}
     return Actor.objects.in_bulk(ids - {None})
 
 
-def _hop_actors(hops: list[HopData]) -> dict[int, Actor]:
-    return _actors_by_id({hop.speaker_id for hop in hops} | {hop.affiliation_id for hop in hops})
+def _hop_actors(hops: list[HopData], known: dict[int, Actor] | None = None) -> dict[int, Actor]:
+    return _actors_by_id({hop.speaker_id for hop in hops} | {hop.affiliation_id for hop in hops}, known)
 
 
-def validate_claim_data(data: ClaimData) -> tuple[date | None, date | None]:
+def _actor_ids(data: ClaimData) -> set[int]:
+    hop_actors = {hop.speaker_id for hop in data.hops} | {hop.affiliation_id for hop in data.hops}
+    return ({data.supplier_id, data.recipient_id, *data.participant_ids} | hop_actors) - {None}
+
+
+def validate_claim_data(
+    data: ClaimData, *, known_actors: dict[int, Actor] | None = None
+) -> tuple[date | None, date | None]:
     """Check everything about a claim before anything is written; raise every problem at once.
 
-    Returns the inclusive event-date range that the precision covers.
+    Returns the inclusive event-date range that the precision covers. `known_actors` spares the
+    lookups when the caller has loaded every actor the claim may name.
     """
     errors = _Errors()
-    event_range = _check_claim_fields(data, errors)
-    _check_hops(data.hops, _hop_actors(data.hops), errors)
+    event_range = _check_claim_fields(data, errors, known_actors)
+    _check_hops(data.hops, _hop_actors(data.hops, known_actors), errors)
     _check_route(data.route, errors)
     errors.raise_if_any()
     return event_range
@@ -417,34 +431,37 @@ def _sync_children(claim: Claim, model, rows: list, values, by: AbstractBaseUser
         child.delete()
 
 
+def _hop_values(hop: HopData, source: Source | None) -> dict:
+    return {
+        "speaker_id": hop.speaker_id,
+        "descriptor": hop.descriptor.strip(),
+        "affiliation_id": hop.affiliation_id,
+        "role": hop.role.strip(),
+        "anonymity": hop.anonymity,
+        "source": source,
+        "quote": hop.quote.strip(),
+        "quote_language": hop.quote_language,
+        "translation": hop.translation.strip(),
+    }
+
+
+def _stop_values(stop: RouteStopData) -> dict:
+    return {
+        "role": stop.role,
+        "country": stop.country,
+        "region": stop.region.strip(),
+        "approximate": stop.approximate,
+    }
+
+
 def _write_children(claim: Claim, data: ClaimData, by: AbstractBaseUser) -> None:
     sources = {
         hop.source_url: get_or_create_source(url=hop.source_url, by=by) for hop in data.hops if hop.source_url
     }
-
-    def hop_values(hop: HopData) -> dict:
-        return {
-            "speaker_id": hop.speaker_id,
-            "descriptor": hop.descriptor.strip(),
-            "affiliation_id": hop.affiliation_id,
-            "role": hop.role.strip(),
-            "anonymity": hop.anonymity,
-            "source": sources.get(hop.source_url),
-            "quote": hop.quote.strip(),
-            "quote_language": hop.quote_language,
-            "translation": hop.translation.strip(),
-        }
-
-    def stop_values(stop: RouteStopData) -> dict:
-        return {
-            "role": stop.role,
-            "country": stop.country,
-            "region": stop.region.strip(),
-            "approximate": stop.approximate,
-        }
-
-    _sync_children(claim, AttributionHop, data.hops, hop_values, by)
-    _sync_children(claim, RouteStop, data.route, stop_values, by)
+    _sync_children(
+        claim, AttributionHop, data.hops, lambda hop: _hop_values(hop, sources.get(hop.source_url)), by
+    )
+    _sync_children(claim, RouteStop, data.route, _stop_values, by)
     claim.participants.set(data.participant_ids)
 
 
@@ -513,6 +530,72 @@ def create_claim(*, data: ClaimData, by: AbstractBaseUser) -> Claim:
     _write_children(claim, data, by)
     _record_version(claim, by=by, change="created")
     return claim
+
+
+@transaction.atomic
+def create_claims(
+    *, rows: list[ClaimData], by: AbstractBaseUser
+) -> tuple[list[Claim], dict[int, ValidationError]]:
+    """Create many draft claims at once (the importer): every row is validated as create_claim does,
+    the valid ones are written in bulk with their history and first version; refusals by row index.
+
+    New sources are left due now, so the dispatcher captures them within a minute instead of one
+    high-priority task each.
+    """
+    _require_perm(by, "claims.add_claim")
+    actors = Actor.objects.in_bulk(set().union(*(_actor_ids(data) for data in rows)))
+    valid, refused = [], {}
+    for index, data in enumerate(rows):
+        try:
+            valid.append((data, validate_claim_data(data, known_actors=actors)))
+        except ValidationError as error:
+            refused[index] = error
+    now = timezone.now()
+    urls = {normalise_url(hop.source_url) for data, _ in valid for hop in data.hops if hop.source_url}
+    sources = {source.url: source for source in Source.objects.filter(url__in=urls)}
+    new_sources = [Source(url=url, next_check_at=now) for url in sorted(urls - sources.keys())]
+    sources |= {
+        source.url: source for source in bulk_create_with_history(new_sources, Source, default_user=by)
+    }
+    claims = []
+    for data, event_range in valid:
+        claim = Claim(created_by=by, updated_by=by, status=vocab.Status.DRAFT, created_at=now, updated_at=now)
+        _apply_claim_fields(claim, data, event_range)
+        claims.append(claim)
+    claims = bulk_create_with_history(claims, Claim, default_user=by)
+    rows_written = list(zip(claims, (data for data, _ in valid), strict=True))
+    hops = [
+        AttributionHop(
+            claim=claim,
+            position=hop.position,
+            **_hop_values(hop, sources[normalise_url(hop.source_url)] if hop.source_url else None),
+        )
+        for claim, data in rows_written
+        for hop in data.hops
+    ]
+    bulk_create_with_history(hops, AttributionHop, default_user=by)
+    stops = [
+        RouteStop(claim=claim, position=stop.position, **_stop_values(stop))
+        for claim, data in rows_written
+        for stop in data.route
+    ]
+    bulk_create_with_history(stops, RouteStop, default_user=by)
+    Claim.participants.through.objects.bulk_create(
+        Claim.participants.through(claim=claim, actor_id=actor_id)
+        for claim, data in rows_written
+        for actor_id in data.participant_ids
+    )
+    versions = []
+    for claim in Claim.objects.with_details().filter(pk__in=[claim.pk for claim in claims]):
+        claim.search_document = _search_document(claim)
+        versions.append(
+            ClaimVersion(
+                claim=claim, version=1, snapshot=represent_claim(claim), change="imported", changed_by=by
+            )
+        )
+    Claim.objects.bulk_update([version.claim for version in versions], ["search_document"], batch_size=500)
+    ClaimVersion.objects.bulk_create(versions, batch_size=500)
+    return claims, refused
 
 
 @transaction.atomic

@@ -588,3 +588,50 @@ def test_create_actor_validates_the_country(editor):
 def test_create_actor_records_history(editor):
     actor = services.create_actor(name="Wagner Group", kind="non_state_armed_group", country="RU", by=editor)
     assert actor.history.get().history_user == editor
+
+
+# --- bulk creation (the importer) ---------------------------------------------------------------
+
+
+def test_bulk_creation_writes_valid_rows_with_history_versions_and_search_and_refuses_the_rest(
+    actors, editor
+):
+    rows = [
+        claim_data(actors, statement="First imported."),
+        claim_data(actors, recipient_id=actors["KP"].pk),  # supplier equal to recipient
+        claim_data(
+            actors, statement="Third imported.", hops=[hop(0, source_url="https://other.example.org/a")]
+        ),
+    ]
+    created, refused = services.create_claims(rows=rows, by=editor)
+    assert [claim.statement for claim in created] == ["First imported.", "Third imported."]
+    assert list(refused) == [1] and "recipient" in refused[1].message_dict
+    assert Claim.objects.count() == 2
+    for claim in created:
+        assert claim.history.get().history_user == editor
+        assert claim.versions.get().snapshot["statement"] == claim.statement
+        assert AttributionHop.history.filter(claim_id=claim.pk).get().history_user == editor
+    assert list(Claim.objects.search("Third")) == [created[1]]
+    assert Source.objects.filter(next_check_at__isnull=False).count() == 2, "new sources are due for capture"
+
+
+def test_bulk_creation_matches_one_by_one_creation(actors, editor):
+    data = claim_data(
+        actors,
+        participant_ids=[actors["CN"].pk],
+        route=[services.RouteStopData(position=0, role="transit", region="Middle East", approximate=True)],
+        hops=[hop(0, source_url=""), hop(1, anonymity="named_on_record", speaker_id=actors["kirby"].pk)],
+    )
+    [bulk], _ = services.create_claims(rows=[data], by=editor)
+    single = services.create_claim(data=data, by=editor)
+    ignored = {"id", "created_at", "updated_at"}
+    bulk_snapshot, single_snapshot = bulk.versions.get().snapshot, single.versions.get().snapshot
+    assert {k: v for k, v in bulk_snapshot.items() if k not in ignored} == {
+        k: v for k, v in single_snapshot.items() if k not in ignored
+    }
+
+
+def test_viewer_cannot_bulk_create(actors, viewer):
+    with pytest.raises(PermissionDenied):
+        services.create_claims(rows=[claim_data(actors)], by=viewer)
+    assert not Claim.objects.exists()
