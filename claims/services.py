@@ -474,15 +474,21 @@ def _append_feed_event(*, claim: Claim, event_type: str, payload: dict) -> None:
     FeedEvent.objects.create(claim=claim, type=event_type, version=claim.version, payload=payload)
 
 
-def _search_document(claim: Claim) -> str:
-    actors = [claim.supplier, claim.recipient, *claim.participants.all()]
+def _search_text(claim: Claim, hops: Iterable, actors: Iterable[Actor | None]) -> str:
+    """Statement, quotes, descriptors and actor names in one text; hops may be rows or HopData."""
     parts = [claim.statement, claim.item_description, claim.place, claim.quantity_text]
-    for hop in claim.hops.all():
-        actors += [hop.speaker, hop.affiliation]
+    for hop in hops:
         parts += [hop.descriptor, hop.role, hop.quote, hop.translation]
     for actor in filter(None, actors):
         parts += [actor.name, *actor.aliases]
     return "\n".join(part for part in parts if part)
+
+
+def _search_document(claim: Claim) -> str:
+    """The search text of a claim loaded with its hops, participants and actors."""
+    hops = list(claim.hops.all())
+    speakers = [actor for hop in hops for actor in (hop.speaker, hop.affiliation)]
+    return _search_text(claim, hops, [claim.supplier, claim.recipient, *claim.participants.all(), *speakers])
 
 
 def _record_version(
@@ -561,6 +567,7 @@ def create_claims(
     for data, event_range in valid:
         claim = Claim(created_by=by, updated_by=by, status=vocab.Status.DRAFT, created_at=now, updated_at=now)
         _apply_claim_fields(claim, data, event_range)
+        claim.search_document = _search_text(claim, data.hops, (actors.get(i) for i in _actor_ids(data)))
         claims.append(claim)
     claims = bulk_create_with_history(claims, Claim, default_user=by)
     rows_written = list(zip(claims, (data for data, _ in valid), strict=True))
@@ -587,13 +594,11 @@ def create_claims(
     )
     versions = []
     for claim in Claim.objects.with_details().filter(pk__in=[claim.pk for claim in claims]):
-        claim.search_document = _search_document(claim)
         versions.append(
             ClaimVersion(
                 claim=claim, version=1, snapshot=represent_claim(claim), change="imported", changed_by=by
             )
         )
-    Claim.objects.bulk_update([version.claim for version in versions], ["search_document"], batch_size=500)
     ClaimVersion.objects.bulk_create(versions, batch_size=500)
     return claims, refused
 

@@ -264,47 +264,51 @@ class ClaimWriteSerializer(serializers.Serializer):
     hops = HopWriteSerializer(many=True, allow_empty=True)
 
     def to_claim_data(self) -> ClaimData:
-        data = self.validated_data
-        quantity = data["quantity"] or {"qualifier": vocab.QuantityQualifier.UNKNOWN}
-        event_date = data["event_date"] or {"precision": vocab.DatePrecision.UNKNOWN}
-        return ClaimData(
-            statement=data["statement"],
-            kind=data["kind"],
-            supplier_id=data["supplier"],
-            recipient_id=data["recipient"],
-            participant_ids=list(data["participants"]),
-            place=data["place"],
-            item_category=data["item_category"] or "",
-            item_description=data["item_description"],
-            stage=data["stage"] or "",
-            stance=data["stance"],
-            modality=data["modality"],
-            negated=data["negated"],
-            quantity_qualifier=quantity["qualifier"],
-            quantity_min=quantity.get("min"),
-            quantity_max=quantity.get("max"),
-            quantity_unit=quantity.get("unit", ""),
-            quantity_text=quantity.get("text", ""),
-            event_start=event_date.get("start"),
-            event_end=event_date.get("end"),
-            event_precision=event_date["precision"],
-            route=[RouteStopData(**stop) for stop in data["route"]],
-            hops=[
-                HopData(
-                    position=hop["position"],
-                    anonymity=hop["anonymity"],
-                    speaker_id=hop["speaker"],
-                    descriptor=hop["descriptor"],
-                    affiliation_id=hop["affiliation"],
-                    role=hop["role"],
-                    source_url=hop["source"] or "",
-                    quote=hop["quote"],
-                    quote_language=hop["quote_language"],
-                    translation=hop["translation"],
-                )
-                for hop in data["hops"]
-            ],
-        )
+        return claim_data_from(self.validated_data)
+
+
+def claim_data_from(data: dict) -> ClaimData:
+    """Validated write-shape data (ClaimWriteSerializer) as the services' ClaimData."""
+    quantity = data["quantity"] or {"qualifier": vocab.QuantityQualifier.UNKNOWN}
+    event_date = data["event_date"] or {"precision": vocab.DatePrecision.UNKNOWN}
+    return ClaimData(
+        statement=data["statement"],
+        kind=data["kind"],
+        supplier_id=data["supplier"],
+        recipient_id=data["recipient"],
+        participant_ids=list(data["participants"]),
+        place=data["place"],
+        item_category=data["item_category"] or "",
+        item_description=data["item_description"],
+        stage=data["stage"] or "",
+        stance=data["stance"],
+        modality=data["modality"],
+        negated=data["negated"],
+        quantity_qualifier=quantity["qualifier"],
+        quantity_min=quantity.get("min"),
+        quantity_max=quantity.get("max"),
+        quantity_unit=quantity.get("unit", ""),
+        quantity_text=quantity.get("text", ""),
+        event_start=event_date.get("start"),
+        event_end=event_date.get("end"),
+        event_precision=event_date["precision"],
+        route=[RouteStopData(**stop) for stop in data["route"]],
+        hops=[
+            HopData(
+                position=hop["position"],
+                anonymity=hop["anonymity"],
+                speaker_id=hop["speaker"],
+                descriptor=hop["descriptor"],
+                affiliation_id=hop["affiliation"],
+                role=hop["role"],
+                source_url=hop["source"] or "",
+                quote=hop["quote"],
+                quote_language=hop["quote_language"],
+                translation=hop["translation"],
+            )
+            for hop in data["hops"]
+        ],
+    )
 
 
 class AssessmentWriteSerializer(serializers.Serializer):
