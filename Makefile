@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install lint format clean
+.PHONY: run test install lint format clean bench bench-full bench-setup
+
+# Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=0 DJANGO_SECRET_KEY=benchmark-only \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 CACHE_URL=locmem:// \
+	API_THROTTLE_ANON_PER_MINUTE=0 API_THROTTLE_USER_PER_MINUTE=0
 
 $(BIN)/activate: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +44,15 @@ format: install
 
 clean:
 	rm -rf var staticfiles
+
+bench-setup: install
+	@if ! command -v wrk >/dev/null 2>&1; then apt-get update -qq && apt-get install -y -qq wrk; fi
+	@psql "$(BENCH_DATABASE_URL)" -c "select 1" >/dev/null 2>&1 || \
+		createdb --maintenance-db="$$(echo '$(BENCH_DATABASE_URL)' | sed 's|/[^/]*$$|/postgres|')" \
+		"$$(echo '$(BENCH_DATABASE_URL)' | sed 's|.*/||')"
+
+bench: bench-setup  ## the 10k tier, under 5 minutes: bench/results/latest.json
+	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k
+
+bench-full: bench-setup  ## every tier (the 1M tier takes a long while)
+	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k,100k,1m --seconds 15 --import-rows 5000

@@ -28,7 +28,7 @@ def gunicorn(*, workers: int = 2, env: dict | None = None):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi", f"--bind=127.0.0.1:{port}", f"--workers={workers}",
-         "--log-level=warning"],
+         "--log-level=warning", "--timeout=300"],
         cwd=ROOT,
         env={**os.environ, "API_THROTTLE_ANON_PER_MINUTE": "0", "API_THROTTLE_USER_PER_MINUTE": "0", **(env or {})},
     )  # fmt: skip
@@ -64,12 +64,23 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk(url: str, *, seconds: int = 10, connections: int = 4, threads: int = 1) -> dict:
+def wrk(url: str, *, seconds: int = 10, connections: int = 2) -> dict:
+    """Closed-loop load with as many connections as gunicorn workers, so nothing queues in front."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install -y wrk (make bench does it)")
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    urllib.request.urlopen(url, timeout=300).read()  # noqa: S310 (warm-up, and proof it answers)
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=300s", "--latency", url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 600).stdout
+    drain(url)
     return parse_wrk(output)
+
+
+def drain(url: str) -> None:
+    """Wait for requests wrk left in flight, so they do not slow the next measurement."""
+    base = url.split("/", 3)[:3]
+    probe = "/".join(base) + "/api/v1/actors/?page_size=1"
+    for _ in range(2):
+        urllib.request.urlopen(probe, timeout=300).read()  # noqa: S310
 
 
 def rss_mb(pid: int) -> float:

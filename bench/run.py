@@ -9,15 +9,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 from django.core.management import call_command
 
+from bench import api, importing, search
 from bench import generate as generator  # sets Django up
-from bench import search
 from bench.measure import ROOT, stamp
 
 RESULTS = ROOT / "bench" / "results"
 TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
 
-def run_tier(name: str, *, repeat: int) -> tuple[dict, dict[str, str]]:
+def run_tier(
+    name: str, *, repeat: int, seconds: int, import_rows: int, env: dict | None = None
+) -> tuple[dict, dict[str, str]]:
+    """Load the tier's data, then measure; `env` reaches the web server (the smoke test's database)."""
     call_command("migrate", verbosity=0)
     loaded = generator.generate(claims=TIERS[name])
     figures = {
@@ -25,25 +28,42 @@ def run_tier(name: str, *, repeat: int) -> tuple[dict, dict[str, str]]:
                       "rows_per_s": round(loaded.rows_per_second)},
     }  # fmt: skip
     figures["search"], plans = search.run(repeat=repeat)
+    figures["api"] = api.run(seconds=seconds, env=env)
+    figures["import"] = importing.run(count=import_rows)
     return figures, plans
 
 
 def headline(tiers: dict) -> dict:
     """The keys the README and CI read, taken from the largest tier that ran."""
     largest = tiers[max(tiers, key=lambda name: TIERS[name])]
-    return {"search_speedup_selective": largest["search"]["selective"]["speedup"]}
+    listing = largest["api"]["list"]
+    return {
+        "feed_speedup_vs_naive": largest["api"]["list_speedup_vs_naive"],
+        "feed_vs_raw_limit": largest["api"]["list_vs_raw_limit"],
+        "feed_p50_ms": listing["ours"]["p50_ms"],
+        "feed_p99_ms": listing["ours"]["p99_ms"],
+        "feed_incremental_p50_ms": largest["api"]["feed_incremental"]["p50_ms"],
+        "deep_pagination_last_vs_first": largest["api"]["deep_pagination"]["cursor_last_vs_first"],
+        "search_speedup_selective": largest["search"]["selective"]["speedup"],
+        "import_speedup": largest["import"]["speedup"],
+        "import_rows_per_s": largest["import"]["import_claims_rows_per_s"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiers", default="10k", help=f"comma-separated, from {', '.join(TIERS)}")
-    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=30, help="timed calls per search term")
+    parser.add_argument("--seconds", type=int, default=8, help="wrk duration per HTTP measurement")
+    parser.add_argument("--import-rows", type=int, default=2000)
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
     args = parser.parse_args()
     started = time.perf_counter()
     tiers, plans = {}, {}
     for name in args.tiers.split(","):
-        tiers[name], tier_plans = run_tier(name, repeat=args.repeat)
+        tiers[name], tier_plans = run_tier(
+            name, repeat=args.repeat, seconds=args.seconds, import_rows=args.import_rows
+        )
         plans.update({f"{name}-{key}": plan for key, plan in tier_plans.items()})
     results = {
         **stamp(),

@@ -1,0 +1,43 @@
+"""The benchmark generator and harness run end to end on a tiny tier (figures are not asserted)."""
+
+import shutil
+
+import pytest
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the generator loads PostgreSQL with COPY; CI runs this on its PostgreSQL pass")
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is missing (.ci/run and make bench install it)")
+
+
+def test_tiny_tier_produces_every_headline_figure(on_postgresql):
+    from bench import run
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    figures, plans = run.run_tier("tiny", repeat=2, seconds=1, import_rows=20, env={"DATABASE_URL": url})
+
+    assert figures["generator"]["claims"] == run.TIERS["tiny"]
+    assert figures["search"]["selective"]["hits"] > 0
+    assert figures["api"]["list"]["ours"]["req_per_s"] > 0
+    assert figures["api"]["list"]["ours"]["non_2xx"] == 0
+    assert figures["import"]["rows"] == 20
+    assert "search-selective-fulltext" in plans
+    headline = run.headline({"tiny": figures})
+    assert set(headline) >= {
+        "feed_speedup_vs_naive",
+        "feed_vs_raw_limit",
+        "feed_p50_ms",
+        "feed_p99_ms",
+        "search_speedup_selective",
+        "import_speedup",
+    }
