@@ -1,0 +1,46 @@
+"""Print the Markdown table of a results file (python -m bench.report [bench/results/latest.json])."""
+
+import json
+import sys
+from pathlib import Path
+
+from bench.measure import ROOT
+
+TARGETS = {
+    "feed_speedup_vs_naive": ("≥ 5×", lambda v: v >= 5),
+    "feed_vs_raw_limit": ("≤ 3×", lambda v: v <= 3),
+    "feed_p50_ms": ("< 30 ms", lambda v: v < 30),
+    "feed_incremental_p50_ms": ("< 20 ms", lambda v: v < 20),
+    "deep_pagination_last_vs_first": ("≤ 2×", lambda v: v <= 2),
+    "search_speedup_selective": ("≥ 10×", lambda v: v >= 10),
+    "import_speedup": ("≥ 10×", lambda v: v >= 10),
+    "recheck_checks_per_s": ("≥ 100/s", lambda v: v >= 100),
+    "recheck_max_inflight_per_host": ("≤ 1", lambda v: v <= 1),
+    "recheck_worker_rss_growth": ("≤ 1.10", lambda v: v <= 1.10),
+}
+
+
+def table(results: dict) -> str:
+    lines = ["| figure | value | target | met |", "|---|---|---|---|"]
+    for key, (target, met) in TARGETS.items():
+        if key in results:
+            value = results[key]
+            lines.append(f"| `{key}` | {value} | {target} | {'yes' if met(value) else '**no**'} |")
+    machine = results["machine"]
+    lines.append("")
+    lines.append(
+        f"Measured {results['measured_at']} on {machine['cpu']} ({machine['cores']} cores, "
+        f"{machine['memory_gb']} GB), Python {results['versions']['python']}, "
+        f"Django {results['versions']['django']}, {results['versions']['postgresql']}, "
+        f"commit {results['git_sha'][:10]}{' (dirty)' if results['git_dirty'] else ''}."
+    )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "results" / "latest.json"
+    print(table(json.loads(path.read_text())))
+
+
+if __name__ == "__main__":
+    main()
