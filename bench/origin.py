@@ -20,10 +20,9 @@ FILLER = (
 
 def article(number: int) -> bytes:
     """A page trafilatura reads like a real news article: title, site name, date, language, body."""
-    title = f"Howitzers reach Tartus, report {number}"
-    paragraphs = "".join(
-        f"<p>{p}</p>" for p in (FILLER * 2, f"«{QUOTE}»", FILLER, f"Report number {number}.")
-    )
+    # "ref404", never a bare "404": the checker rightly reads a short page saying 404 as a soft 404.
+    title = f"Howitzers reach Tartus (ref{number})"
+    paragraphs = "".join(f"<p>{p}</p>" for p in (FILLER * 2, f"«{QUOTE}»", FILLER, f"Reference ref{number}."))
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         '<meta property="og:site_name" content="The Harbour Gazette">'
