@@ -196,3 +196,31 @@ def test_a_real_worker_captures_a_new_source_and_runs_a_requested_check(broker, 
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+# --- database connections in the worker ----------------------------------------------------------------
+
+
+def test_celery_reuses_the_database_connection_instead_of_closing_it_around_every_task():
+    assert app.conf.get("CELERY_DB_REUSE_MAX") >= 100
+
+
+class _WorkerRequest:
+    is_eager = False
+
+
+class _WorkerTask:
+    request = _WorkerRequest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_task_keeps_a_healthy_connection_and_drops_an_expired_one():
+    from celery.signals import task_postrun
+
+    connection.ensure_connection()
+    healthy = connection.connection
+    task_postrun.send(sender=check_source_task, task=_WorkerTask(), task_id="t1")
+    assert connection.connection is healthy
+    connection.close_at = time.monotonic() - 1  # DATABASE_CONN_MAX_AGE has passed
+    task_postrun.send(sender=check_source_task, task=_WorkerTask(), task_id="t2")
+    assert connection.connection is None

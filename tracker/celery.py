@@ -4,12 +4,24 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 app = Celery("tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **_: object) -> None:
+    """Drop broken or CONN_MAX_AGE-expired connections around each task, as Django does per request."""
+    from django.db import close_old_connections
+
+    # An eager task runs inside its caller's transaction (tests, check-now in-process): leave it alone.
+    if task is not None and not getattr(task.request, "is_eager", False):
+        close_old_connections()
 
 
 def _prepare_filesystem_broker() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -134,9 +135,7 @@ def _normalise_with_spans(s: str) -> tuple[str, list[tuple[int, int]]]:
         j = i + 1
         while j < n and unicodedata.combining(s[j]):
             j += 1
-        # Casefolding can leave sequences that are no longer NFKC-normal.
-        piece = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", s[i:j]).casefold())
-        for char in piece.translate(_TRANSLATE):
+        for char in _normalise_cluster(s[i:j]):
             if char.isspace():
                 if out and pending_space is None:
                     pending_space = (i, j)
@@ -149,6 +148,15 @@ def _normalise_with_spans(s: str) -> tuple[str, list[tuple[int, int]]]:
             spans.append((i, j))
         i = j
     return "".join(out), spans
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_cluster(cluster: str) -> str:
+    """One base character plus its combining marks, normalised; cached, since pages reuse a few hundred."""
+    # Casefolding can leave sequences that are no longer NFKC-normal.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold()).translate(
+        _TRANSLATE
+    )
 
 
 def _original(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:

@@ -1,0 +1,26 @@
+"""The re-check benchmark end to end on a tiny tier: real worker, Redis, simulated hosts."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_recheck_benchmark_checks_every_source_politely():
+    if connection.vendor != "postgresql":
+        pytest.skip("the re-check benchmark loads PostgreSQL with COPY: set DATABASE_URL=postgres://…")
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("the re-check benchmark runs the worker on Redis: set CELERY_BROKER_URL=redis://…")
+    if not os.environ.get("CACHE_URL", "").startswith("redis://"):
+        pytest.skip("politeness is shared through the cache: set CACHE_URL=redis://…")
+    from bench.recheck import run
+
+    figures = run(sources=20, hosts=4, concurrency=2, interval=0.2, timeout=25)
+
+    assert figures["checks"] == figures["sources"] == 20
+    assert figures["origin"]["served"] == 20
+    assert figures["max_inflight_per_host"] <= 1
+    assert set(figures["outcomes"]) == {"ok"}
