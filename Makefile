@@ -9,8 +9,10 @@ export DJANGO_DEBUG ?= 1
 
 # Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+BENCH_REDIS ?= redis://127.0.0.1:6379
 BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=0 DJANGO_SECRET_KEY=benchmark-only \
-	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 CACHE_URL=locmem:// \
+	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 \
+	CACHE_URL=$(BENCH_REDIS)/5 CELERY_BROKER_URL=$(BENCH_REDIS)/4 \
 	API_THROTTLE_ANON_PER_MINUTE=0 API_THROTTLE_USER_PER_MINUTE=0
 
 $(BIN)/activate: requirements.txt
@@ -55,4 +57,5 @@ bench: bench-setup  ## the 10k tier, under 5 minutes: bench/results/latest.json
 	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k
 
 bench-full: bench-setup  ## every tier (the 1M tier takes a long while)
-	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k,100k,1m --seconds 15 --import-rows 5000
+	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k,100k,1m --seconds 15 --import-rows 5000 \
+		--recheck-sources 10000

@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 from django.core.management import call_command
 
-from bench import api, importing, search
+from bench import api, importing, recheck, search
 from bench import generate as generator  # sets Django up
 from bench.measure import ROOT, stamp
 
@@ -18,7 +18,13 @@ TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 
 
 def run_tier(
-    name: str, *, repeat: int, seconds: int, import_rows: int, env: dict | None = None
+    name: str,
+    *,
+    repeat: int,
+    seconds: int,
+    import_rows: int,
+    recheck_sources: int = 0,
+    env: dict | None = None,
 ) -> tuple[dict, dict[str, str]]:
     """Load the tier's data, then measure; `env` reaches the web server (the smoke test's database)."""
     call_command("migrate", verbosity=0)
@@ -30,6 +36,8 @@ def run_tier(
     figures["search"], plans = search.run(repeat=repeat)
     figures["api"] = api.run(seconds=seconds, env=env)
     figures["import"] = importing.run(count=import_rows)
+    if recheck_sources:  # last: it empties the tables and loads sources of its own
+        figures["recheck"] = recheck.run(sources=recheck_sources, concurrency=8)
     return figures, plans
 
 
@@ -37,7 +45,7 @@ def headline(tiers: dict) -> dict:
     """The keys the README and CI read, taken from the largest tier that ran."""
     largest = tiers[max(tiers, key=lambda name: TIERS[name])]
     listing = largest["api"]["list"]
-    return {
+    figures = {
         "feed_speedup_vs_naive": largest["api"]["list_speedup_vs_naive"],
         "feed_vs_raw_limit": largest["api"]["list_vs_raw_limit"],
         "feed_p50_ms": listing["ours"]["p50_ms"],
@@ -48,6 +56,17 @@ def headline(tiers: dict) -> dict:
         "import_speedup": largest["import"]["speedup"],
         "import_rows_per_s": largest["import"]["import_claims_rows_per_s"],
     }
+    checked = [tier["recheck"] for tier in tiers.values() if "recheck" in tier]
+    if checked:
+        widest = max(checked, key=lambda figures: figures["checks"])
+        figures.update(
+            recheck_checks_per_s=widest["checks_per_s"],
+            recheck_max_inflight_per_host=widest["max_inflight_per_host"],
+            recheck_cpu_s_per_check=widest["cpu_s_per_check"],
+            recheck_speed_vs_sequential_httpx=widest.get("speed_vs_baseline"),
+            recheck_worker_rss_growth=widest.get("rss_ratio_all_vs_first"),
+        )
+    return figures
 
 
 def main() -> None:
@@ -55,14 +74,19 @@ def main() -> None:
     parser.add_argument("--tiers", default="10k", help=f"comma-separated, from {', '.join(TIERS)}")
     parser.add_argument("--repeat", type=int, default=30, help="timed calls per search term")
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per HTTP measurement")
-    parser.add_argument("--import-rows", type=int, default=2000)
+    parser.add_argument("--import-rows", type=int, default=1000)
+    parser.add_argument("--recheck-sources", type=int, default=1000, help="0 skips the re-check benchmark")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
     args = parser.parse_args()
     started = time.perf_counter()
     tiers, plans = {}, {}
     for name in args.tiers.split(","):
         tiers[name], tier_plans = run_tier(
-            name, repeat=args.repeat, seconds=args.seconds, import_rows=args.import_rows
+            name,
+            repeat=args.repeat,
+            seconds=args.seconds,
+            import_rows=args.import_rows,
+            recheck_sources=args.recheck_sources,
         )
         plans.update({f"{name}-{key}": plan for key, plan in tier_plans.items()})
     results = {
