@@ -236,8 +236,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
     }
 else:
-    # Longer than any task's hard time limit, so a running task is never handed out twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Longer than any task's hard time limit, so a running task is never handed out twice; a message
+    # whose worker died unacked (SIGKILL, lost host) goes back to the queue once it expires.
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+    if CELERY_VISIBILITY_TIMEOUT < 100:
+        # kombu sweeps for expired messages every interval * throttle (100 s by default): a short
+        # timeout (tests) needs a faster sweep, or redelivery waits for the sweep rather than the timeout.
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
