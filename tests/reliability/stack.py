@@ -83,11 +83,13 @@ class Stack:
         line = next(ln for ln in reversed(completed.stdout.splitlines()) if ln.startswith("RESULT="))
         return json.loads(line.removeprefix("RESULT="))
 
-    def worker(self, *, queues: str = "checks,checks_now", **extra_env: str) -> subprocess.Popen:
+    def worker(
+        self, *, pool: str = "solo", queues: str = "checks,checks_now", **extra_env: str
+    ) -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool=solo",
-             f"--queues={queues}", "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel=WARNING"],
+            [sys.executable, "-m", "celery", "-A", "tracker", "worker", f"--pool={pool}",
+             "--concurrency=1", f"--queues={queues}", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "--loglevel=WARNING"],
             cwd=ROOT, env={**self.env, **extra_env}, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
