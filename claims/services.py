@@ -34,7 +34,7 @@ from claims.models import (
     validate_language,
 )
 from claims.representation import represent_claim
-from claims.sources.schedule import lease_source
+from claims.sources.schedule import enqueue_check_on_commit, lease_source
 from claims.tasks import check_source_now_task
 
 # Any constant works: it only has to be the same for every writer of the feed.
@@ -389,7 +389,7 @@ def _enqueue_capture(source: Source) -> None:
     """Capture a new source soon, on the `checks_now` queue, once the transaction that added it commits."""
     token = lease_source(source_id=source.pk)
     if token is not None:
-        check_source_now_task.delay_on_commit(source.pk, token)
+        enqueue_check_on_commit(check_source_now_task, source_id=source.pk, lease_token=token)
 
 
 def _apply_claim_fields(claim: Claim, data: ClaimData, event_range: tuple[date | None, date | None]) -> None:

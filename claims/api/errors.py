@@ -1,7 +1,10 @@
 """One JSON error shape for the whole API: {"detail", "code"} plus dotted-path "errors" for bad input."""
 
+import sys
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -9,6 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD = "non_field_errors"
+# The database refusing or dropping connections (restart, failover, too many clients): the client
+# should come back shortly, and must not get a 500 for what is not a bug.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+DATABASE_DOWN_BODY = {
+    "detail": "The database is unavailable; try again shortly.",
+    "code": "database_unavailable",
+}
+RETRY_AFTER_SECONDS = "5"
 
 
 def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
@@ -38,6 +49,12 @@ def invalid(errors: dict[str, list[str]]) -> Response:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_DOWN):
+        return Response(
+            DATABASE_DOWN_BODY,
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
         return invalid({key: [str(m) for m in messages] for key, messages in errors.items()})
@@ -71,5 +88,11 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     if _wants_json(request):
+        # Django calls this while handling the exception: one raised outside a view (in a middleware,
+        # say) is still a database outage rather than a bug.
+        if isinstance(sys.exception(), DATABASE_DOWN):
+            response = JsonResponse(DATABASE_DOWN_BODY, status=503)
+            response["Retry-After"] = RETRY_AFTER_SECONDS
+            return response
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
     return defaults.server_error(request)

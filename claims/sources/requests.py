@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from claims.models import Source
-from claims.sources.schedule import lease_source
+from claims.sources.schedule import enqueue_check_on_commit, lease_source
 from claims.tasks import check_source_now_task
 
 
@@ -21,4 +21,4 @@ def request_source_check(*, source_id: int, by) -> None:
     # Take the lease even from a scheduled check still waiting in the `checks` queue: that task
     # then finds its token gone and does nothing, and the editor does not wait behind the backlog.
     token = lease_source(source_id=source_id, steal=True)
-    check_source_now_task.delay_on_commit(source_id, token)
+    enqueue_check_on_commit(check_source_now_task, source_id=source_id, lease_token=token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from datetime import datetime, timedelta
@@ -10,9 +11,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, Min, Q, Value, When
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims import vocab
 from claims.models import Claim, ClaimRelation, Source
+
+logger = logging.getLogger(__name__)
 
 # Age of the first citation → how often the source is checked (DESIGN §7).
 AGE_BANDS: tuple[tuple[timedelta, timedelta], ...] = (
@@ -85,8 +89,33 @@ def dispatch_due_sources(
         else:
             leases = _lease_due_one_by_one(now=now, limit=limit)
         for source_id, token in leases:
-            check_source_task.delay_on_commit(source_id, token)
+            enqueue_check_on_commit(check_source_task, source_id=source_id, lease_token=token)
     return leases
+
+
+def enqueue_check_on_commit(task, *, source_id: int, lease_token: str) -> None:
+    """Send `task` for this lease once the transaction commits.
+
+    The database is the source of truth: if the broker is down, the save that led here has already
+    committed and must not fail. The lease is given back and the source made due, so the dispatcher's
+    next run after the broker returns finds it.
+    """
+
+    def send() -> None:
+        try:
+            task.delay(source_id, lease_token)
+        except BrokerUnavailable:
+            logger.warning("broker unavailable: source %s left due for the next dispatch", source_id)
+            release_lease(source_id=source_id, lease_token=lease_token)
+
+    transaction.on_commit(send)
+
+
+def release_lease(*, source_id: int, lease_token: str) -> None:
+    """Give back a lease no task will use, and make the source due now (unless re-leased meanwhile)."""
+    Source.objects.filter(pk=source_id, lease_token=lease_token).update(
+        lease_token="", lease_expires_at=None, next_check_at=timezone.now()
+    )
 
 
 def _lease_due_skip_locked(*, now: datetime, limit: int) -> list[tuple[int, str]]:

@@ -50,14 +50,17 @@ def test_source_checks_list_outcomes_with_their_quote_results(anon, published):
     ]
 
 
-def test_editor_asks_for_a_check_now_and_gets_202(as_user, editor, published, monkeypatch):
+def test_editor_asks_for_a_check_now_and_gets_202(
+    as_user, editor, published, monkeypatch, django_capture_on_commit_callbacks
+):
     source = Source.objects.get()
     Source.objects.update(next_check_at=timezone.now() + timezone.timedelta(days=3))
     queued = []
     monkeypatch.setattr(
-        "claims.sources.requests.check_source_now_task.delay_on_commit", lambda *args: queued.append(args)
+        "claims.sources.requests.check_source_now_task.delay", lambda *args: queued.append(args)
     )
-    response = as_user(editor).post(f"/api/v1/sources/{source.pk}/check/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(editor).post(f"/api/v1/sources/{source.pk}/check/")
     assert response.status_code == 202
     assert response.json()["url"] == source.url
     source.refresh_from_db()
