@@ -57,9 +57,11 @@ def changed_source(make_claim, site):
 
 @pytest.fixture
 def queued(monkeypatch) -> list[tuple]:
+    """The (source, lease) pairs the page asked to check now (the enqueueing itself is tested with tasks)."""
     calls: list[tuple] = []
     monkeypatch.setattr(
-        "claims.sources.requests.check_source_now_task.delay_on_commit", lambda *args: calls.append(args)
+        "claims.sources.requests.enqueue_check_on_commit",
+        lambda task, *, source_id, lease_token: calls.append((source_id, lease_token)),
     )
     return calls
 
