@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from claims import vocab
 from claims.models import Claim
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ARTIFACTS = Path(os.environ.get("TRACKER_VAR_DIR", "var/test")) / "artifacts"
 ARTICLE = "https://news.example.org/2023/09/shells"

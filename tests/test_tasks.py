@@ -130,7 +130,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("broker", brokers())
 def test_a_real_worker_captures_a_new_source_and_runs_a_requested_check(broker, site, tmp_path):
     site.pages["/a"] = Page(body=article("Kim Jong-un ha intenzione di recarsi in Russia questo mese."))
@@ -213,8 +213,10 @@ class _WorkerTask:
     request = _WorkerRequest()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_task_keeps_a_healthy_connection_and_drops_an_expired_one():
+    if connection.vendor == "sqlite":
+        pytest.skip("Django never closes the in-memory SQLite test database; CI runs this on PostgreSQL")
     from celery.signals import task_postrun
 
     connection.ensure_connection()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_the_recheck_benchmark_checks_every_source_politely():

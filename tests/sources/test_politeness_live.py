@@ -132,7 +132,7 @@ def counting_server(settings, tmp_path, monkeypatch):
     cache.clear()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_workers_never_send_two_requests_to_one_domain_and_every_source_is_checked(
     counting_server,
 ):

@@ -124,7 +124,7 @@ def test_dispatcher_leases_due_sources_and_enqueues_one_check_each_on_commit(
         assert Source.objects.get(pk=source_id).lease_token == token
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_dispatchers_never_lease_the_same_source(sent):
     if connection.vendor != "postgresql":
         pytest.skip("row locks with SKIP LOCKED need PostgreSQL; SQLite serialises writers instead")
