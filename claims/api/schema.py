@@ -18,6 +18,10 @@ class AutoSchema(openapi.AutoSchema):
             auths.append({})
         return auths
 
+    def _get_filter_parameters(self) -> list[dict]:
+        # django-filter reads an empty value (?stage=) as "no filter", which the schema must allow.
+        return [{**parameter, "allowEmptyValue": True} for parameter in super()._get_filter_parameters()]
+
     def _readable_by_anyone(self) -> bool:
         return any(isinstance(p, ReadableOrAuthenticated) for p in self.view.get_permissions())
 

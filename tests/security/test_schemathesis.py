@@ -17,7 +17,7 @@ from claims.tokens import create_api_token
 pytestmark = pytest.mark.django_db
 
 # Per operation and kind of data; bounded so the whole run stays well under a minute.
-EXAMPLES = 8
+EXAMPLES = 5
 # Every check but "schema-valid data is accepted": the services refuse what a schema cannot express
 # (a claim needs a hop, workflow order, relations to unknown claims, cursors we did not issue), and
 # those refusals are 400s with field errors, which the schema documents.
