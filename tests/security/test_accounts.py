@@ -85,8 +85,14 @@ def test_a_locked_out_browser_login_leaves_tokens_and_existing_sessions_working(
 
 
 @pytest.fixture
-def throttled(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def throttled(settings, request):
+    # Its own local-memory cache: budgets spent by earlier tests (same address) must not count here.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
     settings.API_THROTTLE_ANON_PER_MINUTE = 2
     settings.API_THROTTLE_USER_PER_MINUTE = 3
 
