@@ -2,6 +2,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from claims import vocab
 from claims.demo import ARTICLE_PATH, ARTICLE_URL
@@ -58,4 +59,6 @@ def test_demo_users_log_in_with_the_demo_password(settings):
     settings.DEMO_PASSWORD = "s3cret-demo"
     call_command("load_demo")
     for username in ("editor", "reviewer", "viewer"):
-        assert authenticate(username=username, password="s3cret-demo") is not None
+        # django-axes needs the request to know where the attempt comes from.
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password="s3cret-demo") is not None

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("claims.urls")),
 ]
 
-# Under /api/ even Django's own 404 and 500 pages are JSON.
+# Under /api/ even Django's own 400, 404 and 500 pages are JSON.
+handler400 = "claims.api.errors.bad_request"
 handler404 = "claims.api.errors.page_not_found"
 handler500 = "claims.api.errors.server_error"

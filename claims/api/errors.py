@@ -3,10 +3,12 @@
 import sys
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -71,6 +73,9 @@ def exception_handler(exc, context):
             "detail": str(detail) if not isinstance(detail, dict | list) else "Request refused.",
             "code": getattr(detail, "code", None) or exc.default_code,
         }
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            # Every 400 has the documented shape, unreadable bodies included.
+            response.data["errors"] = {NON_FIELD: [response.data["detail"]]}
         if isinstance(exc, exceptions.Throttled):
             response.data["retry_after"] = exc.wait
     return response
@@ -80,10 +85,22 @@ def _wants_json(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # a 404 changes nothing; an unsafe method on an unknown URL must not read as a CSRF failure
 def page_not_found(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    if not _wants_json(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"detail": "The request body is too large.", "code": "too_large"}, status=413)
+    detail = "Bad request."
+    return JsonResponse(
+        {"detail": detail, "code": "bad_request", "errors": {NON_FIELD: [detail]}}, status=400
+    )
 
 
 def server_error(request):
@@ -96,3 +113,9 @@ def server_error(request):
             return response
         return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
     return defaults.server_error(request)
+
+
+def csrf_failure(request, reason=""):
+    if _wants_json(request):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}", "code": "csrf_failed"}, status=403)
+    return csrf.csrf_failure(request, reason)

@@ -34,4 +34,6 @@ class StrictCursorPagination(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+            if parameter["name"] == self.cursor_query_param:
+                parameter["allowEmptyValue"] = True  # an empty cursor is the first page
         return parameters

@@ -1,7 +1,30 @@
 """Shared OpenAPI pieces: the error bodies every endpoint may answer with."""
 
+from django.conf import settings
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+from claims.api.permissions import ReadableOrAuthenticated
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        # Reads are open while PUBLIC_API is on: say so, or clients (and schemathesis) expect a 401.
+        open_read = self.method in SAFE_METHODS and settings.PUBLIC_API
+        if open_read and {} not in auths and self._readable_by_anyone():
+            auths.append({})
+        return auths
+
+    def _get_filter_parameters(self) -> list[dict]:
+        # django-filter reads an empty value (?stage=) as "no filter", which the schema must allow.
+        return [{**parameter, "allowEmptyValue": True} for parameter in super()._get_filter_parameters()]
+
+    def _readable_by_anyone(self) -> bool:
+        return any(isinstance(p, ReadableOrAuthenticated) for p in self.view.get_permissions())
+
 
 ErrorSerializer = inline_serializer(
     "Error", {"detail": serializers.CharField(), "code": serializers.CharField()}

@@ -7,6 +7,11 @@ from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MA
 from claims.representation import represent_claim
 from claims.services import ClaimData, HopData, RouteStopData
 
+# What the database can store: a larger number is a 400 here, not an overflow (500) in a query.
+ID_MAX = 2**63 - 1
+POSITION_MAX = 32_767
+
+
 # --- read ---------------------------------------------------------------------------------------
 
 
@@ -32,7 +37,7 @@ class EventDateSerializer(serializers.Serializer):
 
 
 class RouteStopSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0)
+    position = serializers.IntegerField(min_value=0, max_value=POSITION_MAX)
     role = serializers.ChoiceField(choices=vocab.RouteRole.choices)
     country = serializers.CharField(allow_blank=True, required=False, default="", max_length=2)
     region = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
@@ -192,15 +197,17 @@ class FeedSerializer(serializers.Serializer):
 # --- write --------------------------------------------------------------------------------------
 
 
+def _actor_id(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
 class HopWriteSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0)
-    speaker = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Actor id.")
+    position = serializers.IntegerField(min_value=0, max_value=POSITION_MAX)
+    speaker = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
     descriptor = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX
     )
-    affiliation = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="Actor id."
-    )
+    affiliation = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
     role = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX)
     anonymity = serializers.ChoiceField(choices=vocab.Anonymity.choices)
     source = serializers.CharField(
@@ -218,8 +225,12 @@ class HopWriteSerializer(serializers.Serializer):
 
 class QuantityWriteSerializer(QuantitySerializer):
     qualifier = serializers.ChoiceField(choices=vocab.QuantityQualifier.choices)
-    min = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
-    max = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    min = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=ID_MAX
+    )
+    max = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0, max_value=ID_MAX
+    )
     unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
@@ -240,10 +251,10 @@ class ClaimWriteSerializer(serializers.Serializer):
 
     statement = serializers.CharField(max_length=STATEMENT_MAX)
     kind = serializers.ChoiceField(choices=vocab.ClaimKind.choices)
-    supplier = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Actor id.")
-    recipient = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Actor id.")
+    supplier = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
+    recipient = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
     participants = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list, help_text="Actor ids."
+        child=_actor_id(), required=False, default=list, help_text="Actor ids."
     )
     place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     item_category = _blank_choice(vocab.ItemCategory.choices)

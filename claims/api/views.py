@@ -396,7 +396,7 @@ class SourceCheckRequest(APIView):
     def post(self, request, pk):
         source = get_object_or_404(visible_sources(request), pk=pk)
         request_source_check(source_id=source.pk, by=request.user)
-        source.refresh_from_db()
+        source.refresh_from_db()  # now leased
         return Response(serializers.SourceSerializer(source).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -429,7 +429,7 @@ class Feed(APIView):
         responses={200: serializers.FeedSerializer, **schema.errors(400)},
     )
     def get(self, request):
-        after = _whole_number(request, "after", 0, 0, None)
+        after = _whole_number(request, "after", 0, 0, serializers.ID_MAX)
         limit = _whole_number(request, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX)
         events = list(
             FeedEvent.objects.filter(seq__gt=after).select_related("claim").order_by("seq")[: limit + 1]

@@ -1,0 +1,200 @@
+"""Hostile input: oversize, deeply nested, badly encoded or mistyped bodies, and markup in every text field.
+
+The schemathesis run over the whole API is in test_schemathesis.py; CSV neutralising per dangerous first
+character is unit-tested in
+tests/api/test_exports.py::test_neutralising_is_reversible_for_every_dangerous_start.
+"""
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+
+import pytest
+from django.conf import settings
+
+from claims import services, vocab
+from claims.models import Actor, Claim
+from tests.api.test_writes import payload
+from tests.conftest import hop
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = "/api/v1/claims/"
+
+
+@pytest.fixture
+def editor_api(api_client):
+    return api_client("editor")
+
+
+def refused_as_json(response, *statuses: int) -> dict:
+    assert response.status_code in statuses, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+# ---------------------------------------------------------------- bodies
+
+
+def test_an_oversize_body_is_refused_with_json_and_nothing_is_written(editor_api, actors):
+    padding = "a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    body = json.dumps({**payload(actors), "padding": padding})
+    response = editor_api.post(CLAIMS, body, content_type="application/json")
+    assert refused_as_json(response, 413)["code"] == "too_large"
+    assert Claim.objects.count() == 0
+
+
+@pytest.mark.parametrize("depth", [1_000, 10_000, 100_000])
+@pytest.mark.parametrize("shape", ["[{}]", '{"a":{}}'])
+def test_deeply_nested_json_is_a_400_not_a_recursion_error(editor_api, depth, shape):
+    opening, closing = shape[: len(shape) // 2], shape[len(shape) // 2 :]
+    body = '{"statement": ' + opening * depth + closing * depth + "}"
+    refused_as_json(editor_api.post(CLAIMS, body, content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{}", b'{"statement": "\xc3\x28"}', b'{"statement": "\xed\xa0\x80"}', b"\xc0\xaf"],
+    ids=["bom-like", "bad-continuation", "encoded-surrogate", "overlong-slash"],
+)
+def test_invalid_utf8_is_a_400(editor_api, body):
+    body_json = refused_as_json(editor_api.post(CLAIMS, body, content_type="application/json"), 400)
+    assert body_json["code"] == "parse_error" and body_json["errors"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=xyz",
+        "application/xml",
+        "text/html",
+    ],
+)
+def test_bodies_that_are_not_json_are_a_415(editor_api, actors, content_type):
+    body = json.dumps(payload(actors))
+    refused_as_json(editor_api.post(CLAIMS, body, content_type=content_type), 415)
+    assert Claim.objects.count() == 0
+
+
+# ---------------------------------------------------------------- markup in every text field
+
+
+XSS = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+@pytest.fixture
+def hostile(make_claim, actors, editor, reviewer) -> Claim:
+    """A published claim with markup in every text field a user can fill, related to another."""
+    evil = Actor.objects.create(name=f"Evil {XSS}", kind="state", aliases=[f"alias {XSS}"])
+    claim = make_claim(
+        vocab.Status.PUBLISHED,
+        statement=f"Statement {XSS}",
+        supplier_id=evil.pk,
+        place=f"place {XSS}",
+        item_description=f"description {XSS}",
+        quantity_qualifier=vocab.QuantityQualifier.QUALITATIVE,
+        quantity_text=f"text {XSS}",
+        quantity_unit=f"unit {XSS}",
+        event_precision="day",
+        event_start=date(2023, 9, 1),
+        route=[services.RouteStopData(position=0, role="transit", region=f"region {XSS}")],
+        hops=[
+            hop(0, descriptor=f"descriptor {XSS}", role=f"role {XSS}"),
+            hop(1, anonymity="outlet_voice", quote=f"quote {XSS}", translation=f"translation {XSS}"),
+        ],
+    )
+    other = make_claim(vocab.Status.PUBLISHED, statement=f"Other {XSS}")
+    services.add_relation(
+        from_claim_id=claim.pk,
+        to_claim_id=other.pk,
+        kind="context",
+        independence="independent",
+        note=f"note {XSS}",
+        by=editor,
+    )
+    services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="C", credibility=3, rationale=f"rationale {XSS}"
+    )
+    claim.refresh_from_db()
+    return claim
+
+
+def assert_inert_html(html: str, where: str) -> None:
+    assert XSS not in html, where
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), where
+    assert not re.search(r"<img[^>]*onerror", html, re.I), where
+
+
+def test_markup_in_every_text_field_is_inert_on_every_page(hostile, browser):
+    client = browser("reviewer")
+    pages = [
+        "/",
+        "/claims/",
+        "/claims/?q=Statement",
+        f"/claims/{hostile.uuid}/",
+        f"/claims/{hostile.uuid}/edit/",
+    ]
+    pages += [f"/claims/{hostile.uuid}/diff/"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_inert_html(response.content.decode(), url)
+    detail = client.get(f"/claims/{hostile.uuid}/").content.decode()
+    for field in (
+        "Statement",
+        "place",
+        "description",
+        "region",
+        "descriptor",
+        "quote",
+        "translation",
+        "note",
+    ):
+        assert f"{field} {ESCAPED}" in detail, f"{field} is shown, escaped"
+
+
+def test_markup_is_inert_in_the_dashboard_pictures(hostile, browser):
+    html = browser("reviewer").get("/").content.decode()
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert svgs, "the dashboard draws its timeline and graph inline"
+    for svg in svgs:
+        assert_inert_html(svg, "dashboard svg")
+    assert any(ESCAPED in svg for svg in svgs), "statements and actor names appear, escaped"
+
+
+def test_markup_is_plain_text_in_the_atom_feed(hostile, client):
+    body = client.get("/feeds/claims.atom").content
+    assert b"<script" not in body and b"<img" not in body
+    feed = ET.fromstring(body)  # noqa: S314 (our own output)
+    texts = [element.text or "" for element in feed.iter()]
+    assert any(XSS in text for text in texts), "the markup survives as text, not as elements"
+    assert not [element for element in feed.iter() if element.tag.endswith(("script", "img"))]
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_no_csv_cell_starts_like_a_formula_whatever_the_field(make_claim, actors, api_client):
+    starts = iter(FORMULA_STARTS * 4)
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement='=HYPERLINK("http://evil.example","click")',
+        place=f"{next(starts)}cmd|' /C calc'!A0",
+        item_description=f"{next(starts)}SUM(1)",
+        quantity_qualifier=vocab.QuantityQualifier.QUALITATIVE,
+        quantity_text="-2+3",
+        quantity_unit="@unit",
+        route=[services.RouteStopData(position=0, role="transit", region="=region")],
+        hops=[hop(0, descriptor="+descriptor", role="@role", quote="=quote", translation="-translation")],
+    )
+    rows = list(
+        csv.reader(io.StringIO(b"".join(api_client("anonymous").get("/api/v1/claims/csv/")).decode()))
+    )
+    cells = [cell for row in rows[1:] for cell in row]
+    assert cells and not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
