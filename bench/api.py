@@ -2,7 +2,8 @@
 
 import base64
 
-from bench.http import gunicorn, rss_mb, wrk
+from bench.http import drained_wrk as wrk
+from bench.http import gunicorn, rss_mb
 from bench.measure import ratio
 from claims.models import Claim, FeedEvent
 

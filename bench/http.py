@@ -64,23 +64,23 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk(url: str, *, seconds: int = 10, connections: int = 2) -> dict:
+def wrk(url: str, *, seconds: int = 10, connections: int = 2, threads: int = 1) -> dict:
     """Closed-loop load with as many connections as gunicorn workers, so nothing queues in front."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install -y wrk (make bench does it)")
     urllib.request.urlopen(url, timeout=300).read()  # noqa: S310 (warm-up, and proof it answers)
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout=300s", "--latency", url]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout=300s", "--latency", url]
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 600).stdout
-    drain(url)
     return parse_wrk(output)
 
 
-def drain(url: str) -> None:
-    """Wait for requests wrk left in flight, so they do not slow the next measurement."""
-    base = url.split("/", 3)[:3]
-    probe = "/".join(base) + "/api/v1/actors/?page_size=1"
-    for _ in range(2):
+def drained_wrk(url: str, *, seconds: int) -> dict:
+    """wrk against our gunicorn, then wait for requests it left in flight so they slow nothing after."""
+    figures = wrk(url, seconds=seconds)
+    probe = "/".join(url.split("/", 3)[:3]) + "/api/v1/actors/?page_size=1"
+    for _ in range(2):  # one per gunicorn worker
         urllib.request.urlopen(probe, timeout=300).read()  # noqa: S310
+    return figures
 
 
 def rss_mb(pid: int) -> float:

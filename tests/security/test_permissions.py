@@ -101,6 +101,13 @@ UI_MATRIX = [
     Row("create",     "POST", "claims:assess",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:relate",         "published",           "login 403 302 302 302"),
     Row("delete",     "POST", "claims:unrelate",       "relation",            "login 403 302 302 302"),
+    Row("read",       "GET",  "claims:sources",        "-",                   "login 200 200 200 200"),
+    Row("read",       "GET",  "claims:source",         "source",              "login 200 200 200 200"),
+    Row("read",       "GET",  "claims:source",         "draft_source",        "login 404 200 200 200"),
+    Row("update",     "POST", "claims:source_check",   "source",              "login 403 302 302 302"),
+    Row("update",     "POST", "claims:source_check",   "draft_source",        "login 403 302 302 302"),
+    # No capture yet: editors are told so and nothing changes; viewers are refused first.
+    Row("read",       "POST", "claims:source_accept",  "source",              "login 403 302 302 302"),
     Row("read",       "GET",  "claims:actor_search",   "-",                   "login 200 200 200 200"),
     Row("read",       "GET",  "claims:actor_create",   "-",                   "login 403 200 200 200"),
     Row("create",     "POST", "claims:actor_create",   "-",                   "login 403 302 302 302"),
@@ -183,7 +190,7 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
     if row.target == "relation":
         return {claim_key: world.published.uuid, "relation_id": world.relation.pk}
     if row.target in ("source", "draft_source"):
-        return {"pk": getattr(world, row.target).pk}
+        return {"pk" if api else "source_id": getattr(world, row.target).pk}
     if row.target == "actor":
         return {"pk": world.actor.pk}
     if row.target == "-":
@@ -274,7 +281,7 @@ def _run(row: Row, send) -> list[str]:
 
 
 def test_api_permission_matrix(world, actors, api_client, monkeypatch):
-    monkeypatch.setattr("claims.sources.requests.check_source_now_task.delay_on_commit", lambda *args: None)
+    monkeypatch.setattr("claims.sources.requests.check_source_now_task.delay", lambda *args: None)
     clients = {role: api_client(role) for role in ROLES}  # tokens exist before the savepoints
     problems = []
     for row in API_MATRIX:
