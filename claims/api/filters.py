@@ -1,9 +1,12 @@
 """Claim list filters; a value that cannot be understood is a 400, never silently ignored."""
 
+from datetime import UTC
+
 import django_filters
 import pycountry
 from django import forms
 from django.db.models import Q
+from rest_framework.exceptions import ValidationError
 
 from claims import vocab
 from claims.models import Actor, Claim, Source
@@ -35,6 +38,22 @@ class ActorOrCountryFilter(django_filters.Filter):
         if kind == "actor":
             return qs.filter(**{f"{self.field_name}_id": key})
         return qs.filter(**{f"{self.field_name}__country": key})
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC."""
+
+    def __init__(self, *args, parameter: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parameter = parameter
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as error:
+                raise ValidationError({self.parameter: ["This date-time is out of range."]}) from error
+        return super().filter(qs, value)
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -70,8 +89,11 @@ class ClaimFilter(django_filters.FilterSet):
         lookup_expr="lte",
         help_text="Event range overlaps the days up to this date (claims without a date are left out).",
     )
-    updated_after = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text="ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z."
+    updated_after = UtcDateTimeFilter(
+        parameter="updated_after",
+        field_name="updated_at",
+        lookup_expr="gt",
+        help_text="ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z.",
     )
     q = django_filters.CharFilter(
         method="search", max_length=200, help_text='Full-text search (web search syntax: "a phrase", -word).'

@@ -81,6 +81,17 @@ def test_bodies_that_are_not_json_are_a_415(editor_api, actors, content_type):
     assert Claim.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "value", ["2024-05-01T00:00:00+17:10", "2024-05-01T00:00:00-23:59", "9999-12-31T23:59:59-05:00"]
+)
+def test_date_times_with_extreme_offsets_are_answered_not_a_500(api_client, value):
+    # Found by schemathesis on PostgreSQL, which refuses offsets beyond ±15:59.
+    response = api_client("anonymous").get(CLAIMS, {"updated_after": value})
+    assert response.status_code in (200, 400), response.content[:300]
+    assert Claim.objects.count() == 0  # and the connection is still usable
+    assert api_client("anonymous").get(CLAIMS).status_code == 200
+
+
 # ---------------------------------------------------------------- markup in every text field
 
 
