@@ -5,13 +5,16 @@ import json
 import os
 import time
 
+import django
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+django.setup()
 
-from django.core.management import call_command
+from django.core.management import call_command  # noqa: E402
 
-from bench import api, importing, recheck, search
-from bench import generate as generator  # sets Django up
-from bench.measure import ROOT, stamp
+from bench import api, importing, recheck, search  # noqa: E402
+from bench import generate as generator  # noqa: E402
+from bench.measure import ROOT, stamp  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
