@@ -277,8 +277,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection around every task unless this is set (it then
 # closes it every that many tasks); between those, tracker/celery.py applies DATABASE_CONN_MAX_AGE and
-# the health check the way a web request does. Reconnecting per task cost the re-checker more than its
-# fetches (BENCHMARKS.md, re-check throughput).
+# the health check the way a web request does, instead of five connection attempts per check
+# (BENCHMARKS.md, re-check throughput).
 CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = TIME_ZONE
 # Scheduled checks and "check now" travel on separate queues, so a backlog never delays an editor.
