@@ -376,10 +376,6 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return self.statement
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status != vocab.Status.RETRACTED
-
 
 class RouteStop(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="route")

@@ -196,6 +196,7 @@ def current_representations(claims: list[Claim]) -> list[dict]:
     for document in documents:
         for slot, key in _actor_slots(document):
             if slot[key]:
-                slot[key] = actors[slot[key]["id"]]
+                # A participant's actor may since have been deleted: the stored name then stands.
+                slot[key] = actors.get(slot[key]["id"], slot[key])
         document["sources"] = [sources[source["id"]] for source in document["sources"]]
     return documents

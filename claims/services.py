@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -379,8 +379,12 @@ def get_or_create_source(*, url: str, by: AbstractBaseUser | None = None) -> Sou
         return source
     source = Source(url=normalised, next_check_at=timezone.now())
     source._history_user = by
-    source.full_clean()
-    source.save()
+    source.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():  # another writer may add the same URL between the look-up and here
+            source.save()
+    except IntegrityError:
+        return Source.objects.get(url=normalised)
     _enqueue_capture(source)
     return source
 
@@ -710,14 +714,18 @@ def add_relation(
     if ClaimRelation.objects.filter(from_claim_id=from_claim_id, to_claim_id=to_claim_id, kind=kind).exists():
         errors.add("kind", _("These claims are already related this way."))
     errors.raise_if_any()
-    relation = ClaimRelation.objects.create(
-        from_claim_id=from_claim_id,
-        to_claim_id=to_claim_id,
-        kind=kind,
-        independence=independence,
-        note=note.strip(),
-        created_by=by,
-    )
+    try:
+        with transaction.atomic():  # another writer may have added the same relation since the check
+            relation = ClaimRelation.objects.create(
+                from_claim_id=from_claim_id,
+                to_claim_id=to_claim_id,
+                kind=kind,
+                independence=independence,
+                note=note.strip(),
+                created_by=by,
+            )
+    except IntegrityError as error:
+        raise ValidationError({"kind": [_("These claims are already related this way.")]}) from error
     for claim_id in sorted({from_claim_id, to_claim_id}):  # a fixed lock order avoids deadlocks
         _record_version(_bump_version(claim_id, by=by), by=by, change=f"related: {kind}")
     return relation
@@ -727,9 +735,12 @@ def add_relation(
 def remove_relation(*, relation_id: int, by: AbstractBaseUser) -> None:
     """Remove a relation unless a claim's 'confirmed' credibility rests on it."""
     _require_perm(by, "claims.delete_claimrelation")
-    relation = ClaimRelation.objects.select_related("from_claim", "to_claim").get(pk=relation_id)
+    relation = ClaimRelation.objects.get(pk=relation_id)
+    # Locked before the check, in id order, as add_assessment locks its claim: a "confirmed" assessment
+    # cannot slip in between the check and the removal.
+    locked = Claim.objects.select_for_update().in_bulk(sorted({relation.from_claim_id, relation.to_claim_id}))
     errors = _Errors()
-    for claim in (relation.from_claim, relation.to_claim):
+    for claim in (locked[relation.from_claim_id], locked[relation.to_claim_id]):
         confirmed = Assessment.objects.filter(
             pk=claim.current_assessment_id, credibility=vocab.Credibility.CONFIRMED
         ).exists()

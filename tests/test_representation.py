@@ -60,3 +60,12 @@ def test_representations_come_in_the_order_asked(make_claim):
     first, second, third = make_claim(), make_claim(), make_claim()
     documents = current_representations([third, first, second])
     assert [d["id"] for d in documents] == [str(c.uuid) for c in (third, first, second)]
+
+
+def test_a_deleted_participant_keeps_its_stored_name_instead_of_breaking_the_claim(make_claim, actors):
+    claim = make_claim(
+        kind="diplomatic_event", supplier_id=None, recipient_id=None, participant_ids=[actors["CN"].pk]
+    )
+    actors["CN"].delete()
+    [document] = current_representations([claim])
+    assert document["participants"][0]["name"] == "China"

@@ -635,3 +635,11 @@ def test_viewer_cannot_bulk_create(actors, viewer):
     with pytest.raises(PermissionDenied):
         services.create_claims(rows=[claim_data(actors)], by=viewer)
     assert not Claim.objects.exists()
+
+
+def test_a_source_added_by_another_writer_meanwhile_is_reused_not_an_error(actors, editor, monkeypatch):
+    existing = services.get_or_create_source(url=SOURCE_URL, by=editor)
+    # The look-up misses (the other writer had not committed yet); the insert then collides.
+    monkeypatch.setattr(Source.objects, "filter", lambda **_: Source.objects.none())
+    assert services.get_or_create_source(url=SOURCE_URL, by=editor) == existing
+    assert Source.objects.count() == 1

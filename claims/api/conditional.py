@@ -19,7 +19,9 @@ def stamp(claims: list) -> list:
 
     A claim's own edits, hops, route, assessment, relations and status all bump its version; what
     can change beside it is the health of its sources (stamped by last_checked_at) and the name or
-    kind of an actor (stamped by updated_at, see ACTOR_STAMPS).
+    kind of an actor (stamped by updated_at, see ACTOR_STAMPS). Not stamped, so a 304 can lag until
+    the claim's next version: an editor accepting a source's new baseline (liveness moves without a
+    check), and, for readers without drafts, a related draft being published.
     """
     checked = dict(
         AttributionHop.objects.filter(claim_id__in=[claim.pk for claim in claims], source__isnull=False)
@@ -40,13 +42,14 @@ def _claim_part(claim) -> str:
     return f"{claim.uuid}:{claim.version}:{claim.sources_stamp}:{claim.actors_stamp}"
 
 
-def claim_etag(claim) -> str:
-    # The version leads so that the ETag can be sent back as If-Match (see parse_if_match).
-    return f'"{claim.version}-{_digest([_claim_part(claim)])}"'
+def claim_etag(claim, *, drafts_visible: bool) -> str:
+    # The version leads so that the ETag can be sent back as If-Match (see parse_if_match). Readers
+    # who see drafts get another body (relations to drafts), so another tag.
+    return f'"{claim.version}-{_digest([_claim_part(claim), str(drafts_visible)])}"'
 
 
-def list_etag(claims, *extra: str) -> str:
-    return f'"{_digest([*map(_claim_part, claims), *map(str, extra)])}"'
+def list_etag(claims, *extra: str, drafts_visible: bool) -> str:
+    return f'"{_digest([*map(_claim_part, claims), *map(str, extra), str(drafts_visible)])}"'
 
 
 def not_modified(request, etag: str) -> Response | None:

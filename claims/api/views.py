@@ -43,8 +43,10 @@ def claim_for(request, claim_id) -> Claim:
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
-    [body] = represent_many([claim], drafts_visible=sees_drafts(request.user))
-    return Response(body, status=status_code, headers={"ETag": claim_etag(claim), **(headers or {})})
+    drafts_visible = sees_drafts(request.user)
+    [body] = represent_many([claim], drafts_visible=drafts_visible)
+    etag = claim_etag(claim, drafts_visible=drafts_visible)
+    return Response(body, status=status_code, headers={"ETag": etag, **(headers or {})})
 
 
 def _reloaded(claim_pk: int) -> Claim:
@@ -108,7 +110,12 @@ class ClaimList(generics.GenericAPIView):
     )
     def get(self, request):
         page = stamp(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
-        etag = list_etag(page, self.paginator.get_next_link(), self.paginator.get_previous_link())
+        etag = list_etag(
+            page,
+            self.paginator.get_next_link(),
+            self.paginator.get_previous_link(),
+            drafts_visible=sees_drafts(request.user),
+        )
         if (cached := not_modified(request, etag)) is not None:
             return cached
         response = self.get_paginated_response(represent_many(page, drafts_visible=sees_drafts(request.user)))
@@ -158,7 +165,9 @@ class ClaimDetail(APIView):
     )
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)
-        if (cached := not_modified(request, claim_etag(claim))) is not None:
+        if (
+            cached := not_modified(request, claim_etag(claim, drafts_visible=sees_drafts(request.user)))
+        ) is not None:
             return cached
         response = _respond_with_claim(request, claim)
         response["Vary"] = VARY

@@ -302,3 +302,10 @@ def test_a_new_claim_changes_the_list_etag(anon, make_claim, published):
     before = anon.get(LIST)["ETag"]
     make_claim(vocab.Status.PUBLISHED, statement="Another")
     assert anon.get(LIST, HTTP_IF_NONE_MATCH=before).status_code == 200
+
+
+def test_readers_with_and_without_drafts_get_different_etags_for_the_same_claim(
+    anon, as_user, editor, published
+):
+    assert anon.get(detail(published))["ETag"] != as_user(editor).get(detail(published))["ETag"]
+    assert anon.get(LIST)["ETag"] != as_user(editor).get(LIST)["ETag"]
