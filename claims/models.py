@@ -126,6 +126,11 @@ class Actor(models.Model):
             ancestor = ancestor.parent
 
 
+def sees_drafts(user) -> bool:
+    """The one rule for who sees claims that are not (or no longer) public: editors and reviewers."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("claims.view_draft"))
+
+
 class SourceQuerySet(models.QuerySet):
     def due(self, now=None) -> "SourceQuerySet":
         """Sources whose next check has come and that no worker holds a live lease on."""
@@ -136,7 +141,7 @@ class SourceQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "SourceQuerySet":
         """A source cited only by drafts would reveal what the newsroom is working on."""
-        if user is not None and user.is_authenticated and user.has_perm("claims.view_draft"):
+        if sees_drafts(user):
             return self
         return self.filter(pk__in=Source.objects.filter(hops__claim__in=Claim.objects.public()).values("pk"))
 
@@ -201,8 +206,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status__in=vocab.PUBLIC_STATUSES)
 
     def visible_to(self, user) -> "ClaimQuerySet":
-        """One place decides who sees drafts: every list, export and feed goes through it."""
-        if user is not None and user.is_authenticated and user.has_perm("claims.view_draft"):
+        """Every list, export and feed goes through this (or sees_drafts for what it renders)."""
+        if sees_drafts(user):
             return self
         return self.public()
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import services
+from claims import services, vocab
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
@@ -311,7 +311,7 @@ class ClaimHistory(APIView):
         drafts_visible = sees_drafts(request.user)
         versions = ClaimVersion.objects.filter(claim=claim).select_related("changed_by").order_by("-version")
         if not drafts_visible:
-            versions = versions.filter(snapshot__status__in=["published", "retracted"])
+            versions = versions.filter(snapshot__status__in=list(vocab.PUBLIC_STATUSES))
         data = serializers.ClaimVersionSerializer(versions, many=True).data
         strip_hidden_relations([entry["claim"] for entry in data], drafts_visible=drafts_visible)
         return Response(data)

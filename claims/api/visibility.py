@@ -1,12 +1,10 @@
 """Keeps draft claims out of what readers without claims.view_draft receive, down to relation ids."""
 
 from claims import vocab
-from claims.models import Claim
+from claims.models import Claim, sees_drafts
 from claims.representation import current_representations, represent_claim
 
-
-def sees_drafts(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("claims.view_draft"))
+__all__ = ["represent_for", "represent_many", "sees_drafts", "strip_hidden_relations"]
 
 
 def represent_for(claim: Claim, user, *, drafts_visible: bool) -> dict:

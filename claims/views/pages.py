@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims import charts, revisions, vocab
 from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
-from claims.models import Actor, Claim, ClaimVersion, Source
+from claims.models import Actor, Claim, ClaimVersion, Source, sees_drafts
 from claims.services import can_edit_claim
 from claims.views.access import reader_required
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
@@ -41,7 +41,7 @@ def dashboard(request):
     claims = Claim.objects.visible_to(request.user)
     counts = dict(claims.order_by().values_list("status").annotate(n=Count("id")))
     status_counts = [(value, label, counts.get(value, 0)) for value, label in vocab.Status.choices]
-    editorial = request.user.has_perm("claims.view_draft")
+    editorial = sees_drafts(request.user)
     sources = Source.objects.needing_attention().order_by("-last_checked_at", "-id")[:20] if editorial else []
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
@@ -159,7 +159,7 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     user = request.user
     hops = list(claim.hops.all())
     sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
-    public_only = not user.has_perm("claims.view_draft")
+    public_only = not sees_drafts(user)
     relations = [
         {"id": r.pk, "kind": r, "other": r.to_claim, "direction": "out"} for r in claim.relations_out.all()
     ] + [{"id": r.pk, "kind": r, "other": r.from_claim, "direction": "in"} for r in claim.relations_in.all()]
