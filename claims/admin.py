@@ -7,7 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import services
+from claims import policies, services
 from claims.models import (
     Actor,
     Assessment,
@@ -272,7 +272,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or services.can_edit_claim(request.user, obj))
+        return allowed and (obj is None or policies.may_edit(request.user, obj))
 
     def save_model(self, request, obj, form, change):
         """Nothing here: the claim, hops and route are written together in save_related."""
@@ -339,6 +339,23 @@ class SourceAdmin(SimpleHistoryAdmin):
         "next_check_at",
     ]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and policies.may_change_source(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service: citing claims get a new version, and the policy is asked once more."""
+        fields = {name: form.cleaned_data[name] for name in form.changed_data if name != "publisher"}
+        if "publisher" in form.changed_data:
+            fields["publisher_id"] = (
+                form.cleaned_data["publisher"].pk if form.cleaned_data["publisher"] else None
+            )
+        if not change:
+            created = services.get_or_create_source(url=fields.pop("url"), by=request.user)
+            obj.pk = created.pk
+        if fields:
+            services.update_source(source_id=obj.pk, by=request.user, **fields)
+        obj.refresh_from_db()
+
 
 @admin.register(ClaimRelation)
 class ClaimRelationAdmin(admin.ModelAdmin):
@@ -369,6 +386,11 @@ class ClaimRelationAdmin(admin.ModelAdmin):
                 return cleaned
 
         return RelationForm
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or policies.may_unrelate(request.user, obj)
+        )
 
     def save_model(self, request, obj, form, change):
         relation = services.add_relation(**form.relation_arguments, by=request.user)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from claims import services, vocab
+from claims import selectors, services, vocab
 from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MAX, URL_MAX, Actor, Claim
 
 BLANK = [("", "—")]
@@ -327,7 +327,7 @@ class RelationForm(forms.Form):
     def __init__(self, *args, claim: Claim, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_claim"].queryset = (
-            Claim.objects.visible_to(user)
+            selectors.claims_visible_to(user)
             .exclude(pk=claim.pk)
             .exclude(status=vocab.Status.RETRACTED)
             .order_by("-updated_at")

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from claims import services, tabular
+from claims import policies, services, tabular
 from claims.api.errors import flatten
 from claims.api.serializers import ClaimWriteSerializer, claim_data_from
 from claims.services import ClaimData
@@ -76,7 +76,7 @@ def import_rows(
 ) -> ImportReport:
     """Each row goes through the API's serializer and the services' validation; the rows that pass are
     written in batches by services.create_claims, each batch in one transaction, with history."""
-    if not by.has_perm("claims.add_claim"):
+    if not policies.may_create_claim(by):
         raise PermissionDenied(f"{by} may not create claims.")
     report = ImportReport()
     # One serializer for every row: building its nested fields is most of what validation costs.

@@ -126,11 +126,6 @@ class Actor(models.Model):
             ancestor = ancestor.parent
 
 
-def sees_drafts(user) -> bool:
-    """The one rule for who sees claims that are not (or no longer) public: editors and reviewers."""
-    return bool(user is not None and user.is_authenticated and user.has_perm("claims.view_draft"))
-
-
 class SourceQuerySet(models.QuerySet):
     def due(self, now=None) -> "SourceQuerySet":
         """Sources whose next check has come and that no worker holds a live lease on."""
@@ -138,12 +133,6 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(next_check_at__lte=now).filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
         )
-
-    def visible_to(self, user) -> "SourceQuerySet":
-        """A source cited only by drafts would reveal what the newsroom is working on."""
-        if sees_drafts(user):
-            return self
-        return self.filter(pk__in=Source.objects.filter(hops__claim__in=Claim.objects.public()).values("pk"))
 
     def needing_attention(self) -> "SourceQuerySet":
         return self.filter(
@@ -204,12 +193,6 @@ class ClaimQuerySet(models.QuerySet):
 
     def public(self) -> "ClaimQuerySet":
         return self.filter(status__in=vocab.PUBLIC_STATUSES)
-
-    def visible_to(self, user) -> "ClaimQuerySet":
-        """Every list, export and feed goes through this (or sees_drafts for what it renders)."""
-        if sees_drafts(user):
-            return self
-        return self.public()
 
     def search(self, query: str) -> "ClaimQuerySet":
         """Full-text search over statement, quotes, descriptors and actor names (websearch syntax)."""

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from claims import vocab
+from claims import policies, vocab
 from claims.models import (
     QUOTE_MAX,
     RATIONALE_MAX,
@@ -137,18 +137,10 @@ class _Errors:
             raise ValidationError(self.messages)
 
 
-def _require_perm(user: AbstractBaseUser, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied(_("You do not have permission to do this (%(perm)s).") % {"perm": perm})
-
-
-def can_edit_claim(user: AbstractBaseUser, claim: Claim) -> bool:
-    """Reviewers edit any claim that is not retracted; editors edit their own drafts."""
-    if claim.status == vocab.Status.RETRACTED or not user.has_perm("claims.change_claim"):
-        return False
-    if user.has_perm("claims.edit_any_claim"):
-        return True
-    return claim.status == vocab.Status.DRAFT and claim.created_by_id == user.pk
+def _require(allowed: bool, message: str) -> None:
+    """Pass the answer of a claims.policies question: the one place that decides who may do what."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _month_end(day: date) -> date:
@@ -531,7 +523,7 @@ def _bump_version(claim_id: int, *, by: AbstractBaseUser) -> Claim:
 @transaction.atomic
 def create_claim(*, data: ClaimData, by: AbstractBaseUser) -> Claim:
     """Create a draft claim with its hops and route."""
-    _require_perm(by, "claims.add_claim")
+    _require(policies.may_create_claim(by), _("Only editors create claims."))
     event_range = validate_claim_data(data)
     claim = Claim(created_by=by, updated_by=by, status=vocab.Status.DRAFT)
     _apply_claim_fields(claim, data, event_range)
@@ -552,7 +544,7 @@ def create_claims(
     New sources are left due now, so the dispatcher captures them within a minute instead of one
     high-priority task each.
     """
-    _require_perm(by, "claims.add_claim")
+    _require(policies.may_create_claim(by), _("Only editors create claims."))
     actors = Actor.objects.in_bulk(set().union(*(_actor_ids(data) for data in rows)))
     valid, refused = [], {}
     for index, data in enumerate(rows):
@@ -611,8 +603,7 @@ def create_claims(
 def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: AbstractBaseUser) -> Claim:
     """Save a new version of a claim, or refuse if someone else saved first."""
     claim = Claim.objects.get(pk=claim_id)
-    if not can_edit_claim(by, claim):
-        raise PermissionDenied(_("You cannot edit this claim in its current status."))
+    _require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
     event_range = validate_claim_data(data)
     claimed = Claim.objects.filter(pk=claim_id, version=expected_version).update(version=F("version") + 1)
     if not claimed:  # another writer's save got there first: never overwrite it silently
@@ -652,11 +643,11 @@ def add_assessment(
     confidence: str = "",
 ) -> Assessment:
     """Append an assessment; it becomes the claim's current one."""
-    _require_perm(by, "claims.add_assessment")
     claim = Claim.objects.select_for_update().get(pk=claim_id)
+    _require(
+        policies.may_assess(by, claim), _("Only reviewers assess, and a retracted claim stays as it was.")
+    )
     errors = _Errors()
-    if claim.status == vocab.Status.RETRACTED:
-        errors.add("claim", _("A retracted claim cannot be assessed again."))
     errors.check_choice("reliability", reliability, vocab.Reliability)
     if credibility not in vocab.Credibility.values:
         errors.add("credibility", _("Credibility is a whole number from 1 to 6."))
@@ -698,7 +689,6 @@ def add_relation(
     note: str = "",
 ) -> ClaimRelation:
     """Relate two claims; both move to a new version since each shows the relation."""
-    _require_perm(by, "claims.add_claimrelation")
     errors = _Errors()
     if from_claim_id == to_claim_id:
         errors.add("to_claim", _("A claim cannot be related to itself."))
@@ -709,8 +699,11 @@ def add_relation(
     for path, claim_id in (("from_claim", from_claim_id), ("to_claim", to_claim_id)):
         if claim_id not in claims:
             errors.add(path, _("Unknown claim %(id)s.") % {"id": claim_id})
-        elif claims[claim_id].status == vocab.Status.RETRACTED:
-            errors.add(path, _("A retracted claim cannot gain relations."))
+    if from_claim_id in claims and to_claim_id in claims:
+        _require(
+            policies.may_relate(by, claims[from_claim_id], claims[to_claim_id]),
+            _("Relating needs the editor role, no retracted claim, and a reviewer for two published claims."),
+        )
     if ClaimRelation.objects.filter(from_claim_id=from_claim_id, to_claim_id=to_claim_id, kind=kind).exists():
         errors.add("kind", _("These claims are already related this way."))
     errors.raise_if_any()
@@ -734,11 +727,18 @@ def add_relation(
 @transaction.atomic
 def remove_relation(*, relation_id: int, by: AbstractBaseUser) -> None:
     """Remove a relation unless a claim's 'confirmed' credibility rests on it."""
-    _require_perm(by, "claims.delete_claimrelation")
     relation = ClaimRelation.objects.get(pk=relation_id)
     # Locked before the check, in id order, as add_assessment locks its claim: a "confirmed" assessment
     # cannot slip in between the check and the removal.
     locked = Claim.objects.select_for_update().in_bulk(sorted({relation.from_claim_id, relation.to_claim_id}))
+    relation.from_claim, relation.to_claim = locked[relation.from_claim_id], locked[relation.to_claim_id]
+    _require(
+        policies.may_unrelate(by, relation),
+        _(
+            "Removing a relation needs the editor role, no retracted claim,"
+            " and a reviewer for two published claims."
+        ),
+    )
     errors = _Errors()
     for claim in (locked[relation.from_claim_id], locked[relation.to_claim_id]):
         confirmed = Assessment.objects.filter(
@@ -750,8 +750,6 @@ def remove_relation(*, relation_id: int, by: AbstractBaseUser) -> None:
                 _("Claim %(id)s is confirmed on the strength of this relation; reassess it first.")
                 % {"id": claim.uuid},
             )
-        if claim.status == vocab.Status.RETRACTED:
-            errors.add("relation", _("Relations of a retracted claim are kept as they were."))
     errors.raise_if_any()
     relation.delete()
     for claim_id in sorted({relation.from_claim_id, relation.to_claim_id}):
@@ -780,9 +778,10 @@ def transition_claim(*, claim_id: int, to: str, reason: str, by: AbstractBaseUse
         raise ValidationError(
             {"to": [_("A claim cannot go from %(from)s to %(to)s.") % {"from": current, "to": to}]}
         )
-    _require_perm(by, vocab.TRANSITIONS[(current, to)])
-    if not by.has_perm("claims.edit_any_claim") and claim.created_by_id != by.pk:
-        raise PermissionDenied(_("Editors move only their own claims through the workflow."))
+    _require(
+        policies.may_transition(by, claim, to),
+        _("This workflow step is not yours to take: editors submit their own claims, reviewers publish."),
+    )
     errors = _Errors()
     if not reason.strip():
         errors.add("reason", _("Say why: a reason is required."))
@@ -829,7 +828,7 @@ def create_actor(
     reliability_note: str = "",
 ) -> Actor:
     """Create an actor after the same validation the admin applies."""
-    _require_perm(by, "claims.add_actor")
+    _require(policies.may_create_actor(by), _("Only editors create actors."))
     actor = Actor(
         name=name.strip(),
         kind=kind,
@@ -844,3 +843,30 @@ def create_actor(
     actor._history_user = by
     actor.save()
     return actor
+
+
+SOURCE_EDITABLE = ("url", "title", "publisher_id", "language", "published_on", "published_precision")
+
+
+@transaction.atomic
+def update_source(*, source_id: int, by: AbstractBaseUser, **changes) -> Source:
+    """Correct a source's address or metadata; every claim citing it moves to a new version with it."""
+    unknown = sorted(set(changes) - set(SOURCE_EDITABLE))
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    source = Source.objects.select_for_update().get(pk=source_id)
+    _require(
+        policies.may_change_source(by, source),
+        _("Published claims cite this source: only a reviewer changes it."),
+    )
+    if "url" in changes:
+        changes["url"] = normalise_url(changes["url"])
+    for name, value in changes.items():
+        setattr(source, name, value)
+    source.full_clean()
+    source._history_user = by
+    source.save()
+    citing = Claim.objects.filter(hops__source=source).values_list("pk", flat=True).distinct()
+    for claim_id in sorted(citing):  # a fixed lock order avoids deadlocks
+        _record_version(_bump_version(claim_id, by=by), by=by, change="source edited")
+    return source

@@ -102,15 +102,6 @@ def test_public_claims_are_published_and_retracted_only(make_claim):
     assert list(Claim.objects.published()) == [published]
 
 
-def test_drafts_are_visible_to_editors_but_not_to_viewers_or_anonymous(make_claim, editor, viewer):
-    from django.contrib.auth.models import AnonymousUser
-
-    draft = make_claim()
-    assert draft in Claim.objects.visible_to(editor)
-    assert draft not in Claim.objects.visible_to(viewer)
-    assert draft not in Claim.objects.visible_to(AnonymousUser())
-
-
 def test_search_finds_words_in_statement_quotes_descriptors_and_actor_aliases(make_claim):
     claim = make_claim(statement="Shells travelled by rail.")
     other = make_claim(statement="Drones arrived by sea.")

@@ -435,10 +435,10 @@ def test_relations_are_added_and_removed(client, editor, make_claim):
     assert not ClaimRelation.objects.exists()
 
 
-def test_viewer_cannot_relate_or_unrelate(client, viewer, editor, make_claim):
+def test_viewer_cannot_relate_or_unrelate(client, viewer, reviewer, make_claim):
     one, other = make_claim(vocab.Status.PUBLISHED), make_claim(vocab.Status.PUBLISHED)
     relation = services.add_relation(
-        from_claim_id=one.pk, to_claim_id=other.pk, kind="context", independence="independent", by=editor
+        from_claim_id=one.pk, to_claim_id=other.pk, kind="context", independence="independent", by=reviewer
     )
     login(client, viewer)
     data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "independent"}

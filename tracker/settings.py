@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "claims",
 ]
 
+# The admin's history "revert" writes old rows directly, past the services, versions and feed.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -7,11 +7,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
-from claims import tabular
+from claims import selectors, tabular
 from claims.api import schema, stix
 from claims.api.filters import ClaimFilter
-from claims.api.views import claim_for, visible_claims
-from claims.api.visibility import represent_for, sees_drafts
+from claims.api.views import claim_for
 from claims.models import Claim
 
 STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
@@ -26,9 +25,15 @@ class _Echo:
 
 
 def _represented(request, queryset):
-    drafts_visible = sees_drafts(request.user)
-    for claim in queryset.with_details().order_by("-id").iterator(chunk_size=CHUNK):
-        yield represent_for(claim, request.user, drafts_visible=drafts_visible)
+    """Each claim's document as this reader may see it, a chunk at a time: memory stays flat."""
+    claims = queryset.only("id").order_by("-id")
+    last_id = None
+    while True:
+        chunk = list((claims if last_id is None else claims.filter(id__lt=last_id))[:CHUNK])
+        if not chunk:
+            return
+        yield from selectors.documents_visible_to(request.user, chunk)
+        last_id = chunk[-1].pk
 
 
 def _csv_lines(request, queryset):
@@ -50,7 +55,7 @@ class ClaimCsvExport(generics.GenericAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return visible_claims(self.request)
+        return selectors.claims_visible_to(self.request.user)
 
     @extend_schema(
         summary="Export claims as CSV",
@@ -71,7 +76,7 @@ class ClaimStixExport(generics.GenericAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return visible_claims(self.request)
+        return selectors.claims_visible_to(self.request.user)
 
     @extend_schema(
         summary="Export claims as a STIX 2.1 bundle",

@@ -10,42 +10,35 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import services, vocab
+from claims import policies, selectors, services
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
 from claims.api.pagination import StrictCursorPagination
-from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
 from claims.models import (
     CLAIM_DETAIL_JOINS,
     Actor,
     Claim,
-    ClaimVersion,
     FeedEvent,
-    QuoteCheck,
-    Source,
     SourceCheck,
 )
-from claims.representation import represent_assessment, write_shape
+from claims.representation import current_representations, represent_assessment, write_shape
 from claims.sources.requests import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
 
 
-def visible_claims(request):
-    return Claim.objects.visible_to(request.user)
-
-
 def claim_for(request, claim_id) -> Claim:
     """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
-    queryset = visible_claims(request).select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS)
+    queryset = (
+        selectors.claims_visible_to(request.user).select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS)
+    )
     return stamp([get_object_or_404(queryset, uuid=claim_id)])[0]
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
-    drafts_visible = sees_drafts(request.user)
-    [body] = represent_many([claim], drafts_visible=drafts_visible)
-    etag = claim_etag(claim, drafts_visible=drafts_visible)
+    [body] = selectors.documents_visible_to(request.user, [claim])
+    etag = claim_etag(claim, drafts_visible=policies.sees_unpublished(request.user))
     return Response(body, status=status_code, headers={"ETag": etag, **(headers or {})})
 
 
@@ -96,7 +89,11 @@ class ClaimList(generics.GenericAPIView):
 
     def get_queryset(self):
         # The body comes from stored snapshots: the page itself needs only ids, versions and stamps.
-        return visible_claims(self.request).only("id", "uuid", "version").annotate(**ACTOR_STAMPS)
+        return (
+            selectors.claims_visible_to(self.request.user)
+            .only("id", "uuid", "version")
+            .annotate(**ACTOR_STAMPS)
+        )
 
     @extend_schema(
         summary="List claims",
@@ -114,11 +111,11 @@ class ClaimList(generics.GenericAPIView):
             page,
             self.paginator.get_next_link(),
             self.paginator.get_previous_link(),
-            drafts_visible=sees_drafts(request.user),
+            drafts_visible=policies.sees_unpublished(request.user),
         )
         if (cached := not_modified(request, etag)) is not None:
             return cached
-        response = self.get_paginated_response(represent_many(page, drafts_visible=sees_drafts(request.user)))
+        response = self.get_paginated_response(selectors.documents_visible_to(request.user, page))
         response["ETag"] = etag
         response["Vary"] = VARY
         return response
@@ -166,7 +163,9 @@ class ClaimDetail(APIView):
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)
         if (
-            cached := not_modified(request, claim_etag(claim, drafts_visible=sees_drafts(request.user)))
+            cached := not_modified(
+                request, claim_etag(claim, drafts_visible=policies.sees_unpublished(request.user))
+            )
         ) is not None:
             return cached
         response = _respond_with_claim(request, claim)
@@ -189,7 +188,7 @@ class ClaimDetail(APIView):
             return precondition_required()
         if expected != claim.version:
             return stale(claim.version)
-        [current] = represent_many([claim], drafts_visible=True)
+        [current] = current_representations([claim])
         base = write_shape(current)
         payload = serializers.ClaimWriteSerializer(data=merged(base, request.data))
         payload.is_valid(raise_exception=True)
@@ -265,7 +264,7 @@ class ClaimRelations(APIView):
         payload = serializers.RelationWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        other = visible_claims(request).filter(uuid=data["to_claim"]).first()
+        other = selectors.claims_visible_to(request.user).filter(uuid=data["to_claim"]).first()
         if other is None:
             raise ValidationError({"to_claim": ["No such claim."]})
         relation = services.add_relation(
@@ -291,10 +290,7 @@ class ClaimRelationDetail(APIView):
     @extend_schema(summary="Remove a relation", responses={204: None, **schema.errors(400, 403, 404)})
     def delete(self, request, claim_id, relation_id):
         claim = claim_for(request, claim_id)
-        if not (
-            claim.relations_out.filter(pk=relation_id).exists()
-            or claim.relations_in.filter(pk=relation_id).exists()
-        ):
+        if selectors.relation_visible_to(request.user, claim, relation_id) is None:
             raise Http404
         services.remove_relation(relation_id=relation_id, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -308,12 +304,9 @@ class ClaimHistory(APIView):
     )
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)
-        drafts_visible = sees_drafts(request.user)
-        versions = ClaimVersion.objects.filter(claim=claim).select_related("changed_by").order_by("-version")
-        if not drafts_visible:
-            versions = versions.filter(snapshot__status__in=list(vocab.PUBLIC_STATUSES))
-        data = serializers.ClaimVersionSerializer(versions, many=True).data
-        strip_hidden_relations([entry["claim"] for entry in data], drafts_visible=drafts_visible)
+        versions = selectors.versions_visible_to(request.user, claim).select_related("changed_by")
+        data = serializers.ClaimVersionSerializer(versions.order_by("-version"), many=True).data
+        selectors.redact_documents(request.user, [entry["claim"] for entry in data])
         return Response(data)
 
 
@@ -340,8 +333,7 @@ class ActorDetail(generics.RetrieveAPIView):
 
 
 def visible_sources(request):
-    """A source cited only by drafts would reveal what the newsroom is working on."""
-    return Source.objects.visible_to(request.user)
+    return selectors.sources_visible_to(request.user)
 
 
 class SourceList(generics.ListAPIView):
@@ -381,9 +373,11 @@ class SourceChecks(generics.ListAPIView):
 
     def get_queryset(self):
         source = get_object_or_404(visible_sources(self.request), pk=self.kwargs["pk"])
-        quotes = QuoteCheck.objects.select_related("hop__claim").order_by("hop__claim_id", "hop__position")
-        if not sees_drafts(self.request.user):
-            quotes = quotes.filter(hop__claim__in=Claim.objects.public())
+        quotes = (
+            selectors.quote_checks_visible_to(self.request.user)
+            .select_related("hop__claim")
+            .order_by("hop__claim_id", "hop__position")
+        )
         return SourceCheck.objects.filter(source=source).prefetch_related(
             Prefetch("quotes", queryset=quotes, to_attr="visible_quotes")
         )
@@ -446,7 +440,7 @@ class Feed(APIView):
         has_more = len(events) > limit
         events = events[:limit]
         data = serializers.FeedEventSerializer(events, many=True).data
-        strip_hidden_relations([event["claim"] for event in data], drafts_visible=sees_drafts(request.user))
+        selectors.redact_documents(request.user, [event["claim"] for event in data])
         return Response(
             {"events": data, "next_after": events[-1].seq if events else after, "has_more": has_more}
         )

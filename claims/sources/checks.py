@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims import vocab
+from claims import policies, vocab
 from claims.models import SHORT_TEXT_MAX, AttributionHop, QuoteCheck, Source, SourceCheck
 from claims.sources import evidence, politeness
 from claims.sources.capture import fill_metadata
@@ -313,7 +313,7 @@ def captured_text(check: SourceCheck) -> str:
 @transaction.atomic
 def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
     """An editor accepts the latest capture as the new baseline; a changed source becomes live again."""
-    if not by.has_perm("claims.change_source"):
+    if not policies.may_tend_source(by):
         raise PermissionDenied("Only editors can accept a new baseline for a source.")
     try:
         source = Source.objects.select_for_update().get(pk=source_id)

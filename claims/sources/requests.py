@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from claims import policies
 from claims.models import Source
 from claims.sources.schedule import enqueue_check_on_commit, lease_source
 from claims.tasks import check_source_now_task
@@ -14,7 +15,7 @@ def request_source_check(*, source_id: int, by) -> None:
 
     Raises PermissionDenied for anyone but editors and Source.DoesNotExist for an unknown id.
     """
-    if by is None or not by.has_perm("claims.change_source"):
+    if not policies.may_tend_source(by):
         raise PermissionDenied("Only editors can ask for a source to be checked now.")
     if not Source.objects.filter(pk=source_id).exists():
         raise Source.DoesNotExist(f"No source with id {source_id}.")

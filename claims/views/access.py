@@ -5,9 +5,12 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from claims import policies
 
-def require_perm(user, perm: str) -> None:
-    if not user.has_perm(perm):
+
+def require(allowed: bool) -> None:
+    """Pass the answer of a claims.policies question; a no is a 403."""
+    if not allowed:
         raise PermissionDenied
 
 
@@ -16,7 +19,7 @@ def reader_required(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        require_perm(request.user, "claims.view_claim")
+        require(policies.may_read(request.user))
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)

@@ -3,16 +3,16 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from claims import services, vocab
+from claims import policies, selectors, services, vocab
 from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
-from claims.models import Actor, ClaimRelation
-from claims.views.access import reader_required, require_perm
+from claims.models import Actor
+from claims.views.access import reader_required, require
 from claims.views.pages import detail_context, load_claim
 
 ACTOR_SEARCH_LIMIT = 15
@@ -49,7 +49,7 @@ def transition(request, uuid):
 @require_POST
 def assess(request, uuid):
     claim = load_claim(request, uuid)
-    require_perm(request.user, "claims.add_assessment")
+    require(policies.may_assess(request.user, claim))
     form = AssessmentForm(request.POST)
     if form.is_valid():
         try:
@@ -66,9 +66,10 @@ def assess(request, uuid):
 @require_POST
 def relate(request, uuid):
     claim = load_claim(request, uuid)
-    require_perm(request.user, "claims.add_claimrelation")
+    require(policies.may_relate(request.user, claim))
     form = RelationForm(request.POST, claim=claim, user=request.user)
     if form.is_valid():
+        require(policies.may_relate(request.user, claim, form.cleaned_data["to_claim"]))
         c = form.cleaned_data
         try:
             services.add_relation(
@@ -91,10 +92,10 @@ def relate(request, uuid):
 @require_POST
 def unrelate(request, uuid, relation_id):
     claim = load_claim(request, uuid)
-    require_perm(request.user, "claims.delete_claimrelation")
-    relation = get_object_or_404(
-        ClaimRelation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim)), pk=relation_id
-    )
+    relation = selectors.relation_visible_to(request.user, claim, relation_id)
+    if relation is None:
+        raise Http404
+    require(policies.may_unrelate(request.user, relation))
     try:
         services.remove_relation(relation_id=relation.pk, by=request.user)
     except ValidationError as error:
@@ -131,7 +132,7 @@ def _wants_json(request) -> bool:
 @require_http_methods(["GET", "POST"])
 def actor_create(request):
     """The inline 'create actor' form posts here (by fetch, or as a plain form without JavaScript)."""
-    require_perm(request.user, "claims.add_actor")
+    require(policies.may_create_actor(request.user))
     form = ActorForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):

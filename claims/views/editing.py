@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from claims import revisions, services, vocab
+from claims import policies, revisions, selectors, services, vocab
 from claims.forms import ClaimForm, FromArticleForm, HopFormSet, RouteFormSet, claim_data, put_errors
 from claims.models import Actor, Claim, ClaimVersion
 from claims.representation import represent_actor
-from claims.views.access import reader_required, require_perm
+from claims.views.access import reader_required, require
 
 ACTOR_OPTIONS_LIMIT = 300
 
@@ -129,7 +129,7 @@ def _save(request, claim: Claim | None):
 @reader_required
 @require_http_methods(["GET", "POST"])
 def claim_create(request):
-    require_perm(request.user, "claims.add_claim")
+    require(policies.may_create_claim(request.user))
     if request.method == "POST":
         return _save(request, None)
     form, hops, route = _forms(hops=[{}])
@@ -139,8 +139,8 @@ def claim_create(request):
 @reader_required
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, uuid):
-    claim = get_object_or_404(Claim.objects.visible_to(request.user).with_details(), uuid=uuid)
-    if not services.can_edit_claim(request.user, claim):
+    claim = get_object_or_404(selectors.claims_visible_to(request.user).with_details(), uuid=uuid)
+    if not policies.may_edit(request.user, claim):
         raise PermissionDenied(_("You cannot edit this claim in its current status."))
     if request.method == "POST":
         return _save(request, claim)
@@ -177,7 +177,7 @@ def claim_edit(request, uuid):
 @require_http_methods(["GET", "POST"])
 def from_article(request):
     """Paste a URL and a passage: the claim form opens with hop 0 holding them."""
-    require_perm(request.user, "claims.add_claim")
+    require(policies.may_create_claim(request.user))
     article = FromArticleForm(request.POST or None)
     if request.method == "POST" and article.is_valid():
         c = article.cleaned_data

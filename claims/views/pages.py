@@ -9,10 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from claims import charts, revisions, vocab
+from claims import charts, policies, revisions, selectors, vocab
 from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
-from claims.models import Actor, Claim, ClaimVersion, Source, sees_drafts
-from claims.services import can_edit_claim
+from claims.models import Actor, Claim, ClaimVersion, Source
 from claims.views.access import reader_required
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
 
@@ -38,16 +37,17 @@ def _words(assessment) -> str:
 
 @reader_required
 def dashboard(request):
-    claims = Claim.objects.visible_to(request.user)
+    claims = selectors.claims_visible_to(request.user)
     counts = dict(claims.order_by().values_list("status").annotate(n=Count("id")))
     status_counts = [(value, label, counts.get(value, 0)) for value, label in vocab.Status.choices]
-    editorial = sees_drafts(request.user)
+    editorial = policies.sees_unpublished(request.user)
     sources = Source.objects.needing_attention().order_by("-last_checked_at", "-id")[:20] if editorial else []
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )
     recent = (
         ClaimVersion.objects.filter(claim__in=claims)
+        .filter(**({} if editorial else {"snapshot__status__in": list(vocab.PUBLIC_STATUSES)}))
         .select_related("claim", "changed_by")
         .defer("snapshot")
         .order_by("-changed_at", "-id")[:10]
@@ -120,7 +120,9 @@ def claim_list(request):
     actors = list(Actor.objects.only("id", "name").order_by("name"))
     form = ClaimFilterForm(request.GET, actors=actors)
     claims = form.apply(
-        Claim.objects.visible_to(request.user).select_related("supplier", "recipient", "current_assessment")
+        selectors.claims_visible_to(request.user).select_related(
+            "supplier", "recipient", "current_assessment"
+        )
     )
     try:
         per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
@@ -139,18 +141,12 @@ def claim_list(request):
 
 def available_transitions(user, claim: Claim) -> list[tuple[str, str]]:
     """(action name, target status) of each workflow button this user may press on this claim."""
-    if not user.has_perm("claims.edit_any_claim") and claim.created_by_id != user.pk:
-        return []
-    return [
-        TRANSITION_LABELS[(from_, to)]
-        for (from_, to), perm in vocab.TRANSITIONS.items()
-        if from_ == claim.status and user.has_perm(perm)
-    ]
+    return [TRANSITION_LABELS[(claim.status, to)] for to in policies.transitions_open_to(user, claim)]
 
 
 def load_claim(request, uuid) -> Claim:
     return get_object_or_404(
-        Claim.objects.visible_to(request.user).with_details().select_related("created_by", "updated_by"),
+        selectors.claims_visible_to(request.user).with_details().select_related("created_by", "updated_by"),
         uuid=uuid,
     )
 
@@ -159,12 +155,9 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     user = request.user
     hops = list(claim.hops.all())
     sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
-    public_only = not sees_drafts(user)
-    relations = [
-        {"id": r.pk, "kind": r, "other": r.to_claim, "direction": "out"} for r in claim.relations_out.all()
-    ] + [{"id": r.pk, "kind": r, "other": r.from_claim, "direction": "in"} for r in claim.relations_in.all()]
+    relations = selectors.relations_visible_to(user, claim)
     for relation in relations:
-        relation["hidden"] = public_only and relation["other"].status not in vocab.PUBLIC_STATUSES
+        relation["removable"] = policies.may_unrelate(user, relation["relation"])
     assessments = list(claim.assessments.select_related("assessed_by"))
     for assessment in assessments:
         assessment.words = _words(assessment)
@@ -188,16 +181,23 @@ def detail_context(request, claim: Claim, **forms) -> dict:
             claim.quantity_unit,
             claim.quantity_text,
         ),
-        "status_changes": list(claim.status_changes.select_related("changed_by")),
-        "versions": list(claim.versions.select_related("changed_by").defer("snapshot").order_by("-version")),
-        "can_edit": can_edit_claim(user, claim),
+        "status_changes": list(
+            selectors.status_changes_visible_to(user, claim)
+            .select_related("changed_by")
+            .order_by("changed_at", "id")
+        ),
+        "versions": list(
+            selectors.versions_visible_to(user, claim)
+            .select_related("changed_by")
+            .defer("snapshot")
+            .order_by("-version")
+        ),
+        "can_edit": policies.may_edit(user, claim),
         "transitions": transitions,
-        "can_remove_relation": user.has_perm("claims.delete_claimrelation")
-        and claim.status != vocab.Status.RETRACTED,
     }
-    if user.has_perm("claims.add_assessment") and claim.status != vocab.Status.RETRACTED:
+    if policies.may_assess(user, claim):
         context["assessment_form"] = forms.get("assessment") or AssessmentForm()
-    if user.has_perm("claims.add_claimrelation") and claim.status != vocab.Status.RETRACTED:
+    if policies.may_relate(user, claim):
         context["relation_form"] = forms.get("relation") or RelationForm(claim=claim, user=user)
     return context
 
@@ -210,8 +210,10 @@ def claim_detail(request, uuid):
 
 @reader_required
 def claim_diff(request, uuid):
-    claim = get_object_or_404(Claim.objects.visible_to(request.user), uuid=uuid)
-    versions = list(claim.versions.select_related("changed_by").order_by("version"))
+    claim = get_object_or_404(selectors.claims_visible_to(request.user), uuid=uuid)
+    versions = list(
+        selectors.versions_visible_to(request.user, claim).select_related("changed_by").order_by("version")
+    )
     if not versions:
         raise Http404
     by_number = {version.version: version for version in versions}
@@ -222,7 +224,10 @@ def claim_diff(request, uuid):
         raise Http404 from error
     if old not in by_number or new not in by_number:
         raise Http404
-    lines = revisions.diff(by_number[old].snapshot, by_number[new].snapshot)
+    old_snapshot, new_snapshot = selectors.redact_documents(
+        request.user, [by_number[old].snapshot, by_number[new].snapshot]
+    )
+    lines = revisions.diff(old_snapshot, new_snapshot)
     return render(
         request,
         "claims/diff.html",

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from claims import charts, vocab
+from claims import charts, policies, selectors, vocab
 from claims.forms import SourceFilterForm
-from claims.models import AttributionHop, Claim, QuoteCheck, Source
+from claims.models import AttributionHop, QuoteCheck, Source
 from claims.sources.checks import accept_source_baseline
 from claims.sources.requests import request_source_check
 from claims.sources.textdiff import source_text_diff
-from claims.views.access import reader_required, require_perm
+from claims.views.access import reader_required, require
 
 SOURCES_PER_PAGE = 50
 # The page shows this many checks; older ones stay in the database and the API.
@@ -24,7 +24,7 @@ TIMELINE_LIMIT = 50
 @reader_required
 def source_list(request):
     form = SourceFilterForm(request.GET)
-    sources = form.apply(Source.objects.visible_to(request.user).select_related("publisher"))
+    sources = form.apply(selectors.sources_visible_to(request.user).select_related("publisher"))
     page = Paginator(sources.order_by("-last_checked_at", "-id"), SOURCES_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -33,20 +33,14 @@ def source_list(request):
 
 def _visible_source(request, source_id: int) -> Source:
     return get_object_or_404(
-        Source.objects.visible_to(request.user).select_related("publisher"), pk=source_id
+        selectors.sources_visible_to(request.user).select_related("publisher"), pk=source_id
     )
 
 
 @reader_required
 def source_detail(request, source_id: int):
     source = _visible_source(request, source_id)
-    visible_claims = Claim.objects.visible_to(request.user)
-    # Quote results name hops, and a draft's hop carries its quote: hidden with the draft.
-    quotes = (
-        QuoteCheck.objects.filter(hop__claim__in=visible_claims)
-        .select_related("hop")
-        .order_by("hop__position")
-    )
+    quotes = selectors.quote_checks_visible_to(request.user).select_related("hop").order_by("hop__position")
     checks = list(
         source.checks.order_by("-checked_at", "-id").prefetch_related(Prefetch("quotes", queryset=quotes))[
             : TIMELINE_LIMIT + 1
@@ -55,7 +49,7 @@ def source_detail(request, source_id: int):
     truncated = len(checks) > TIMELINE_LIMIT
     checks = checks[:TIMELINE_LIMIT]
     hops = list(
-        AttributionHop.objects.filter(source=source, claim__in=visible_claims)
+        AttributionHop.objects.filter(source=source, claim__in=selectors.claims_visible_to(request.user))
         .select_related("claim", "speaker")
         .order_by("claim__statement", "claim_id", "position")
     )
@@ -84,7 +78,7 @@ def source_detail(request, source_id: int):
             "strip": strip,
             "legend": legend,
             "diff": source_text_diff(source) if source.baseline_sha256 else None,
-            "can_act": request.user.has_perm("claims.change_source"),
+            "can_act": policies.may_tend_source(request.user),
         },
     )
 
@@ -92,7 +86,7 @@ def source_detail(request, source_id: int):
 @reader_required
 @require_POST
 def source_check_now(request, source_id: int):
-    require_perm(request.user, "claims.change_source")
+    require(policies.may_tend_source(request.user))
     source = _visible_source(request, source_id)
     request_source_check(source_id=source.pk, by=request.user)
     messages.success(request, _("A check of this source is queued; its result will appear here."))
@@ -102,7 +96,7 @@ def source_check_now(request, source_id: int):
 @reader_required
 @require_POST
 def source_accept_baseline(request, source_id: int):
-    require_perm(request.user, "claims.change_source")
+    require(policies.may_tend_source(request.user))
     source = _visible_source(request, source_id)
     try:
         accept_source_baseline(source_id=source.pk, by=request.user)

@@ -269,7 +269,7 @@ def test_detail_answers_304_to_its_etag_without_building_the_body(anon, publishe
     first = anon.get(detail(published))
     etag = first["ETag"]
     built = []
-    monkeypatch.setattr("claims.api.views.represent_many", lambda claims, **_: built.append(claims))
+    monkeypatch.setattr("claims.selectors.current_representations", lambda claims, **_: built.append(claims))
     with CaptureQueriesContext(connection) as queries:
         again = anon.get(detail(published), HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again["ETag"] == etag
@@ -278,7 +278,7 @@ def test_detail_answers_304_to_its_etag_without_building_the_body(anon, publishe
 
 def test_list_answers_304_to_its_etag_without_building_the_body(anon, published, monkeypatch):
     etag = anon.get(LIST)["ETag"]
-    monkeypatch.setattr("claims.api.views.represent_many", pytest.fail)
+    monkeypatch.setattr("claims.selectors.current_representations", pytest.fail)
     with CaptureQueriesContext(connection) as queries:
         assert anon.get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert len(queries) == 2  # the page and its sources' ETag stamp

@@ -46,7 +46,7 @@ class World:
 
 
 @pytest.fixture
-def world(make_claim, actors, editor, other_editor) -> World:
+def world(make_claim, actors, editor, other_editor, reviewer) -> World:
     published = make_claim(vocab.Status.PUBLISHED, statement="Published claim.")
     other = make_claim(vocab.Status.PUBLISHED, statement="Another published claim.")
     draft = make_claim(statement="Eddie's draft.", hops=[hop(source_url=DRAFT_SOURCE_URL)])
@@ -56,7 +56,7 @@ def world(make_claim, actors, editor, other_editor) -> World:
         to_claim_id=other.pk,
         kind=vocab.RelationKind.CONTEXT,
         independence=vocab.Independence.INDEPENDENT,
-        by=editor,
+        by=reviewer,  # a relation between two published claims is a reviewer's act
     )
     for claim in (published, other, draft, elses):
         claim.refresh_from_db()  # the relation gave two of them a new version

@@ -127,7 +127,7 @@ def hostile(make_claim, actors, editor, reviewer) -> Claim:
         kind="context",
         independence="independent",
         note=f"note {XSS}",
-        by=editor,
+        by=reviewer,
     )
     services.add_assessment(
         claim_id=claim.pk, by=reviewer, reliability="C", credibility=3, rationale=f"rationale {XSS}"

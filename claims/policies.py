@@ -1,0 +1,101 @@
+"""What a user may do to an object, as booleans: services refuse, pages show buttons, the admin asks.
+
+How a published claim changes: only by a reviewer's act. Editors draft, edit their own drafts, submit
+them and relate unpublished claims; anything that would change what readers see of a published claim
+(an edit, a relation between two public claims, a cited source's address) needs a reviewer. So
+nothing an editor does alone emits a public feed event.
+"""
+
+from claims import vocab
+from claims.models import Claim, ClaimRelation, Source
+
+
+def sees_unpublished(user) -> bool:
+    """Drafts, claims in review and the history before publication exist only for editorial roles."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("claims.view_draft"))
+
+
+def may_read(user) -> bool:
+    """The editor's pages are for signed-in users with a role, viewers included."""
+    return user.has_perm("claims.view_claim")
+
+
+def _reviews(user) -> bool:
+    return user.has_perm("claims.edit_any_claim")
+
+
+def _is_public(claim: Claim) -> bool:
+    return claim.status in vocab.PUBLIC_STATUSES
+
+
+def may_create_claim(user) -> bool:
+    return user.has_perm("claims.add_claim")
+
+
+def may_edit(user, claim: Claim) -> bool:
+    """Editors edit their own drafts; reviewers edit any claim that is not retracted."""
+    if claim.status == vocab.Status.RETRACTED or not user.has_perm("claims.change_claim"):
+        return False
+    if _reviews(user):
+        return True
+    return claim.status == vocab.Status.DRAFT and claim.created_by_id == user.pk
+
+
+def may_transition(user, claim: Claim, to: str) -> bool:
+    """The workflow step's own permission, on one's own claim unless one reviews."""
+    perm = vocab.TRANSITIONS.get((claim.status, to))
+    if perm is None or not user.has_perm(perm):
+        return False
+    return _reviews(user) or claim.created_by_id == user.pk
+
+
+def transitions_open_to(user, claim: Claim) -> list[str]:
+    """The statuses this user may move this claim to, in the workflow's order."""
+    return [
+        to for (from_, to) in vocab.TRANSITIONS if from_ == claim.status and may_transition(user, claim, to)
+    ]
+
+
+def may_assess(user, claim: Claim) -> bool:
+    return user.has_perm("claims.add_assessment") and claim.status != vocab.Status.RETRACTED
+
+
+def may_relate(user, claim: Claim, other: Claim | None = None) -> bool:
+    """A relation between two public claims is public: only a reviewer adds it.
+
+    Without `other`, whether the user may relate this claim to anything at all (to show the form).
+    """
+    if not user.has_perm("claims.add_claimrelation") or claim.status == vocab.Status.RETRACTED:
+        return False
+    if other is None:
+        return True
+    if other.status == vocab.Status.RETRACTED:
+        return False
+    return _reviews(user) or not (_is_public(claim) and _is_public(other))
+
+
+def may_unrelate(user, relation: ClaimRelation) -> bool:
+    ends = (relation.from_claim, relation.to_claim)
+    if not user.has_perm("claims.delete_claimrelation"):
+        return False
+    if any(claim.status == vocab.Status.RETRACTED for claim in ends):
+        return False
+    return _reviews(user) or not all(_is_public(claim) for claim in ends)
+
+
+def may_create_actor(user) -> bool:
+    return user.has_perm("claims.add_actor")
+
+
+def may_tend_source(user) -> bool:
+    """Ask for a check now, or accept a capture as the new baseline: editorial upkeep, not content."""
+    return bool(user is not None and user.is_authenticated and user.has_perm("claims.change_source"))
+
+
+def may_change_source(user, source: Source | None = None) -> bool:
+    """A source that public claims cite is part of what readers see: only a reviewer repoints it."""
+    if not user.has_perm("claims.change_source"):
+        return False
+    if source is None or source.pk is None or _reviews(user):
+        return True
+    return not Claim.objects.filter(hops__source=source, status__in=vocab.PUBLIC_STATUSES).exists()
