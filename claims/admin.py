@@ -234,8 +234,18 @@ class AssessmentInline(admin.TabularInline):
         return False
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History to read, never to revert from: a revert would write past the services, the claim's
+    versions and the feed (SIMPLE_HISTORY_REVERT_DISABLED only hides the button)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied(_("Old versions are read-only here; edit the claim to change it."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(HistoryAdmin):
     form = ClaimAdminForm
     inlines = [HopInline, RouteInline, AssessmentInline]
     list_display = ["statement", "kind", "supplier", "recipient", "stage", "status", "version", "updated_at"]
@@ -307,7 +317,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(HistoryAdmin):
     list_display = ["name", "kind", "country", "parent", "reliability"]
     list_filter = ["kind", "country", "reliability"]
     search_fields = ["name", "aliases", "description"]
@@ -324,7 +334,7 @@ class SourceAdminForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     form = SourceAdminForm
     list_display = ["url", "title", "publisher", "language", "liveness", "last_outcome", "last_checked_at"]
     list_filter = ["liveness", "language", "last_outcome"]

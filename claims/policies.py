@@ -1,9 +1,9 @@
 """What a user may do to an object, as booleans: services refuse, pages show buttons, the admin asks.
 
 How a published claim changes: only by a reviewer's act. Editors draft, edit their own drafts, submit
-them and relate unpublished claims; anything that would change what readers see of a published claim
-(an edit, a relation between two public claims, a cited source's address) needs a reviewer. So
-nothing an editor does alone emits a public feed event.
+them, and relate claims that are not public; anything that touches a published claim (an edit, a
+relation to or from it, a cited source's address) needs a reviewer, since each gives the public claim
+a new version and its readers a feed event. So nothing an editor does alone reaches the public.
 """
 
 from claims import vocab
@@ -61,17 +61,16 @@ def may_assess(user, claim: Claim) -> bool:
 
 
 def may_relate(user, claim: Claim, other: Claim | None = None) -> bool:
-    """A relation between two public claims is public: only a reviewer adds it.
+    """A relation gives both claims a new version: on a public claim, only a reviewer adds it.
 
     Without `other`, whether the user may relate this claim to anything at all (to show the form).
     """
-    if not user.has_perm("claims.add_claimrelation") or claim.status == vocab.Status.RETRACTED:
+    ends = [claim] if other is None else [claim, other]
+    if not user.has_perm("claims.add_claimrelation"):
         return False
-    if other is None:
-        return True
-    if other.status == vocab.Status.RETRACTED:
+    if any(end.status == vocab.Status.RETRACTED for end in ends):
         return False
-    return _reviews(user) or not (_is_public(claim) and _is_public(other))
+    return _reviews(user) or not any(_is_public(end) for end in ends)
 
 
 def may_unrelate(user, relation: ClaimRelation) -> bool:
@@ -80,7 +79,7 @@ def may_unrelate(user, relation: ClaimRelation) -> bool:
         return False
     if any(claim.status == vocab.Status.RETRACTED for claim in ends):
         return False
-    return _reviews(user) or not all(_is_public(claim) for claim in ends)
+    return _reviews(user) or not any(_is_public(claim) for claim in ends)
 
 
 def may_create_actor(user) -> bool:

@@ -702,7 +702,7 @@ def add_relation(
     if from_claim_id in claims and to_claim_id in claims:
         _require(
             policies.may_relate(by, claims[from_claim_id], claims[to_claim_id]),
-            _("Relating needs the editor role, no retracted claim, and a reviewer for two published claims."),
+            _("Relating needs the editor role, no retracted claim, and a reviewer for a published claim."),
         )
     if ClaimRelation.objects.filter(from_claim_id=from_claim_id, to_claim_id=to_claim_id, kind=kind).exists():
         errors.add("kind", _("These claims are already related this way."))
@@ -736,7 +736,7 @@ def remove_relation(*, relation_id: int, by: AbstractBaseUser) -> None:
         policies.may_unrelate(by, relation),
         _(
             "Removing a relation needs the editor role, no retracted claim,"
-            " and a reviewer for two published claims."
+            " and a reviewer for a published claim."
         ),
     )
     errors = _Errors()

@@ -1,6 +1,7 @@
 import pytest
 
-from claims.models import AttributionHop, Claim, Source
+from claims import vocab
+from claims.models import AttributionHop, Claim, FeedEvent, Source
 from tests.conftest import SOURCE_URL
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,65 @@ def test_admin_edit_saves_a_new_version(client, staff_reviewer, actors, make_cla
 def test_viewer_cannot_reach_the_admin(client, viewer):
     client.force_login(viewer)
     assert client.get("/admin/claims/claim/").status_code == 302
+
+
+@pytest.fixture
+def staff_editor(editor):
+    editor.is_staff = True
+    editor.save()
+    return editor
+
+
+def _source_post(source, **changes) -> dict:
+    values = {
+        "url": source.url,
+        "title": source.title,
+        "publisher": "",
+        "language": source.language,
+        "published_on": "",
+        "published_precision": source.published_precision,
+    }
+    return {**values, **changes}
+
+
+def test_editor_cannot_repoint_a_source_that_published_claims_cite(client, staff_editor, make_claim):
+    make_claim(vocab.Status.PUBLISHED)
+    source = Source.objects.get()
+    client.force_login(staff_editor)
+    response = client.post(
+        f"/admin/claims/source/{source.pk}/change/", _source_post(source, url="https://evil.example.org/")
+    )
+    assert response.status_code == 403
+    assert Source.objects.get().url == source.url
+
+
+def test_reviewer_repoints_a_cited_source_and_the_claim_gets_a_version_and_a_feed_event(
+    client, staff_reviewer, make_claim
+):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    source = Source.objects.get()
+    client.force_login(staff_reviewer)
+    response = client.post(
+        f"/admin/claims/source/{source.pk}/change/",
+        _source_post(source, url="https://news.example.org/2023/09/arms-corrected"),
+    )
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.versions.order_by("-version").first().change == "source edited"
+    assert FeedEvent.objects.order_by("-seq").first().version == claim.version
+
+
+def test_the_history_revert_form_writes_nothing_even_for_a_superuser(client, admin_user, actors, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    first = claim.history.order_by("history_id").first()
+    client.force_login(admin_user)
+    url = f"/admin/claims/claim/{claim.pk}/history/{first.history_id}/"
+    assert client.get(url).status_code == 200  # still readable
+    response = client.post(url, admin_post(actors, statement="Reverted behind the services' back."))
+    assert response.status_code == 403
+    claim.refresh_from_db()
+    assert claim.statement != "Reverted behind the services' back."
+    actor = actors["KP"]
+    old = actor.history.order_by("history_id").first()
+    actor_url = f"/admin/claims/actor/{actor.pk}/history/{old.history_id}/"
+    assert client.post(actor_url, {"name": "Renamed", "kind": "state"}).status_code == 403

@@ -36,7 +36,7 @@ def test_stored_representation_equals_one_rebuilt_from_the_rows_after_every_kind
         to_claim_id=claim.pk,
         kind="corroborates",
         independence="independent",
-        by=editor,
+        by=reviewer,
     )
     services.add_assessment(
         claim_id=claim.pk, by=reviewer, reliability="A", credibility=1, rationale="two origins"

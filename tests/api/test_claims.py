@@ -82,13 +82,13 @@ def test_history_of_a_draft_is_404_and_of_a_published_claim_hides_its_draft_vers
     assert everything[0]["changed_by"] == "rita" and everything[-1]["change"] == "created"
 
 
-def test_relation_to_a_draft_is_not_revealed_to_anonymous(anon, as_user, editor, published, draft):
+def test_relation_to_a_draft_is_not_revealed_to_anonymous(anon, as_user, editor, reviewer, published, draft):
     services.add_relation(
         from_claim_id=published.pk,
         to_claim_id=draft.pk,
         kind="context",
         independence="independent",
-        by=editor,
+        by=reviewer,
     )
     assert anon.get(detail(published)).json()["relations"] == []
     assert all(entry["claim"]["relations"] == [] for entry in anon.get(f"{detail(published)}history/").json())

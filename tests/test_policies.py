@@ -1,0 +1,265 @@
+"""Each role, action and claim status: the button a page shows is exactly what the service allows, and
+nothing an editor does alone changes what readers see of a published claim."""
+
+import contextlib
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.test import Client
+from rest_framework.test import APIClient
+
+from claims import policies, services, vocab
+from claims.models import ClaimRelation, FeedEvent, Source
+from claims.tokens import create_api_token
+from tests.conftest import claim_data, make_user
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = [vocab.Status.DRAFT, vocab.Status.IN_REVIEW, vocab.Status.PUBLISHED, vocab.Status.RETRACTED]
+
+
+class _Undo(Exception):
+    """Raised to roll back a service call once we know whether it was allowed."""
+
+
+def service_allows(call) -> bool:
+    """Run a service and undo it: False when it refuses the user, True otherwise (a ValidationError
+    means the user may act but this input was wrong)."""
+    try:
+        with transaction.atomic():
+            with contextlib.suppress(ValidationError):
+                call()
+            raise _Undo
+    except PermissionDenied:
+        return False
+    except _Undo:
+        return True
+
+
+@pytest.fixture
+def world(make_claim, editor, reviewer):
+    """One claim per status, each related to a private anchor draft (so each has a Remove button)."""
+    claims = {status: make_claim(status, statement=f"A {status} claim.") for status in STATUSES}
+    anchor = make_claim(statement="An anchor draft.")
+    relations = {}
+    for status, claim in claims.items():
+        if status == vocab.Status.RETRACTED:
+            continue  # a retracted claim gains no relations; its Remove buttons are covered by the rest
+        relations[status] = services.add_relation(
+            from_claim_id=claim.pk,
+            to_claim_id=anchor.pk,
+            kind="context",
+            independence="independent",
+            by=reviewer,
+        )
+    for claim in claims.values():
+        claim.refresh_from_db()
+    return {"claims": claims, "anchor": anchor, "relations": relations}
+
+
+def _page(user, claim) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"/claims/{claim.uuid}/")
+    return response.content.decode() if response.status_code == 200 else ""
+
+
+def _shown_and_allowed(user, claim, world, actors):
+    """(action, shown on the page, allowed by the service) for every action on this claim."""
+    page = _page(user, claim)
+    rows = [
+        (
+            "edit",
+            f'href="/claims/{claim.uuid}/edit/"' in page,
+            service_allows(
+                lambda: services.update_claim(
+                    claim_id=claim.pk,
+                    expected_version=claim.version,
+                    data=claim_data(actors, statement="Changed."),
+                    by=user,
+                )
+            ),
+        ),
+        (
+            "assess",
+            f'action="/claims/{claim.uuid}/assess/"' in page,
+            service_allows(
+                lambda: services.add_assessment(
+                    claim_id=claim.pk, by=user, reliability="C", credibility=3, rationale="Plausible."
+                )
+            ),
+        ),
+        (
+            "relate",
+            f'action="/claims/{claim.uuid}/relations/"' in page,
+            service_allows(
+                lambda: services.add_relation(
+                    from_claim_id=claim.pk,
+                    to_claim_id=world["anchor"].pk,
+                    kind="qualifies",
+                    independence="same_origin",
+                    by=user,
+                )
+            ),
+        ),
+    ]
+    for from_, to in vocab.TRANSITIONS:
+        if from_ == claim.status:
+            rows.append(
+                (
+                    f"transition to {to}",
+                    f'name="to" value="{to}"' in page,
+                    service_allows(
+                        lambda to=to: services.transition_claim(
+                            claim_id=claim.pk, to=to, reason="Because.", by=user
+                        )
+                    ),
+                )
+            )
+    relation = world["relations"].get(claim.status)
+    if relation is not None:
+        rows.append(
+            (
+                "remove relation",
+                f"/relations/{relation.pk}/remove/" in page,
+                service_allows(lambda: services.remove_relation(relation_id=relation.pk, by=user)),
+            )
+        )
+    return rows
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor", "other_editor", "reviewer"])
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_button_shown_is_exactly_what_the_service_allows(role, status, world, actors, request):
+    user = request.getfixturevalue(role)
+    claim = world["claims"][status]
+    disagreements = [
+        f"{action}: shown={shown} allowed={allowed}"
+        for action, shown, allowed in _shown_and_allowed(user, claim, world, actors)
+        if shown != allowed
+    ]
+    assert disagreements == []
+
+
+def test_the_matrix_is_not_vacuous_every_action_is_offered_to_someone(world, actors, editor, reviewer):
+    offered = {
+        action
+        for user in (editor, reviewer)
+        for claim in world["claims"].values()
+        for action, shown, allowed in _shown_and_allowed(user, claim, world, actors)
+        if shown and allowed
+    }
+    assert offered == {
+        "edit",
+        "assess",
+        "relate",
+        "remove relation",
+        "transition to in_review",
+        "transition to draft",
+        "transition to published",
+        "transition to retracted",
+    }
+
+
+def _public_view(claim) -> tuple:
+    client = APIClient()
+    head = FeedEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return head, client.get(f"/api/v1/claims/{claim.uuid}/").json(), client.get("/api/v1/feed/").json()
+
+
+def test_an_editors_attempts_on_a_published_claim_leave_the_feed_and_the_public_json_unchanged(
+    make_claim, actors, editor, reviewer
+):
+    published = make_claim(vocab.Status.PUBLISHED, statement="Published.")
+    other = make_claim(vocab.Status.PUBLISHED, statement="Also published.")
+    own_draft = make_claim(statement="Eddie's draft.")
+    kept = services.add_relation(
+        from_claim_id=published.pk,
+        to_claim_id=other.pk,
+        kind="context",
+        independence="independent",
+        by=reviewer,
+    )
+    published.refresh_from_db()
+    source = Source.objects.get()
+    before = _public_view(published)
+    attempts = [
+        lambda: services.update_claim(
+            claim_id=published.pk,
+            expected_version=published.version,
+            data=claim_data(actors, statement="Quietly changed."),
+            by=editor,
+        ),
+        lambda: services.add_relation(
+            from_claim_id=own_draft.pk,
+            to_claim_id=published.pk,
+            kind="corroborates",
+            independence="independent",
+            by=editor,
+        ),
+        lambda: services.remove_relation(relation_id=kept.pk, by=editor),
+        lambda: services.update_source(source_id=source.pk, by=editor, url="https://elsewhere.example.org/x"),
+        lambda: services.transition_claim(
+            claim_id=published.pk, to="retracted", reason="Mine now.", by=editor
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    token = create_api_token(user=editor, name="policy-test")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    patched = api.patch(
+        f"/api/v1/claims/{published.uuid}/",
+        {"statement": "Via the API."},
+        format="json",
+        HTTP_IF_MATCH=f'"{published.version}"',
+    )
+    assert patched.status_code == 403
+    assert _public_view(published) == before
+    assert ClaimRelation.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_reviewer_repoints_a_cited_source_and_the_citing_claims_move_to_a_new_version(make_claim, reviewer):
+    published = make_claim(vocab.Status.PUBLISHED)
+    head = FeedEvent.objects.order_by("-seq").first().seq
+    source = Source.objects.get()
+    services.update_source(
+        source_id=source.pk, by=reviewer, url="https://news.example.org/2023/09/arms-moved"
+    )
+    published.refresh_from_db()
+    event = FeedEvent.objects.order_by("-seq").first()
+    assert event.seq > head and event.claim_id == published.pk and event.type == "updated"
+    assert APIClient().get(f"/api/v1/claims/{published.uuid}/").json()["hops"][0]["source"] == (
+        "https://news.example.org/2023/09/arms-moved"
+    )
+
+
+def test_an_editor_may_still_correct_a_source_only_drafts_cite(make_claim, editor):
+    make_claim()
+    source = Source.objects.get()
+    assert policies.may_change_source(editor, source)
+    services.update_source(source_id=source.pk, by=editor, title="Corrected title")
+    assert Source.objects.get().title == "Corrected title"
+
+
+def test_unknown_source_fields_are_refused_and_nothing_changes(make_claim, reviewer):
+    make_claim()
+    source = Source.objects.get()
+    with pytest.raises(ValidationError) as refused:
+        services.update_source(source_id=source.pk, by=reviewer, liveness="live")
+    assert "liveness" in refused.value.message_dict
+    assert Source.objects.get().liveness == source.liveness
+
+
+def test_a_user_without_a_role_may_do_nothing(make_claim):
+    outsider = make_user("nobody")
+    claim = make_claim(vocab.Status.PUBLISHED)
+    assert not policies.may_read(outsider)
+    assert not policies.may_create_claim(outsider)
+    assert not policies.may_edit(outsider, claim)
+    assert not policies.may_assess(outsider, claim)
+    assert not policies.may_relate(outsider, claim)
+    assert policies.transitions_open_to(outsider, claim) == []
+    assert not policies.may_tend_source(outsider)

@@ -1,0 +1,95 @@
+"""What each role may see: the hidden side and, paired with it, what must still show."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from claims import selectors, services, vocab
+from claims.models import Claim, Source
+from tests.conftest import claim_data, hop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def related(make_claim, reviewer):
+    published = make_claim(vocab.Status.PUBLISHED, statement="Published.")
+    other = make_claim(vocab.Status.PUBLISHED, statement="Also published.")
+    draft = make_claim(statement="Draft.", hops=[hop(source_url="https://internal.example.net/only-drafts")])
+    for target, note in ((other, "public note"), (draft, "internal note")):
+        services.add_relation(
+            from_claim_id=published.pk,
+            to_claim_id=target.pk,
+            kind="context",
+            independence="independent",
+            note=note,
+            by=reviewer,
+        )
+    return {"published": Claim.objects.with_details().get(pk=published.pk), "other": other, "draft": draft}
+
+
+def test_drafts_are_visible_to_editors_but_not_to_viewers_or_anonymous(related, editor, viewer):
+    draft = related["draft"]
+    assert draft in selectors.claims_visible_to(editor)
+    assert draft not in selectors.claims_visible_to(viewer)
+    assert draft not in selectors.claims_visible_to(AnonymousUser())
+    assert related["published"] in selectors.claims_visible_to(AnonymousUser())
+
+
+def test_readers_see_versions_from_publication_on_and_editors_see_them_all(related, viewer, editor):
+    published = related["published"]
+    public = list(selectors.versions_visible_to(viewer, published).values_list("snapshot__status", flat=True))
+    assert public and set(public) == {"published"}
+    every = selectors.versions_visible_to(editor, published)
+    assert every.count() == published.version
+    assert every.filter(snapshot__status="draft").exists()
+
+
+def test_readers_see_the_publication_but_not_the_reasons_given_before_it(related, viewer, editor):
+    published = related["published"]
+    assert list(
+        selectors.status_changes_visible_to(viewer, published).values_list("to_status", flat=True)
+    ) == ["published"]
+    assert selectors.status_changes_visible_to(editor, published).count() == 2
+
+
+def test_a_relation_to_a_hidden_claim_goes_with_its_note_and_a_public_one_stays(related, viewer, editor):
+    published = related["published"]
+    shown = selectors.relations_visible_to(viewer, published)
+    assert [(r["other"], r["relation"].note) for r in shown] == [(related["other"], "public note")]
+    assert {r["other"] for r in selectors.relations_visible_to(editor, published)} == {
+        related["other"],
+        related["draft"],
+    }
+
+
+def test_one_relation_is_found_only_when_the_user_sees_both_ends(related, viewer, editor):
+    published = related["published"]
+    hidden = published.relations_out.get(to_claim=related["draft"])
+    public = published.relations_out.get(to_claim=related["other"])
+    assert selectors.relation_visible_to(viewer, published, hidden.pk) is None
+    assert selectors.relation_visible_to(viewer, published, public.pk) == public
+    assert selectors.relation_visible_to(editor, published, hidden.pk) == hidden
+    assert selectors.relation_visible_to(editor, related["other"], hidden.pk) is None  # not its relation
+
+
+def test_documents_drop_relations_to_hidden_claims_for_readers_only(related, viewer, editor):
+    published = related["published"]
+    [for_viewer] = selectors.documents_visible_to(viewer, [published])
+    [for_editor] = selectors.documents_visible_to(editor, [published])
+    assert [r["claim_id"] for r in for_viewer["relations"]] == [str(related["other"].uuid)]
+    assert {r["claim_id"] for r in for_editor["relations"]} == {
+        str(related["other"].uuid),
+        str(related["draft"].uuid),
+    }
+
+
+def test_a_source_only_drafts_cite_is_hidden_from_readers_and_a_public_one_is_not(related, viewer, editor):
+    internal = Source.objects.get(url="https://internal.example.net/only-drafts")
+    public = Source.objects.exclude(pk=internal.pk).get()
+    assert set(selectors.sources_visible_to(viewer)) == {public}
+    assert set(selectors.sources_visible_to(editor)) == {public, internal}
+
+
+def test_a_source_cited_by_a_draft_and_a_published_claim_is_shown_once(related, viewer, actors, editor):
+    services.create_claim(data=claim_data(actors, statement="Another draft."), by=editor)
+    assert selectors.sources_visible_to(viewer).count() == 1
