@@ -10,9 +10,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from claims import policies, services, tabular
+from claims import policies, schema, services, tabular
 from claims.api.errors import flatten
-from claims.api.serializers import ClaimWriteSerializer, claim_data_from
+from claims.api.serializers import ClaimWriteSerializer
 from claims.services import ClaimData
 
 FORMATS = ("csv", "jsonl")
@@ -93,7 +93,7 @@ def import_rows(
         except DRFValidationError as error:
             report.rejected.append(Rejection(line, flatten(error.detail)))
             continue
-        batch.append((line, claim_data_from(validated)))
+        batch.append((line, schema.from_write_shape(validated)))
         if len(batch) == BATCH:
             _write(batch, by, report)
             batch = []

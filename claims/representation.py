@@ -6,6 +6,7 @@ import orjson
 from django.db.models import F, TextField
 from django.db.models.functions import Cast
 
+from claims import schema
 from claims.models import Actor, Assessment, Claim, ClaimVersion, Source
 
 
@@ -57,55 +58,7 @@ def represent_claim(claim: Claim) -> dict:
     ]
     return {
         "id": str(claim.uuid),
-        "statement": claim.statement,
-        "kind": claim.kind,
-        "supplier": represent_actor(claim.supplier),
-        "recipient": represent_actor(claim.recipient),
-        "participants": [represent_actor(actor) for actor in claim.participants.all()],
-        "place": claim.place,
-        "item_category": claim.item_category or None,
-        "item_description": claim.item_description,
-        "stage": claim.stage or None,
-        "stance": claim.stance,
-        "modality": claim.modality,
-        "negated": claim.negated,
-        "quantity": {
-            "qualifier": claim.quantity_qualifier,
-            "min": claim.quantity_min,
-            "max": claim.quantity_max,
-            "unit": claim.quantity_unit,
-            "text": claim.quantity_text,
-        },
-        "event_date": {
-            "start": claim.event_start.isoformat() if claim.event_start else None,
-            "end": claim.event_end.isoformat() if claim.event_end else None,
-            "precision": claim.event_precision,
-        },
-        "route": [
-            {
-                "position": stop.position,
-                "role": stop.role,
-                "country": stop.country,
-                "region": stop.region,
-                "approximate": stop.approximate,
-            }
-            for stop in claim.route.all()
-        ],
-        "hops": [
-            {
-                "position": hop.position,
-                "speaker": represent_actor(hop.speaker),
-                "descriptor": hop.descriptor,
-                "affiliation": represent_actor(hop.affiliation),
-                "role": hop.role,
-                "anonymity": hop.anonymity,
-                "source": hop.source.url if hop.source else None,
-                "quote": hop.quote,
-                "quote_language": hop.quote_language,
-                "translation": hop.translation,
-            }
-            for hop in hops
-        ],
+        **schema.document_fields(claim, represent_actor),
         "assessment": represent_assessment(claim.current_assessment),
         "relations": relations,
         "sources": [
@@ -122,39 +75,6 @@ def represent_claim(claim: Claim) -> dict:
         "created_at": _iso(claim.created_at),
         "updated_at": _iso(claim.updated_at),
         "published_at": _iso(claim.published_at),
-    }
-
-
-def write_shape(representation: dict) -> dict:
-    """A claim's read JSON turned into the write shape, e.g. as the base a PATCH merges onto."""
-
-    def actor_id(actor: dict | None) -> int | None:
-        return actor["id"] if actor else None
-
-    return {
-        "statement": representation["statement"],
-        "kind": representation["kind"],
-        "supplier": actor_id(representation["supplier"]),
-        "recipient": actor_id(representation["recipient"]),
-        "participants": [actor["id"] for actor in representation["participants"]],
-        "place": representation["place"],
-        "item_category": representation["item_category"] or "",
-        "item_description": representation["item_description"],
-        "stage": representation["stage"] or "",
-        "stance": representation["stance"],
-        "modality": representation["modality"],
-        "negated": representation["negated"],
-        "quantity": dict(representation["quantity"]),
-        "event_date": dict(representation["event_date"]),
-        "route": [dict(stop) for stop in representation["route"]],
-        "hops": [
-            {
-                **{key: value for key, value in hop.items() if key not in ("speaker", "affiliation")},
-                "speaker": actor_id(hop["speaker"]),
-                "affiliation": actor_id(hop["affiliation"]),
-            }
-            for hop in representation["hops"]
-        ],
     }
 
 

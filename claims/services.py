@@ -2,7 +2,6 @@
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,12 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from claims import policies, vocab
+from claims import policies, schema, vocab
 from claims.models import (
-    QUOTE_MAX,
     RATIONALE_MAX,
     SHORT_TEXT_MAX,
-    STATEMENT_MAX,
     Actor,
     Assessment,
     AttributionHop,
@@ -34,6 +31,7 @@ from claims.models import (
     validate_language,
 )
 from claims.representation import represent_claim
+from claims.schema import ClaimData, HopData, RouteStopData
 from claims.sources.schedule import enqueue_check_on_commit, lease_source
 from claims.tasks import check_source_now_task
 
@@ -52,55 +50,6 @@ class StaleVersion(Exception):
         self.current_version = current_version
 
 
-@dataclass
-class HopData:
-    position: int
-    anonymity: str
-    speaker_id: int | None = None
-    descriptor: str = ""
-    affiliation_id: int | None = None
-    role: str = ""
-    source_url: str = ""
-    quote: str = ""
-    quote_language: str = ""
-    translation: str = ""
-
-
-@dataclass
-class RouteStopData:
-    position: int
-    role: str
-    country: str = ""
-    region: str = ""
-    approximate: bool = False
-
-
-@dataclass
-class ClaimData:
-    statement: str
-    kind: str
-    hops: list[HopData]
-    supplier_id: int | None = None
-    recipient_id: int | None = None
-    participant_ids: list[int] = field(default_factory=list)
-    place: str = ""
-    item_category: str = ""
-    item_description: str = ""
-    stage: str = ""
-    stance: str = vocab.Stance.ASSERT
-    modality: str = vocab.Modality.OCCURRED
-    negated: bool = False
-    quantity_qualifier: str = vocab.QuantityQualifier.UNKNOWN
-    quantity_min: int | None = None
-    quantity_max: int | None = None
-    quantity_unit: str = ""
-    quantity_text: str = ""
-    event_start: date | None = None
-    event_end: date | None = None
-    event_precision: str = vocab.DatePrecision.UNKNOWN
-    route: list[RouteStopData] = field(default_factory=list)
-
-
 class _Errors:
     """Collects field-level messages under dotted paths ("hops.1.speaker") and raises them together."""
 
@@ -110,11 +59,13 @@ class _Errors:
     def add(self, path: str, message: str) -> None:
         self.messages.setdefault(path, []).append(str(message))
 
-    def check_choice(self, path: str, value: str, choices: type, *, required: bool = True) -> None:
+    def check_choice(self, path: str, value: str, choices, *, required: bool = True) -> None:
+        """`choices`: a vocabulary, or a model field's (value, label) pairs."""
         if value == "" and not required:
             return
-        if value not in choices.values:
-            allowed = ", ".join(str(v) for v in choices.values)
+        values = choices.values if hasattr(choices, "values") else [value for value, _label in choices]
+        if value not in values:
+            allowed = ", ".join(str(v) for v in values)
             self.add(path, _("%(value)r is not one of: %(allowed)s.") % {"value": value, "allowed": allowed})
 
     def check_length(self, path: str, value: str, limit: int) -> None:
@@ -200,8 +151,21 @@ def _check_quantity(data: ClaimData, errors: _Errors) -> None:
         errors.add("quantity_max", _("'At least' has no maximum."))
     if qualifier == Q_.UP_TO and low is not None:
         errors.add("quantity_min", _("'Up to' has no minimum."))
-    errors.check_length("quantity_unit", data.quantity_unit, 100)
-    errors.check_length("quantity_text", data.quantity_text, 200)
+    _check_columns(
+        "", data, [f for f in schema.GROUPED["quantity"] if f.name != "quantity_qualifier"], errors
+    )
+
+
+def _check_columns(prefix: str, data, fields, errors: _Errors) -> None:
+    """Each column's own choices and length limit, as the model declares them."""
+    for field in fields:
+        if field.is_relation:
+            continue
+        value = getattr(data, field.attname)
+        if field.choices:
+            errors.check_choice(f"{prefix}{field.name}", value, field.choices, required=not field.blank)
+        elif field.max_length and isinstance(value, str):
+            errors.check_length(f"{prefix}{field.name}", value, field.max_length)
 
 
 def _check_positions(path: str, positions: list[int], errors: _Errors) -> None:
@@ -219,7 +183,7 @@ def _check_hops(hops: list[HopData], actors: dict[int, Actor], errors: _Errors) 
     last = max(hops, key=lambda hop: hop.position)
     for index, hop in enumerate(hops):
         path = f"hops.{index}"
-        errors.check_choice(f"{path}.anonymity", hop.anonymity, vocab.Anonymity)
+        _check_columns(f"{path}.", hop, schema.HOP_COLUMNS, errors)
         for name, actor_id in (("speaker", hop.speaker_id), ("affiliation", hop.affiliation_id)):
             if actor_id is not None and actor_id not in actors:
                 errors.add(f"{path}.{name}", _("Unknown actor %(id)s.") % {"id": actor_id})
@@ -235,10 +199,6 @@ def _check_hops(hops: list[HopData], actors: dict[int, Actor], errors: _Errors) 
             and not hop.descriptor.strip()
         ):
             errors.add(f"{path}.speaker", _("Name the outlet speaking in its own voice."))
-        errors.check_length(f"{path}.descriptor", hop.descriptor, SHORT_TEXT_MAX)
-        errors.check_length(f"{path}.role", hop.role, SHORT_TEXT_MAX)
-        errors.check_length(f"{path}.quote", hop.quote, QUOTE_MAX)
-        errors.check_length(f"{path}.translation", hop.translation, QUOTE_MAX)
         errors.check_validator(f"{path}.quote_language", hop.quote_language, validate_language)
         if hop.quote.strip() and not hop.quote_language:
             errors.add(f"{path}.quote_language", _("Give the language of the quote (e.g. it)."))
@@ -254,9 +214,8 @@ def _check_route(route: list[RouteStopData], errors: _Errors) -> None:
     _check_positions("route", [stop.position for stop in route], errors)
     for index, stop in enumerate(route):
         path = f"route.{index}"
-        errors.check_choice(f"{path}.role", stop.role, vocab.RouteRole)
+        _check_columns(f"{path}.", stop, schema.STOP_COLUMNS, errors)
         errors.check_validator(f"{path}.country", stop.country, validate_country)
-        errors.check_length(f"{path}.region", stop.region, 200)
         if not stop.country and not stop.region.strip():
             errors.add(f"{path}.country", _("A route stop needs a country or a region."))
 
@@ -266,14 +225,7 @@ def _check_claim_fields(
 ) -> tuple[date | None, date | None]:
     if not data.statement.strip():
         errors.add("statement", _("A statement is required."))
-    errors.check_length("statement", data.statement, STATEMENT_MAX)
-    errors.check_choice("kind", data.kind, vocab.ClaimKind)
-    errors.check_choice("item_category", data.item_category, vocab.ItemCategory, required=False)
-    errors.check_choice("stage", data.stage, vocab.Stage, required=False)
-    errors.check_choice("stance", data.stance, vocab.Stance)
-    errors.check_choice("modality", data.modality, vocab.Modality)
-    errors.check_length("place", data.place, 200)
-    errors.check_length("item_description", data.item_description, SHORT_TEXT_MAX)
+    _check_columns("", data, schema.SCALARS, errors)
 
     actors = _actors_by_id({data.supplier_id, data.recipient_id, *data.participant_ids}, known)
     for path, actor_id in (("supplier", data.supplier_id), ("recipient", data.recipient_id)):
@@ -389,27 +341,8 @@ def _enqueue_capture(source: Source) -> None:
 
 
 def _apply_claim_fields(claim: Claim, data: ClaimData, event_range: tuple[date | None, date | None]) -> None:
-    for name in (
-        "statement",
-        "kind",
-        "supplier_id",
-        "recipient_id",
-        "place",
-        "item_category",
-        "item_description",
-        "stage",
-        "stance",
-        "modality",
-        "negated",
-        "quantity_qualifier",
-        "quantity_min",
-        "quantity_max",
-        "quantity_unit",
-        "quantity_text",
-        "event_precision",
-    ):
-        setattr(claim, name, getattr(data, name))
-    claim.statement = data.statement.strip()
+    for name, value in data.column_values().items():
+        setattr(claim, name, value.strip() if isinstance(value, str) else value)
     claim.event_start, claim.event_end = event_range
 
 
@@ -427,27 +360,16 @@ def _sync_children(claim: Claim, model, rows: list, values, by: AbstractBaseUser
         child.delete()
 
 
+def _stripped(values: dict) -> dict:
+    return {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+
+
 def _hop_values(hop: HopData, source: Source | None) -> dict:
-    return {
-        "speaker_id": hop.speaker_id,
-        "descriptor": hop.descriptor.strip(),
-        "affiliation_id": hop.affiliation_id,
-        "role": hop.role.strip(),
-        "anonymity": hop.anonymity,
-        "source": source,
-        "quote": hop.quote.strip(),
-        "quote_language": hop.quote_language,
-        "translation": hop.translation.strip(),
-    }
+    return {**_stripped(schema.row_values(hop)), "source": source}
 
 
 def _stop_values(stop: RouteStopData) -> dict:
-    return {
-        "role": stop.role,
-        "country": stop.country,
-        "region": stop.region.strip(),
-        "approximate": stop.approximate,
-    }
+    return _stripped(schema.row_values(stop))
 
 
 def _write_children(claim: Claim, data: ClaimData, by: AbstractBaseUser) -> None:
@@ -570,7 +492,6 @@ def create_claims(
     hops = [
         AttributionHop(
             claim=claim,
-            position=hop.position,
             **_hop_values(hop, sources[normalise_url(hop.source_url)] if hop.source_url else None),
         )
         for claim, data in rows_written
@@ -578,9 +499,7 @@ def create_claims(
     ]
     bulk_create_with_history(hops, AttributionHop, default_user=by)
     stops = [
-        RouteStop(claim=claim, position=stop.position, **_stop_values(stop))
-        for claim, data in rows_written
-        for stop in data.route
+        RouteStop(claim=claim, **_stop_values(stop)) for claim, data in rows_written for stop in data.route
     ]
     bulk_create_with_history(stops, RouteStop, default_user=by)
     Claim.participants.through.objects.bulk_create(

@@ -2,7 +2,7 @@
 
 import json
 
-from claims.representation import write_shape
+from claims.schema import write_shape
 
 # (column, meaning) — the order is the file's column order; documented in the OpenAPI description.
 COLUMNS = [

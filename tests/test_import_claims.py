@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from claims import services
 from claims.models import Claim, ClaimVersion
-from claims.representation import write_shape
+from claims.schema import write_shape
 from tests.conftest import claim_data, hop
 
 pytestmark = pytest.mark.django_db

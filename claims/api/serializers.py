@@ -2,14 +2,13 @@
 
 from rest_framework import serializers
 
-from claims import vocab
-from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MAX, URL_MAX
+from claims import schema, vocab
+from claims.models import RATIONALE_MAX, SHORT_TEXT_MAX, Claim, Source
 from claims.representation import represent_claim
-from claims.services import ClaimData, HopData, RouteStopData
+from claims.schema import ClaimData
 
 # What the database can store: a larger number is a 400 here, not an overflow (500) in a query.
 ID_MAX = 2**63 - 1
-POSITION_MAX = 32_767
 
 
 # --- read ---------------------------------------------------------------------------------------
@@ -20,41 +19,6 @@ class ActorRefSerializer(serializers.Serializer):
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=vocab.ActorKind.choices)
     country = serializers.CharField(allow_blank=True)
-
-
-class QuantitySerializer(serializers.Serializer):
-    qualifier = serializers.ChoiceField(choices=vocab.QuantityQualifier.choices)
-    min = serializers.IntegerField(allow_null=True, min_value=0)
-    max = serializers.IntegerField(allow_null=True, min_value=0)
-    unit = serializers.CharField(allow_blank=True, max_length=100)
-    text = serializers.CharField(allow_blank=True, max_length=200)
-
-
-class EventDateSerializer(serializers.Serializer):
-    start = serializers.DateField(allow_null=True)
-    end = serializers.DateField(allow_null=True)
-    precision = serializers.ChoiceField(choices=vocab.DatePrecision.choices)
-
-
-class RouteStopSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0, max_value=POSITION_MAX)
-    role = serializers.ChoiceField(choices=vocab.RouteRole.choices)
-    country = serializers.CharField(allow_blank=True, required=False, default="", max_length=2)
-    region = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
-    approximate = serializers.BooleanField(required=False, default=False)
-
-
-class HopReadSerializer(serializers.Serializer):
-    position = serializers.IntegerField()
-    speaker = ActorRefSerializer(allow_null=True)
-    descriptor = serializers.CharField(allow_blank=True)
-    affiliation = ActorRefSerializer(allow_null=True)
-    role = serializers.CharField(allow_blank=True)
-    anonymity = serializers.ChoiceField(choices=vocab.Anonymity.choices)
-    source = serializers.URLField(allow_null=True)
-    quote = serializers.CharField(allow_blank=True)
-    quote_language = serializers.CharField(allow_blank=True)
-    translation = serializers.CharField(allow_blank=True)
 
 
 class AssessmentReadSerializer(serializers.Serializer):
@@ -82,30 +46,14 @@ class ClaimSourceSerializer(serializers.Serializer):
 
 
 class ClaimSerializer(serializers.Serializer):
-    """The claim JSON of DESIGN §9.
+    """The claim JSON of DESIGN §9, for OpenAPI.
 
     Output comes from claims.representation.represent_claim, the one builder shared with version
-    snapshots and the feed, so the three can never disagree; these fields describe it for OpenAPI
-    and a test keeps them equal to what represent_claim emits.
+    snapshots and the feed; the write-shape part of these fields is derived from the models by
+    claims.schema like the writers', and a test keeps them equal to what represent_claim emits.
     """
 
     id = serializers.UUIDField()
-    statement = serializers.CharField()
-    kind = serializers.ChoiceField(choices=vocab.ClaimKind.choices)
-    supplier = ActorRefSerializer(allow_null=True)
-    recipient = ActorRefSerializer(allow_null=True)
-    participants = ActorRefSerializer(many=True)
-    place = serializers.CharField(allow_blank=True)
-    item_category = serializers.ChoiceField(choices=vocab.ItemCategory.choices, allow_null=True)
-    item_description = serializers.CharField(allow_blank=True)
-    stage = serializers.ChoiceField(choices=vocab.Stage.choices, allow_null=True)
-    stance = serializers.ChoiceField(choices=vocab.Stance.choices)
-    modality = serializers.ChoiceField(choices=vocab.Modality.choices)
-    negated = serializers.BooleanField()
-    quantity = QuantitySerializer()
-    event_date = EventDateSerializer()
-    route = RouteStopSerializer(many=True)
-    hops = HopReadSerializer(many=True)
     assessment = AssessmentReadSerializer(allow_null=True)
     relations = RelationReadSerializer(many=True)
     sources = ClaimSourceSerializer(many=True)
@@ -114,6 +62,10 @@ class ClaimSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
+
+    def get_fields(self):
+        declared = super().get_fields()
+        return {"id": declared.pop("id"), **_claim_fields(read=True), **declared}
 
     def to_representation(self, instance) -> dict:
         return represent_claim(instance)
@@ -201,124 +153,93 @@ def _actor_id(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
-class HopWriteSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0, max_value=POSITION_MAX)
-    speaker = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
-    descriptor = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX
-    )
-    affiliation = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
-    role = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX)
-    anonymity = serializers.ChoiceField(choices=vocab.Anonymity.choices)
-    source = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        default="",
-        max_length=URL_MAX,
-        help_text="URL of the document this hop was read in (required on the last hop).",
-    )
-    quote = serializers.CharField(required=False, allow_blank=True, default="", max_length=QUOTE_MAX)
-    quote_language = serializers.CharField(required=False, allow_blank=True, default="", max_length=2)
-    translation = serializers.CharField(required=False, allow_blank=True, default="", max_length=QUOTE_MAX)
+def _model_fields(model, columns) -> dict[str, serializers.Field]:
+    """DRF fields for plain model columns: the model's choices, length limits and defaults."""
+    meta = type("Meta", (), {"model": model, "fields": [field.name for field in columns]})
+    built = type("Columns", (serializers.ModelSerializer,), {"Meta": meta})().get_fields()
+    for field in built.values():
+        field.validators = [v for v in field.validators if not hasattr(v, "queryset")]  # no unique look-ups
+        if isinstance(field, serializers.ChoiceField) and field.allow_blank:
+            field.allow_null = True  # an optional choice left open reads, and may be sent, as null
+        if isinstance(field, serializers.IntegerField) and field.max_value is None:
+            field.max_value = ID_MAX
+    return built
 
 
-class QuantityWriteSerializer(QuantitySerializer):
-    qualifier = serializers.ChoiceField(choices=vocab.QuantityQualifier.choices)
-    min = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=ID_MAX
-    )
-    max = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=ID_MAX
-    )
-    unit = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+def _row_fields(columns, *, read: bool) -> dict[str, serializers.Field]:
+    """A hop's or route stop's fields: actors as objects (read) or ids (write), a source as its URL."""
+    plain = [field for field in columns if not field.is_relation]
+    fields = _model_fields(columns[0].model, plain)
+    for field in columns:
+        if field.name == "source":
+            fields["source"] = (
+                serializers.URLField(allow_null=True)
+                if read
+                else serializers.CharField(
+                    required=False,
+                    allow_blank=True,
+                    allow_null=True,
+                    default="",
+                    max_length=schema.limit(Source, "url"),
+                    help_text="URL of the document this hop was read in (required on the last hop).",
+                )
+            )
+        elif field.is_relation:
+            fields[field.name] = (
+                ActorRefSerializer(allow_null=True)
+                if read
+                else _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
+            )
+    return {field.name: fields[field.name] for field in columns}
 
 
-class EventDateWriteSerializer(EventDateSerializer):
-    start = serializers.DateField(required=False, allow_null=True, default=None)
-    end = serializers.DateField(required=False, allow_null=True, default=None)
+def _serializer(name: str, fields: dict) -> type[serializers.Serializer]:
+    return type(name, (serializers.Serializer,), dict(fields))
+
+
+def _claim_fields(*, read: bool) -> dict[str, serializers.Field]:
+    """The write-shape fields of a claim, in the model's order, derived from the models."""
+    plain = _model_fields(Claim, schema.SCALARS)
+    fields = {
+        column.name: (
+            ActorRefSerializer(allow_null=True)
+            if read
+            else _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
+        )
+        if column.is_relation
+        else plain[column.name]
+        for column in schema.STANDALONE
+    }
+    fields["participants"] = (
+        ActorRefSerializer(many=True)
+        if read
+        else serializers.ListField(child=_actor_id(), required=False, default=list, help_text="Actor ids.")
+    )
+    for group, columns in schema.GROUPED.items():
+        built = _model_fields(Claim, columns)
+        nested = {schema.group_of(column)[1]: built[column.name] for column in columns}
+        group_class = _serializer(f"{group.title().replace('_', '')}{'' if read else 'Write'}", nested)
+        fields[group] = group_class() if read else group_class(required=False, default=None, allow_null=True)
+    stop = _serializer("RouteStop", _row_fields(schema.STOP_COLUMNS, read=read))
+    fields["route"] = stop(many=True) if read else stop(many=True, required=False, default=list)
+    hop = _serializer("HopRead" if read else "HopWrite", _row_fields(schema.HOP_COLUMNS, read=read))
+    fields["hops"] = hop(many=True) if read else hop(many=True, allow_empty=True)
+    return fields
+
+
+class ClaimWriteSerializer(serializers.Serializer):
+    """A whole claim as clients send it: actors by id, a hop's source by URL (fields: claims.schema)."""
+
+    def get_fields(self):
+        return _claim_fields(read=False)
+
+    def to_claim_data(self) -> ClaimData:
+        return schema.from_write_shape(self.validated_data)
 
 
 def _blank_choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(
         choices=choices, required=False, allow_blank=True, allow_null=True, default=""
-    )
-
-
-class ClaimWriteSerializer(serializers.Serializer):
-    """A whole claim as clients send it: actors by id, a hop's source by URL."""
-
-    statement = serializers.CharField(max_length=STATEMENT_MAX)
-    kind = serializers.ChoiceField(choices=vocab.ClaimKind.choices)
-    supplier = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
-    recipient = _actor_id(required=False, allow_null=True, default=None, help_text="Actor id.")
-    participants = serializers.ListField(
-        child=_actor_id(), required=False, default=list, help_text="Actor ids."
-    )
-    place = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    item_category = _blank_choice(vocab.ItemCategory.choices)
-    item_description = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX
-    )
-    stage = _blank_choice(vocab.Stage.choices)
-    stance = serializers.ChoiceField(
-        choices=vocab.Stance.choices, required=False, default=vocab.Stance.ASSERT
-    )
-    modality = serializers.ChoiceField(
-        choices=vocab.Modality.choices, required=False, default=vocab.Modality.OCCURRED
-    )
-    negated = serializers.BooleanField(required=False, default=False)
-    quantity = QuantityWriteSerializer(required=False, default=None, allow_null=True)
-    event_date = EventDateWriteSerializer(required=False, default=None, allow_null=True)
-    route = RouteStopSerializer(many=True, required=False, default=list)
-    hops = HopWriteSerializer(many=True, allow_empty=True)
-
-    def to_claim_data(self) -> ClaimData:
-        return claim_data_from(self.validated_data)
-
-
-def claim_data_from(data: dict) -> ClaimData:
-    """Validated write-shape data (ClaimWriteSerializer) as the services' ClaimData."""
-    quantity = data["quantity"] or {"qualifier": vocab.QuantityQualifier.UNKNOWN}
-    event_date = data["event_date"] or {"precision": vocab.DatePrecision.UNKNOWN}
-    return ClaimData(
-        statement=data["statement"],
-        kind=data["kind"],
-        supplier_id=data["supplier"],
-        recipient_id=data["recipient"],
-        participant_ids=list(data["participants"]),
-        place=data["place"],
-        item_category=data["item_category"] or "",
-        item_description=data["item_description"],
-        stage=data["stage"] or "",
-        stance=data["stance"],
-        modality=data["modality"],
-        negated=data["negated"],
-        quantity_qualifier=quantity["qualifier"],
-        quantity_min=quantity.get("min"),
-        quantity_max=quantity.get("max"),
-        quantity_unit=quantity.get("unit", ""),
-        quantity_text=quantity.get("text", ""),
-        event_start=event_date.get("start"),
-        event_end=event_date.get("end"),
-        event_precision=event_date["precision"],
-        route=[RouteStopData(**stop) for stop in data["route"]],
-        hops=[
-            HopData(
-                position=hop["position"],
-                anonymity=hop["anonymity"],
-                speaker_id=hop["speaker"],
-                descriptor=hop["descriptor"],
-                affiliation_id=hop["affiliation"],
-                role=hop["role"],
-                source_url=hop["source"] or "",
-                quote=hop["quote"],
-                quote_language=hop["quote_language"],
-                translation=hop["translation"],
-            )
-            for hop in data["hops"]
-        ],
     )
 
 

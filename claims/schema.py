@@ -1,0 +1,265 @@
+"""THE write shape of a claim: the services' input, and its public JSON both ways.
+
+Every list of claim, hop and route-stop fields, every choice set and every length limit is read off
+the models' _meta here: a new column on Claim, AttributionHop or RouteStop reaches the API, the
+browser form, the admin, the CSV, the importer and the demo without another hand-written list.
+"""
+
+from datetime import date
+
+from django.db import models
+
+from claims.models import AttributionHop, Claim, RouteStop
+
+# Columns the services keep; no client writes them.
+KEPT_BY_SERVICES = frozenset(
+    {
+        "id",
+        "uuid",
+        "status",
+        "version",
+        "current_assessment",
+        "created_by",
+        "updated_by",
+        "created_at",
+        "updated_at",
+        "published_at",
+        "search_document",
+    }
+)
+# Claim columns that travel together as one JSON object: {"quantity": {"min": 3}} is quantity_min.
+GROUPS = {"quantity": "quantity_", "event_date": "event_"}
+ROW_KEPT = frozenset({"id", "claim"})
+
+
+def _columns(model: type[models.Model], kept: frozenset) -> tuple[models.Field, ...]:
+    return tuple(field for field in model._meta.concrete_fields if field.name not in kept)
+
+
+CLAIM_COLUMNS = _columns(Claim, KEPT_BY_SERVICES)
+HOP_COLUMNS = _columns(AttributionHop, ROW_KEPT)
+STOP_COLUMNS = _columns(RouteStop, ROW_KEPT)
+
+
+def group_of(field: models.Field) -> tuple[str, str] | None:
+    """("quantity", "min") for quantity_min; None for a column that stands alone."""
+    for group, prefix in GROUPS.items():
+        if field.name.startswith(prefix):
+            return group, field.name.removeprefix(prefix)
+    return None
+
+
+# Plain values (statement, kind, place, …), actor references (supplier, recipient), grouped columns.
+SCALARS = tuple(f for f in CLAIM_COLUMNS if not f.is_relation and group_of(f) is None)
+ACTOR_COLUMNS = tuple(f for f in CLAIM_COLUMNS if f.is_relation)
+# Plain values and actor references in the model's order: how the JSON lists them.
+STANDALONE = tuple(f for f in CLAIM_COLUMNS if group_of(f) is None)
+GROUPED = {group: tuple(f for f in CLAIM_COLUMNS if (group_of(f) or ("",))[0] == group) for group in GROUPS}
+# Free text a reader searches: every text column that is not a choice.
+SEARCHED = tuple(
+    f for f in CLAIM_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
+)
+HOP_SEARCHED = tuple(
+    f for f in HOP_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
+)
+
+
+def limit(model: type[models.Model], name: str) -> int:
+    """A column's length limit, as the model declares it: the one place such numbers live."""
+    return model._meta.get_field(name).max_length
+
+
+def _default(field: models.Field):
+    if field.has_default():
+        return field.get_default()
+    if field.null or field.is_relation:
+        return None
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    return None
+
+
+class _Values:
+    """Input values keyed by model attribute (supplier_id), defaulting as the model does."""
+
+    columns: tuple[models.Field, ...] = ()
+    # Attributes beyond the model's columns, with a factory for their default.
+    extra: dict = {}
+    # Model columns carried under another name (a hop's source travels as its URL).
+    renamed: dict = {}
+
+    @classmethod
+    def names(cls) -> list[str]:
+        own = [cls.renamed.get(field.name, field.attname) for field in cls.columns]
+        return own + list(cls.extra)
+
+    def __init__(self, **values):
+        unknown = sorted(set(values) - set(self.names()))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(unknown)}")
+        for field in self.columns:
+            default = "" if field.name in self.renamed else _default(field)
+            setattr(self, self.renamed.get(field.name, field.attname), default)
+        for name, factory in self.extra.items():
+            setattr(self, name, factory())
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def values(self) -> dict:
+        return {name: getattr(self, name) for name in self.names()}
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.values() == self.values()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.values()!r})"
+
+
+class HopData(_Values):
+    columns = HOP_COLUMNS
+    renamed = {"source": "source_url"}
+
+
+class RouteStopData(_Values):
+    columns = STOP_COLUMNS
+
+
+class ClaimData(_Values):
+    columns = CLAIM_COLUMNS
+    extra = {"participant_ids": list, "hops": list, "route": list}
+
+    def column_values(self) -> dict:
+        """The claim's own columns, by attribute name, ready to set on a Claim."""
+        return {field.attname: getattr(self, field.attname) for field in CLAIM_COLUMNS}
+
+
+def row_values(data: _Values) -> dict:
+    """A hop's or route stop's columns by attribute name (a hop's source left to the caller)."""
+    return {
+        field.attname: getattr(data, field.attname)
+        for field in data.columns
+        if field.name not in data.renamed
+    }
+
+
+# --- the public JSON ----------------------------------------------------------------------------
+
+
+def _json(field: models.Field, value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if field.choices and field.blank and value == "":
+        return None  # an optional choice left open reads as null, not as an empty word
+    return value
+
+
+def document_fields(claim: Claim, actor) -> dict:
+    """The write-shape part of a claim's read JSON; `actor` turns an Actor (or None) into its object.
+
+    Expects a claim loaded with Claim.objects.with_details().
+    """
+    body = {
+        field.name: actor(getattr(claim, field.name))
+        if field.is_relation
+        else _json(field, getattr(claim, field.attname))
+        for field in STANDALONE
+    }
+    body["participants"] = [actor(participant) for participant in claim.participants.all()]
+    for group, fields in GROUPED.items():
+        body[group] = {group_of(f)[1]: _json(f, getattr(claim, f.attname)) for f in fields}
+    body["route"] = [
+        {field.name: _json(field, getattr(stop, field.attname)) for field in STOP_COLUMNS}
+        for stop in claim.route.all()
+    ]
+    body["hops"] = [_hop_json(hop, actor) for hop in claim.hops.all()]
+    return body
+
+
+def _hop_json(hop: AttributionHop, actor) -> dict:
+    body = {}
+    for field in HOP_COLUMNS:
+        if field.name == "source":
+            body["source"] = hop.source.url if hop.source else None
+        elif field.is_relation:
+            body[field.name] = actor(getattr(hop, field.name))
+        else:
+            body[field.name] = _json(field, getattr(hop, field.attname))
+    return body
+
+
+def _actor_id(actor: dict | None) -> int | None:
+    return actor["id"] if actor else None
+
+
+def write_shape(document: dict) -> dict:
+    """A claim's read JSON turned into the write shape, e.g. as the base a PATCH merges onto.
+
+    A document stored before a column existed lacks it: the model's default stands in.
+    """
+    body = {field.name: document.get(field.name, _json(field, _default(field))) for field in SCALARS}
+    body = {name: "" if value is None and _is_choice(name) else value for name, value in body.items()}
+    body |= {field.name: _actor_id(document.get(field.name)) for field in ACTOR_COLUMNS}
+    body["participants"] = [actor["id"] for actor in document.get("participants", [])]
+    for group in GROUPED:
+        body[group] = dict(document.get(group) or {})
+    body["route"] = [dict(stop) for stop in document.get("route", [])]
+    body["hops"] = [
+        {
+            **{key: value for key, value in hop.items() if not _is_hop_actor(key)},
+            **{
+                field.name: _actor_id(hop.get(field.name))
+                for field in HOP_COLUMNS
+                if _is_hop_actor(field.name)
+            },
+        }
+        for hop in document.get("hops", [])
+    ]
+    return body
+
+
+def _is_choice(name: str) -> bool:
+    return bool(Claim._meta.get_field(name).choices)
+
+
+def _is_hop_actor(name: str) -> bool:
+    return any(field.name == name and field.is_relation and name != "source" for field in HOP_COLUMNS)
+
+
+def from_write_shape(body: dict) -> ClaimData:
+    """Validated write-shape data (actors by id, a hop's source by URL) as the services' input."""
+    values = {
+        field.attname: _blank_if_none(field, body.get(field.name)) for field in SCALARS if field.name in body
+    }
+    values |= {field.attname: body.get(field.name) for field in ACTOR_COLUMNS}
+    for group, fields in GROUPED.items():
+        given = body.get(group) or {}
+        for field in fields:
+            key = group_of(field)[1]
+            if key in given:
+                values[field.attname] = _blank_if_none(field, given[key])
+    return ClaimData(
+        **values,
+        participant_ids=list(body.get("participants") or []),
+        route=[RouteStopData(**stop) for stop in body.get("route") or []],
+        hops=[_hop_data(hop) for hop in body.get("hops") or []],
+    )
+
+
+def _blank_if_none(field: models.Field, value):
+    if value is None and isinstance(field, models.CharField | models.TextField) and not field.null:
+        return ""
+    return value
+
+
+def _hop_data(hop: dict) -> HopData:
+    values = {}
+    for field in HOP_COLUMNS:
+        if field.name not in hop:
+            continue
+        if field.name == "source":
+            values["source_url"] = hop["source"] or ""
+        else:
+            values[field.attname] = _blank_if_none(field, hop[field.name])
+    return HopData(**values)
