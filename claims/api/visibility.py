@@ -2,7 +2,8 @@
 
 from claims import vocab
 from claims.models import Claim, sees_drafts
-from claims.representation import current_representations, represent_claim
+from claims.projection import current_representations
+from claims.representation import represent_claim
 
 __all__ = ["represent_for", "represent_many", "sees_drafts", "strip_hidden_relations"]
 
