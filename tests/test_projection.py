@@ -1,9 +1,11 @@
 import importlib
 import io
+import threading
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from claims import projection, services, vocab
 from claims.models import Claim, ClaimDocument, ClaimVersion, FeedEvent
@@ -121,6 +123,42 @@ def test_rebuilding_every_document_is_idempotent(make_claim):
     assert projection.rebuild_documents(batch_size=2) == 3
     assert {claim.pk: document(claim).body for claim in claims} == before
     assert ClaimDocument.objects.count() == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real concurrent writers need PostgreSQL (SQLite serialises)"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_save_during_a_rebuild_is_not_overwritten_by_the_rows_as_they_were(
+    make_claim, actors, editor, monkeypatch
+):
+    claim = make_claim()
+    saved = threading.Event()
+
+    def save() -> None:
+        try:
+            services.update_claim(
+                claim_id=claim.pk, expected_version=1, data=claim_data(actors, place="Rason"), by=editor
+            )
+            saved.set()
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=save)
+    build = projection.represent_claim
+
+    def build_while_an_editor_saves(loaded: Claim) -> dict:
+        body = build(loaded)  # from the rows the rebuild has read
+        if writer.ident is None:  # once, from the rebuild
+            writer.start()
+            saved.wait(timeout=1)  # the rebuild's lock holds the save back until the rebuild commits
+        return body
+
+    monkeypatch.setattr(projection, "represent_claim", build_while_an_editor_saves)
+    projection.rebuild_documents()
+    writer.join(timeout=30)
+    assert saved.is_set()
+    assert document(claim).body["place"] == "Rason" and document(claim).body["version"] == 2
 
 
 def test_the_command_rebuilds_every_document_and_with_outdated_only_missing_or_older_ones(make_claim):
