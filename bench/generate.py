@@ -21,8 +21,8 @@ from django.db import connection, transaction  # noqa: E402
 
 from claims import vocab  # noqa: E402
 from claims.models import Actor, Assessment, AttributionHop, Claim, RouteStop, Source  # noqa: E402
+from claims.projection import SCHEMA_VERSION, search_document  # noqa: E402
 from claims.representation import represent_claim  # noqa: E402
-from claims.services import _search_document  # noqa: E402
 
 SEED = 20231001
 ACTORS = 400
@@ -34,7 +34,7 @@ COUNTRIES = ["RU", "KP", "CN", "US", "KR", "GB", "IR", "UA", "FR", "DE", "IT", "
 BASE_DAY = date(2015, 1, 1)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 # Not generated: django-simple-history rows (one per row and change in real use). No measured path reads
-# them; each claim gets its first ClaimVersion snapshot and, when public, its feed event.
+# them; each claim gets its first ClaimVersion snapshot, its document and, when public, its feed event.
 TABLES = [
     "claims_feedevent",
     "claims_assessment",
@@ -42,6 +42,7 @@ TABLES = [
     "claims_attributionhop",
     "claims_claim_participants",
     "claims_claimversion",
+    "claims_claimdocument",
     "claims_statuschange",
     "claims_claimrelation",
     "claims_quotecheck",
@@ -212,7 +213,7 @@ def _load(claims: int, user_id: int) -> int:
                 (c["id"], c["uuid"], c["statement"], c["kind"], "", c["item_category"], c["item_description"],
                  c["stage"], "assert", "occurred", False, "unknown", "", "", c["event_start"], c["event_end"],
                  c["event_precision"], c["status"], 1, c["updated_at"], c["updated_at"], c["published_at"],
-                 c["user_id"], c["user_id"], c["id"], c["supplier_id"], c["recipient_id"], _search_document(claim))
+                 c["user_id"], c["user_id"], c["id"], c["supplier_id"], c["recipient_id"], search_document(claim))
                 for c, claim in zip(claim_rows, instances, strict=True)
             ),
         )  # fmt: skip
@@ -246,8 +247,8 @@ def _load(claims: int, user_id: int) -> int:
             ((c["id"], c["id"], c["reliability"], c["credibility"], "likely", "moderate", "Synthetic.",
               c["user_id"], c["updated_at"]) for c in claim_rows),
         )  # fmt: skip
-        # Each claim's representation, rendered once by the application's own code: its first version
-        # and, for public claims, its feed event.
+        # Each claim's representation, rendered once by the application's own code: its first version,
+        # its document and, for public claims, its feed event.
         documents = [json.dumps(represent_claim(claim)) for claim in instances]
         rows += _copy(
             cursor,
@@ -255,6 +256,15 @@ def _load(claims: int, user_id: int) -> int:
             ["claim_id", "version", "snapshot", "change", "changed_by_id", "changed_at"],
             (
                 (claim.id, 1, document, "generated", user_id, claim.updated_at)
+                for claim, document in zip(instances, documents, strict=True)
+            ),
+        )
+        rows += _copy(
+            cursor,
+            "claims_claimdocument",
+            ["claim_id", "schema_version", "body", "updated_at"],
+            (
+                (claim.id, SCHEMA_VERSION, document, claim.updated_at)
                 for claim, document in zip(instances, documents, strict=True)
             ),
         )

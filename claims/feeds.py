@@ -1,4 +1,6 @@
-"""Atom feed of published claims, newest first."""
+"""Atom feed of published claims, newest first, from their documents."""
+
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from claims.models import Claim
+from claims.projection import current_representations
 
 ATOM_ITEMS = 100
 
@@ -22,28 +25,29 @@ class PublishedClaimsFeed(Feed):
             return HttpResponse("Authentication required.", status=401, content_type="text/plain")
         return super().__call__(request, *args, **kwargs)
 
-    def items(self):
-        return Claim.objects.published().with_details().order_by("-published_at", "-id")[:ATOM_ITEMS]
+    def items(self) -> list[dict]:
+        claims = Claim.objects.published().only("id").order_by("-published_at", "-id")[:ATOM_ITEMS]
+        return current_representations(list(claims))
 
-    def item_title(self, item: Claim) -> str:
-        return item.statement
+    def item_title(self, item: dict) -> str:
+        return item["statement"]
 
-    def item_description(self, item: Claim) -> str:
-        said = "; ".join(hop.speaker.name if hop.speaker else hop.descriptor for hop in item.hops.all())
-        assessment = item.current_assessment
-        grade = f" Assessed {assessment.code}." if assessment else ""
-        return f"{item.statement} — according to: {said}.{grade}"
+    def item_description(self, item: dict) -> str:
+        said = "; ".join((hop["speaker"] or {}).get("name") or hop["descriptor"] for hop in item["hops"])
+        assessment = item["assessment"]
+        grade = f" Assessed {assessment['reliability']}{assessment['credibility']}." if assessment else ""
+        return f"{item['statement']} — according to: {said}.{grade}"
 
-    def item_link(self, item: Claim) -> str:
-        return reverse("api:claim-detail", args=[item.uuid])
+    def item_link(self, item: dict) -> str:
+        return reverse("api:claim-detail", args=[item["id"]])
 
-    def item_guid(self, item: Claim) -> str:
-        return f"urn:uuid:{item.uuid}"
+    def item_guid(self, item: dict) -> str:
+        return f"urn:uuid:{item['id']}"
 
     item_guid_is_permalink = False
 
-    def item_pubdate(self, item: Claim):
-        return item.published_at
+    def item_pubdate(self, item: dict) -> datetime:
+        return datetime.fromisoformat(item["published_at"])
 
-    def item_updateddate(self, item: Claim):
-        return item.updated_at
+    def item_updateddate(self, item: dict) -> datetime:
+        return datetime.fromisoformat(item["updated_at"])

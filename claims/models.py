@@ -540,6 +540,18 @@ class ClaimVersion(models.Model):
         return f"{self.claim_id} v{self.version}"
 
 
+class ClaimDocument(models.Model):
+    """The claim as readers get it now (the read model): rewritten by every write, rebuildable at will."""
+
+    claim = models.OneToOneField(Claim, primary_key=True, on_delete=models.CASCADE, related_name="document")
+    schema_version = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} (schema {self.schema_version})"
+
+
 class FeedEvent(models.Model):
     """One row per publish, update of a published claim, or retraction; seq is the public cursor."""
 

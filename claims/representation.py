@@ -1,16 +1,12 @@
-"""The public JSON shape of a claim (DESIGN §9), shared by snapshots, the feed and the API."""
+"""The public JSON shape of a claim (DESIGN §9): the one builder of documents, versions and feed events."""
 
 from datetime import datetime
 
-import orjson
-from django.db.models import F, TextField
-from django.db.models.functions import Cast
-
 from claims import schema
-from claims.models import Actor, Assessment, Claim, ClaimVersion, Source
+from claims.models import Actor, Assessment, Claim
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -29,7 +25,7 @@ def represent_assessment(assessment: Assessment | None) -> dict | None:
         "likelihood": assessment.likelihood or None,
         "confidence": assessment.confidence or None,
         "rationale": assessment.rationale,
-        "assessed_at": _iso(assessment.assessed_at),
+        "assessed_at": iso(assessment.assessed_at),
     }
 
 
@@ -66,57 +62,13 @@ def represent_claim(claim: Claim) -> dict:
                 "id": source.pk,
                 "url": source.url,
                 "liveness": source.liveness,
-                "last_checked_at": _iso(source.last_checked_at),
+                "last_checked_at": iso(source.last_checked_at),
             }
             for source in sources.values()
         ],
         "status": claim.status,
         "version": claim.version,
-        "created_at": _iso(claim.created_at),
-        "updated_at": _iso(claim.updated_at),
-        "published_at": _iso(claim.published_at),
+        "created_at": iso(claim.created_at),
+        "updated_at": iso(claim.updated_at),
+        "published_at": iso(claim.published_at),
     }
-
-
-def _actor_slots(document: dict):
-    """Every place an actor appears in a claim document, as (container, key) pairs."""
-    for key in ("supplier", "recipient"):
-        yield document, key
-    yield from ((document["participants"], index) for index in range(len(document["participants"])))
-    for hop in document["hops"]:
-        yield hop, "speaker"
-        yield hop, "affiliation"
-
-
-def current_representations(claims: list[Claim]) -> list[dict]:
-    """Each claim as the snapshot stored for its current version, with actors and source health as now.
-
-    Every write records the whole claim at its new version, so only what changes without a new version
-    (an actor renamed, a source re-checked) is read afresh: three queries for any number of claims.
-    """
-    # As text, parsed by orjson: several times faster than the JSON field's own decoding.
-    snapshots = dict(
-        ClaimVersion.objects.filter(claim__in=claims, version=F("claim__version")).values_list(
-            "claim_id", Cast("snapshot", TextField())
-        )
-    )
-    documents = [orjson.loads(snapshots[claim.pk]) for claim in claims]
-    actor_ids = {
-        slot[key]["id"] for document in documents for slot, key in _actor_slots(document) if slot[key]
-    }
-    source_ids = {source["id"] for document in documents for source in document["sources"]}
-    actors = {
-        row["id"]: row
-        for row in Actor.objects.filter(id__in=actor_ids).values("id", "name", "kind", "country")
-    }
-    sources = {
-        row["id"]: {**row, "last_checked_at": _iso(row["last_checked_at"])}
-        for row in Source.objects.filter(id__in=source_ids).values("id", "url", "liveness", "last_checked_at")
-    }
-    for document in documents:
-        for slot, key in _actor_slots(document):
-            if slot[key]:
-                # A participant's actor may since have been deleted: the stored name then stands.
-                slot[key] = actors.get(slot[key]["id"], slot[key])
-        document["sources"] = [sources[source["id"]] for source in document["sources"]]
-    return documents

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from claims import vocab
 from claims.models import Claim, ClaimRelation, ClaimVersion, QuoteCheck, Source, StatusChange
 from claims.policies import sees_unpublished
-from claims.representation import current_representations
+from claims.projection import current_representations
 
 
 def claims_visible_to(user) -> QuerySet[Claim]:

@@ -3,7 +3,8 @@ from django.utils import timezone
 
 from claims import services, vocab
 from claims.models import Actor, Claim, Source
-from claims.representation import current_representations, represent_claim
+from claims.projection import current_representations
+from claims.representation import represent_claim
 from tests.conftest import claim_data, hop
 
 pytestmark = pytest.mark.django_db

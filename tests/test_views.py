@@ -185,7 +185,7 @@ def test_claim_page_runs_a_fixed_number_of_queries(
     long = make_claim(
         vocab.Status.PUBLISHED,
         hops=hops,
-        route=[services.RouteStopData(i, "transit", "TR") for i in range(4)],
+        route=[services.RouteStopData(position=i, role="transit", country="TR") for i in range(4)],
     )
     login(client, reviewer)
     with CaptureQueriesContext(connection) as baseline:

@@ -22,7 +22,8 @@ from claims.models import (
     FeedEvent,
     SourceCheck,
 )
-from claims.representation import current_representations, represent_assessment
+from claims.projection import current_representations
+from claims.representation import represent_assessment
 from claims.schema import write_shape
 from claims.sources.requests import request_source_check
 

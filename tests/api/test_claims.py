@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services, vocab
 from claims.api.serializers import ClaimSerializer
-from claims.models import Claim, ClaimVersion, Source
+from claims.models import Claim, ClaimDocument, ClaimVersion, Source
+from claims.projection import SCHEMA_VERSION
 from claims.representation import represent_claim
 from tests.conftest import claim_data
 
@@ -238,14 +239,12 @@ def _bulk_published(count: int, actors, editor) -> None:
         type(hop)(claim=claim, position=0, anonymity=hop.anonymity, descriptor="x", source=hop.source)
         for claim in claims
     )
-    snapshot = template.versions.get().snapshot
-    ClaimVersion.objects.bulk_create(
-        ClaimVersion(
+    body = template.document.body
+    ClaimDocument.objects.bulk_create(
+        ClaimDocument(
             claim=claim,
-            version=1,
-            snapshot={**snapshot, "id": str(claim.uuid), "statement": claim.statement, "status": "published"},
-            change="copied",
-            changed_by=editor,
+            schema_version=SCHEMA_VERSION,
+            body={**body, "id": str(claim.uuid), "statement": claim.statement, "status": "published"},
         )
         for claim in claims
     )
@@ -256,7 +255,7 @@ def test_list_runs_the_same_number_of_queries_at_any_size(
     anon, actors, editor, count, django_assert_num_queries
 ):
     _bulk_published(count, actors, editor)
-    # 1 page (with the actors' ETag stamp) + the sources' ETag stamp + snapshots + actors + source health
+    # 1 page (with the actors' ETag stamp) + the sources' ETag stamp + documents + actors + source health
     with django_assert_num_queries(5):
         response = anon.get(f"{LIST}?page_size=500")
     assert len(response.json()["results"]) == count

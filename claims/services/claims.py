@@ -1,0 +1,103 @@
+"""A claim's own fields, hops and route: create a draft, save a new version."""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims import policies, projection, schema, vocab
+from claims.models import AttributionHop, Claim, RouteStop, Source
+from claims.services.common import require
+from claims.services.sources import get_or_create_source
+from claims.services.validation import ClaimData, HopData, RouteStopData, validate_claim_data
+
+
+class StaleVersion(Exception):
+    """Someone else saved the claim after the version the caller started from."""
+
+    def __init__(self, claim_id: int, expected_version: int, current_version: int | None = None):
+        super().__init__(f"Claim {claim_id} is no longer at version {expected_version}")
+        self.claim_id = claim_id
+        self.expected_version = expected_version
+        self.current_version = current_version
+
+
+def _stripped(values: dict) -> dict:
+    return {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+
+
+def apply_claim_fields(claim: Claim, data: ClaimData, event_range: tuple[date | None, date | None]) -> None:
+    for name, value in _stripped(data.column_values()).items():
+        setattr(claim, name, value)
+    claim.event_start, claim.event_end = event_range
+
+
+def _sync_children(claim: Claim, model, rows: list, values, by: AbstractBaseUser) -> None:
+    """Update rows in place by position, add new positions, delete the rest (each change in history)."""
+    existing = {child.position: child for child in model.objects.filter(claim=claim)}
+    for row in rows:
+        child = existing.pop(row.position, None) or model(claim=claim, position=row.position)
+        for name, value in values(row).items():
+            setattr(child, name, value)
+        child._history_user = by
+        child.save()
+    for child in existing.values():
+        child._history_user = by
+        child.delete()
+
+
+def hop_values(hop: HopData, source: Source | None) -> dict:
+    return {**_stripped(schema.row_values(hop)), "source": source}
+
+
+def stop_values(stop: RouteStopData) -> dict:
+    return _stripped(schema.row_values(stop))
+
+
+def _write_children(claim: Claim, data: ClaimData, by: AbstractBaseUser) -> None:
+    sources = {
+        hop.source_url: get_or_create_source(url=hop.source_url, by=by) for hop in data.hops if hop.source_url
+    }
+    _sync_children(
+        claim, AttributionHop, data.hops, lambda hop: hop_values(hop, sources.get(hop.source_url)), by
+    )
+    _sync_children(claim, RouteStop, data.route, stop_values, by)
+    claim.participants.set(data.participant_ids)
+
+
+@transaction.atomic
+def create_claim(*, data: ClaimData, by: AbstractBaseUser) -> Claim:
+    """Create a draft claim with its hops and route."""
+    require(policies.may_create_claim(by), _("Only editors create claims."))
+    event_range = validate_claim_data(data)
+    claim = Claim(created_by=by, updated_by=by, status=vocab.Status.DRAFT)
+    apply_claim_fields(claim, data, event_range)
+    claim._history_user = by
+    claim.save()
+    _write_children(claim, data, by)
+    projection.record(claim, by=by, change="created")
+    return claim
+
+
+@transaction.atomic
+def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: AbstractBaseUser) -> Claim:
+    """Save a new version of a claim, or refuse if someone else saved first."""
+    claim = Claim.objects.get(pk=claim_id)
+    require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
+    event_range = validate_claim_data(data)
+    claimed = Claim.objects.filter(pk=claim_id, version=expected_version).update(version=F("version") + 1)
+    if not claimed:  # another writer's save got there first: never overwrite it silently
+        current = Claim.objects.filter(pk=claim_id).values_list("version", flat=True).first()
+        raise StaleVersion(claim_id, expected_version, current)
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    apply_claim_fields(claim, data, event_range)
+    claim.updated_by = by
+    claim.updated_at = timezone.now()
+    claim._history_user = by
+    claim.save()
+    _write_children(claim, data, by)
+    projection.record(claim, by=by, change="edited")
+    return claim
