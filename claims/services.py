@@ -34,8 +34,7 @@ from claims.models import (
     validate_language,
 )
 from claims.representation import represent_claim
-from claims.sources.schedule import enqueue_check_on_commit, lease_source
-from claims.tasks import check_source_now_task
+from sources import dispatch
 
 # Any constant works: it only has to be the same for every writer of the feed.
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"
@@ -385,15 +384,8 @@ def get_or_create_source(*, url: str, by: AbstractBaseUser | None = None) -> Sou
             source.save()
     except IntegrityError:
         return Source.objects.get(url=normalised)
-    _enqueue_capture(source)
+    dispatch.capture_new_source(source_id=source.pk)
     return source
-
-
-def _enqueue_capture(source: Source) -> None:
-    """Capture a new source soon, on the `checks_now` queue, once the transaction that added it commits."""
-    token = lease_source(source_id=source.pk)
-    if token is not None:
-        enqueue_check_on_commit(check_source_now_task, source_id=source.pk, lease_token=token)
 
 
 def _apply_claim_fields(claim: Claim, data: ClaimData, event_range: tuple[date | None, date | None]) -> None:

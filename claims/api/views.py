@@ -27,7 +27,7 @@ from claims.models import (
     SourceCheck,
 )
 from claims.representation import represent_assessment, write_shape
-from claims.sources.requests import request_source_check
+from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
 
