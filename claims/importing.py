@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from claims import services, tabular
-from claims.api.errors import flatten
-from claims.api.serializers import ClaimWriteSerializer, claim_data_from
+from claims.schema import ClaimWriteSerializer, claim_data_from, flatten
 from claims.services import ClaimData
 
 FORMATS = ("csv", "jsonl")
@@ -74,8 +73,8 @@ BATCH = 500
 def import_rows(
     rows: Iterable[tuple[int, dict | Exception]], *, by: AbstractBaseUser, progress=None
 ) -> ImportReport:
-    """Each row goes through the API's serializer and the services' validation; the rows that pass are
-    written in batches by services.create_claims, each batch in one transaction, with history."""
+    """Each row goes through the write shape (claims.schema) and the services' validation; the rows
+    that pass are written in batches by services.create_claims, one transaction each, with history."""
     if not by.has_perm("claims.add_claim"):
         raise PermissionDenied(f"{by} may not create claims.")
     report = ImportReport()

@@ -27,6 +27,7 @@ from claims.models import (
     SourceCheck,
 )
 from claims.representation import represent_assessment, write_shape
+from claims.schema import ID_MAX, ClaimWriteSerializer
 from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
@@ -125,11 +126,11 @@ class ClaimList(generics.GenericAPIView):
 
     @extend_schema(
         summary="Create a draft claim",
-        request=serializers.ClaimWriteSerializer,
+        request=ClaimWriteSerializer,
         responses={201: serializers.ClaimSerializer, **schema.errors(400, 403)},
     )
     def post(self, request):
-        payload = serializers.ClaimWriteSerializer(data=request.data)
+        payload = ClaimWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         claim = services.create_claim(data=payload.to_claim_data(), by=request.user)
         location = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.uuid]))
@@ -138,7 +139,7 @@ class ClaimList(generics.GenericAPIView):
         )
 
 
-PATCHABLE = set(serializers.ClaimWriteSerializer().fields)
+PATCHABLE = set(ClaimWriteSerializer().fields)
 
 
 def merged(current: dict, changes) -> dict:
@@ -178,7 +179,7 @@ class ClaimDetail(APIView):
         description="The fields given replace the current ones (hops and route as whole lists; "
         "quantity and event_date key by key); the result is validated as a whole claim.",
         parameters=[schema.IF_MATCH],
-        request=serializers.ClaimWriteSerializer(partial=True),
+        request=ClaimWriteSerializer(partial=True),
         responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
     )
     def patch(self, request, claim_id):
@@ -191,7 +192,7 @@ class ClaimDetail(APIView):
             return stale(claim.version)
         [current] = represent_many([claim], drafts_visible=True)
         base = write_shape(current)
-        payload = serializers.ClaimWriteSerializer(data=merged(base, request.data))
+        payload = ClaimWriteSerializer(data=merged(base, request.data))
         payload.is_valid(raise_exception=True)
         try:
             services.update_claim(
@@ -438,7 +439,7 @@ class Feed(APIView):
         responses={200: serializers.FeedSerializer, **schema.errors(400)},
     )
     def get(self, request):
-        after = _whole_number(request, "after", 0, 0, serializers.ID_MAX)
+        after = _whole_number(request, "after", 0, 0, ID_MAX)
         limit = _whole_number(request, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX)
         events = list(
             FeedEvent.objects.filter(seq__gt=after).select_related("claim").order_by("seq")[: limit + 1]
