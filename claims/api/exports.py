@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from claims import tabular
 from claims.api import schema, stix
 from claims.api.filters import ClaimFilter
-from claims.api.views import claim_for, visible_claims
+from claims.api.lookup import claim_for, visible_claims
 from claims.api.visibility import represent_for, sees_drafts
 from claims.models import Claim
 

@@ -14,6 +14,7 @@ from claims import services, vocab
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
+from claims.api.lookup import claim_for, visible_claims
 from claims.api.pagination import StrictCursorPagination
 from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
 from claims.models import (
@@ -31,16 +32,6 @@ from claims.schema import ID_MAX, ClaimWriteSerializer
 from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
-
-
-def visible_claims(request):
-    return Claim.objects.visible_to(request.user)
-
-
-def claim_for(request, claim_id) -> Claim:
-    """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
-    queryset = visible_claims(request).select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS)
-    return stamp([get_object_or_404(queryset, uuid=claim_id)])[0]
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
