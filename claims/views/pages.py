@@ -10,30 +10,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims import charts, revisions, vocab
-from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
+from claims.forms import ClaimFilterForm
 from claims.models import Actor, Claim, ClaimVersion, Source, sees_drafts
-from claims.services import can_edit_claim
 from claims.views.access import reader_required
-from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
+from claims.views.claim_page import detail_context, load_claim
+from claims.wording import event_date_in_words
 
 PAGE_SIZES = (25, 50, 100)
 TIMELINE_LIMIT = 80
-# Labels of the workflow buttons, by transition.
-TRANSITION_LABELS = {
-    (vocab.Status.DRAFT, vocab.Status.IN_REVIEW): ("submit", vocab.Status.IN_REVIEW),
-    (vocab.Status.IN_REVIEW, vocab.Status.DRAFT): ("send_back", vocab.Status.DRAFT),
-    (vocab.Status.IN_REVIEW, vocab.Status.PUBLISHED): ("publish", vocab.Status.PUBLISHED),
-    (vocab.Status.PUBLISHED, vocab.Status.RETRACTED): ("retract", vocab.Status.RETRACTED),
-}
-
-
-def _words(assessment) -> str:
-    return assessment_in_words(
-        reliability=assessment.reliability,
-        credibility=assessment.credibility,
-        likelihood=assessment.likelihood,
-        confidence=assessment.confidence,
-    )
 
 
 @reader_required
@@ -135,71 +119,6 @@ def claim_list(request):
         "claims/list.html",
         {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES},
     )
-
-
-def available_transitions(user, claim: Claim) -> list[tuple[str, str]]:
-    """(action name, target status) of each workflow button this user may press on this claim."""
-    if not user.has_perm("claims.edit_any_claim") and claim.created_by_id != user.pk:
-        return []
-    return [
-        TRANSITION_LABELS[(from_, to)]
-        for (from_, to), perm in vocab.TRANSITIONS.items()
-        if from_ == claim.status and user.has_perm(perm)
-    ]
-
-
-def load_claim(request, uuid) -> Claim:
-    return get_object_or_404(
-        Claim.objects.visible_to(request.user).with_details().select_related("created_by", "updated_by"),
-        uuid=uuid,
-    )
-
-
-def detail_context(request, claim: Claim, **forms) -> dict:
-    user = request.user
-    hops = list(claim.hops.all())
-    sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
-    public_only = not sees_drafts(user)
-    relations = [
-        {"id": r.pk, "kind": r, "other": r.to_claim, "direction": "out"} for r in claim.relations_out.all()
-    ] + [{"id": r.pk, "kind": r, "other": r.from_claim, "direction": "in"} for r in claim.relations_in.all()]
-    for relation in relations:
-        relation["hidden"] = public_only and relation["other"].status not in vocab.PUBLIC_STATUSES
-    assessments = list(claim.assessments.select_related("assessed_by"))
-    for assessment in assessments:
-        assessment.words = _words(assessment)
-    transitions = [
-        (name, target, forms.get(f"transition_{target}") or TransitionForm(initial={"to": target}))
-        for name, target in available_transitions(user, claim)
-    ]
-    context = {
-        "claim": claim,
-        "hops": hops,
-        "route": list(claim.route.all()),
-        "sources": sources,
-        "relations": relations,
-        "assessments": assessments,
-        "current_words": _words(claim.current_assessment) if claim.current_assessment else "",
-        "when": event_date_in_words(claim.event_start, claim.event_end, claim.event_precision),
-        "quantity": quantity_in_words(
-            claim.quantity_qualifier,
-            claim.quantity_min,
-            claim.quantity_max,
-            claim.quantity_unit,
-            claim.quantity_text,
-        ),
-        "status_changes": list(claim.status_changes.select_related("changed_by")),
-        "versions": list(claim.versions.select_related("changed_by").defer("snapshot").order_by("-version")),
-        "can_edit": can_edit_claim(user, claim),
-        "transitions": transitions,
-        "can_remove_relation": user.has_perm("claims.delete_claimrelation")
-        and claim.status != vocab.Status.RETRACTED,
-    }
-    if user.has_perm("claims.add_assessment") and claim.status != vocab.Status.RETRACTED:
-        context["assessment_form"] = forms.get("assessment") or AssessmentForm()
-    if user.has_perm("claims.add_claimrelation") and claim.status != vocab.Status.RETRACTED:
-        context["relation_form"] = forms.get("relation") or RelationForm(claim=claim, user=user)
-    return context
 
 
 @reader_required
