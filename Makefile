@@ -36,7 +36,8 @@ test: install
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DJANGO_DEBUG=0 $(BIN)/pytest
 
-lint: install
+lint: install  ## the import contracts (.importlinter), ruff's checks and its formatting
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

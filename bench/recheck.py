@@ -36,8 +36,8 @@ from bench.http import free_port, wrk
 from bench.measure import ROOT, ratio, stamp
 from bench.origin import QUOTE
 from claims.models import Source, SourceCheck
-from claims.sources import politeness
-from claims.sources.schedule import dispatch_due_sources
+from sources import politeness
+from sources.dispatch import dispatch_due_sources
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per baseline request otherwise
 

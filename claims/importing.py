@@ -11,9 +11,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from claims import policies, schema, services, tabular
-from claims.api.errors import flatten
-from claims.api.serializers import ClaimWriteSerializer
-from claims.services import ClaimData
+from claims.schema import ClaimData, ClaimWriteSerializer, flatten
 
 FORMATS = ("csv", "jsonl")
 
@@ -74,8 +72,8 @@ BATCH = 500
 def import_rows(
     rows: Iterable[tuple[int, dict | Exception]], *, by: AbstractBaseUser, progress=None
 ) -> ImportReport:
-    """Each row goes through the API's serializer and the services' validation; the rows that pass are
-    written in batches by services.create_claims, each batch in one transaction, with history."""
+    """Each row goes through the write shape (claims.schema) and the services' validation; the rows
+    that pass are written in batches by services.create_claims, one transaction each, with history."""
     if not policies.may_create_claim(by):
         raise PermissionDenied(f"{by} may not create claims.")
     report = ImportReport()

@@ -153,7 +153,7 @@ class Source(models.Model):
         max_length=16, choices=vocab.DatePrecision.choices, default=vocab.DatePrecision.UNKNOWN
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Health, maintained by the re-checker (claims/sources/).
+    # Health, maintained by the re-checker (the sources app).
     liveness = models.CharField(
         max_length=16, choices=vocab.Liveness.choices, default=vocab.Liveness.UNCHECKED
     )

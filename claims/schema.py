@@ -8,8 +8,14 @@ browser form, the admin, the CSV, the importer and the demo without another hand
 from datetime import date
 
 from django.db import models
+from rest_framework import serializers
 
-from claims.models import AttributionHop, Claim, RouteStop
+from claims import vocab
+from claims.models import AttributionHop, Claim, RouteStop, Source
+
+# What the database can store: a larger number is a 400 here, not an overflow (500) in a query.
+ID_MAX = 2**63 - 1
+NON_FIELD = "non_field_errors"
 
 # Columns the services keep; no client writes them.
 KEPT_BY_SERVICES = frozenset(
@@ -263,3 +269,128 @@ def _hop_data(hop: dict) -> HopData:
         else:
             values[field.attname] = _blank_if_none(field, hop[field.name])
     return HopData(**values)
+
+
+# --- the write shape as DRF fields: the API and the importer validate with these ------------------
+
+
+class ActorRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=vocab.ActorKind.choices)
+    country = serializers.CharField(allow_blank=True)
+
+
+def _actor_id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
+
+
+def model_fields(model, columns) -> dict[str, serializers.Field]:
+    """DRF fields for plain model columns: the model's choices, length limits and defaults."""
+    meta = type("Meta", (), {"model": model, "fields": [field.name for field in columns]})
+    built = type("Columns", (serializers.ModelSerializer,), {"Meta": meta})().get_fields()
+    for field in built.values():
+        field.validators = [v for v in field.validators if not hasattr(v, "queryset")]  # no unique look-ups
+        if isinstance(field, serializers.ChoiceField) and field.allow_blank:
+            field.allow_null = True  # an optional choice left open reads, and may be sent, as null
+        if isinstance(field, serializers.IntegerField) and field.max_value is None:
+            field.max_value = ID_MAX
+    return built
+
+
+def _row_fields(columns, *, read: bool) -> dict[str, serializers.Field]:
+    """A hop's or route stop's fields: actors as objects (read) or ids (write), a source as its URL."""
+    plain = [field for field in columns if not field.is_relation]
+    fields = model_fields(columns[0].model, plain)
+    for field in columns:
+        if field.name == "source":
+            fields["source"] = (
+                serializers.URLField(allow_null=True)
+                if read
+                else serializers.CharField(
+                    required=False,
+                    allow_blank=True,
+                    allow_null=True,
+                    default="",
+                    max_length=limit(Source, "url"),
+                    help_text="URL of the document this hop was read in (required on the last hop).",
+                )
+            )
+        elif field.is_relation:
+            fields[field.name] = (
+                ActorRefSerializer(allow_null=True)
+                if read
+                else _actor_id_field(required=False, allow_null=True, default=None, help_text="Actor id.")
+            )
+    return {field.name: fields[field.name] for field in columns}
+
+
+def _serializer(name: str, fields: dict) -> type[serializers.Serializer]:
+    return type(name, (serializers.Serializer,), dict(fields))
+
+
+def claim_fields(*, read: bool) -> dict[str, serializers.Field]:
+    """The write-shape fields of a claim, in the model's order, derived from the models."""
+    plain = model_fields(Claim, SCALARS)
+    fields = {
+        column.name: (
+            ActorRefSerializer(allow_null=True)
+            if read
+            else _actor_id_field(required=False, allow_null=True, default=None, help_text="Actor id.")
+        )
+        if column.is_relation
+        else plain[column.name]
+        for column in STANDALONE
+    }
+    fields["participants"] = (
+        ActorRefSerializer(many=True)
+        if read
+        else serializers.ListField(
+            child=_actor_id_field(), required=False, default=list, help_text="Actor ids."
+        )
+    )
+    for group, columns in GROUPED.items():
+        built = model_fields(Claim, columns)
+        nested = {group_of(column)[1]: built[column.name] for column in columns}
+        group_class = _serializer(f"{group.title().replace('_', '')}{'' if read else 'Write'}", nested)
+        fields[group] = group_class() if read else group_class(required=False, default=None, allow_null=True)
+    stop = _serializer("RouteStop", _row_fields(STOP_COLUMNS, read=read))
+    fields["route"] = stop(many=True) if read else stop(many=True, required=False, default=list)
+    hop = _serializer("HopRead" if read else "HopWrite", _row_fields(HOP_COLUMNS, read=read))
+    fields["hops"] = hop(many=True) if read else hop(many=True, allow_empty=True)
+    return fields
+
+
+class ClaimWriteSerializer(serializers.Serializer):
+    """A whole claim as clients send it: actors by id, a hop's source by URL (fields: the models')."""
+
+    def get_fields(self):
+        return claim_fields(read=False)
+
+    def to_claim_data(self) -> ClaimData:
+        return from_write_shape(self.validated_data)
+
+
+def blank_choice(choices) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=choices, required=False, allow_blank=True, allow_null=True, default=""
+    )
+
+
+def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested errors ({"hops": [{}, {"descriptor": [...]}]}) as the services' dotted paths."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = prefix if key == NON_FIELD and prefix else f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, messages in flatten(value, path).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            for sub_path, messages in flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
+                flat.setdefault(sub_path, []).extend(messages)
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or NON_FIELD: [str(message) for message in messages]} if messages else {}

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from claims import vocab
 from claims.models import QuoteCheck, Source, SourceCheck
-from claims.sources import evidence
-from claims.sources.checks import check_source
-from claims.sources.schedule import lease_source
+from sources import evidence
+from sources.checks import check_source
+from sources.dispatch import lease_source
 from tests.conftest import SOURCE_URL, hop
 from tests.sources.site import Page, article
 
@@ -60,7 +60,7 @@ def queued(monkeypatch) -> list[tuple]:
     """The (source, lease) pairs the page asked to check now (the enqueueing itself is tested with tasks)."""
     calls: list[tuple] = []
     monkeypatch.setattr(
-        "claims.sources.requests.enqueue_check_on_commit",
+        "sources.dispatch._enqueue_on_commit",
         lambda task, *, source_id, lease_token: calls.append((source_id, lease_token)),
     )
     return calls

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "claims",
+    "sources",
 ]
 
 # The admin's history "revert" writes old rows directly, past the services, versions and feed.

@@ -13,7 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-NON_FIELD = "non_field_errors"
+from claims.schema import NON_FIELD, flatten
+
 # The database refusing or dropping connections (restart, failover, too many clients): the client
 # should come back shortly, and must not get a 500 for what is not a bug.
 DATABASE_DOWN = (OperationalError, InterfaceError)
@@ -22,25 +23,6 @@ DATABASE_DOWN_BODY = {
     "code": "database_unavailable",
 }
 RETRY_AFTER_SECONDS = "5"
-
-
-def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors ({"hops": [{}, {"descriptor": [...]}]}) as the services' dotted paths."""
-    if isinstance(detail, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in detail.items():
-            path = prefix if key == NON_FIELD and prefix else f"{prefix}.{key}" if prefix else str(key)
-            for sub_path, messages in flatten(value, path).items():
-                flat.setdefault(sub_path, []).extend(messages)
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            for sub_path, messages in flatten(item, f"{prefix}.{index}" if prefix else str(index)).items():
-                flat.setdefault(sub_path, []).extend(messages)
-        return flat
-    messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or NON_FIELD: [str(message) for message in messages]} if messages else {}
 
 
 def invalid(errors: dict[str, list[str]]) -> Response:

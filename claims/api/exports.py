@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from claims import selectors, tabular
 from claims.api import schema, stix
 from claims.api.filters import ClaimFilter
-from claims.api.views import claim_for
+from claims.api.lookup import claim_for
 from claims.models import Claim
 
 STIX_CONTENT_TYPE = "application/stix+json;version=2.1"

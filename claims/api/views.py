@@ -14,6 +14,7 @@ from claims import policies, selectors, services
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
+from claims.api.lookup import claim_for
 from claims.api.pagination import StrictCursorPagination
 from claims.models import (
     CLAIM_DETAIL_JOINS,
@@ -24,18 +25,10 @@ from claims.models import (
 )
 from claims.projection import current_representations
 from claims.representation import represent_assessment
-from claims.schema import write_shape
-from claims.sources.requests import request_source_check
+from claims.schema import ID_MAX, ClaimWriteSerializer, write_shape
+from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
-
-
-def claim_for(request, claim_id) -> Claim:
-    """The claim with this uuid if this client may see it, ready for an ETag (not yet for its body)."""
-    queryset = (
-        selectors.claims_visible_to(request.user).select_related(*CLAIM_DETAIL_JOINS).annotate(**ACTOR_STAMPS)
-    )
-    return stamp([get_object_or_404(queryset, uuid=claim_id)])[0]
 
 
 def _respond_with_claim(request, claim: Claim, *, status_code: int = 200, headers: dict | None = None):
@@ -124,11 +117,11 @@ class ClaimList(generics.GenericAPIView):
 
     @extend_schema(
         summary="Create a draft claim",
-        request=serializers.ClaimWriteSerializer,
+        request=ClaimWriteSerializer,
         responses={201: serializers.ClaimSerializer, **schema.errors(400, 403)},
     )
     def post(self, request):
-        payload = serializers.ClaimWriteSerializer(data=request.data)
+        payload = ClaimWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         claim = services.create_claim(data=payload.to_claim_data(), by=request.user)
         location = request.build_absolute_uri(reverse("api:claim-detail", args=[claim.uuid]))
@@ -137,7 +130,7 @@ class ClaimList(generics.GenericAPIView):
         )
 
 
-PATCHABLE = set(serializers.ClaimWriteSerializer().fields)
+PATCHABLE = set(ClaimWriteSerializer().fields)
 
 
 def merged(current: dict, changes) -> dict:
@@ -179,7 +172,7 @@ class ClaimDetail(APIView):
         description="The fields given replace the current ones (hops and route as whole lists; "
         "quantity and event_date key by key); the result is validated as a whole claim.",
         parameters=[schema.IF_MATCH],
-        request=serializers.ClaimWriteSerializer(partial=True),
+        request=ClaimWriteSerializer(partial=True),
         responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
     )
     def patch(self, request, claim_id):
@@ -192,7 +185,7 @@ class ClaimDetail(APIView):
             return stale(claim.version)
         [current] = current_representations([claim])
         base = write_shape(current)
-        payload = serializers.ClaimWriteSerializer(data=merged(base, request.data))
+        payload = ClaimWriteSerializer(data=merged(base, request.data))
         payload.is_valid(raise_exception=True)
         try:
             services.update_claim(
@@ -434,7 +427,7 @@ class Feed(APIView):
         responses={200: serializers.FeedSerializer, **schema.errors(400)},
     )
     def get(self, request):
-        after = _whole_number(request, "after", 0, 0, serializers.ID_MAX)
+        after = _whole_number(request, "after", 0, 0, ID_MAX)
         limit = _whole_number(request, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX)
         events = list(
             FeedEvent.objects.filter(seq__gt=after).select_related("claim").order_by("seq")[: limit + 1]

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from claims import policies, projection
 from claims.models import Claim, Source, normalise_url
 from claims.services.common import bump_version, require
-from claims.sources.schedule import enqueue_check_on_commit, lease_source
-from claims.tasks import check_source_now_task
+from sources import dispatch
 
 
 @transaction.atomic
@@ -28,15 +27,8 @@ def get_or_create_source(*, url: str, by: AbstractBaseUser | None = None) -> Sou
             source.save()
     except IntegrityError:
         return Source.objects.get(url=normalised)
-    _enqueue_capture(source)
+    dispatch.capture_new_source(source_id=source.pk)
     return source
-
-
-def _enqueue_capture(source: Source) -> None:
-    """Capture a new source soon, on the `checks_now` queue, once the transaction that added it commits."""
-    token = lease_source(source_id=source.pk)
-    if token is not None:
-        enqueue_check_on_commit(check_source_now_task, source_id=source.pk, lease_token=token)
 
 
 SOURCE_EDITABLE = ("url", "title", "publisher_id", "language", "published_on", "published_precision")

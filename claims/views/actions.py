@@ -13,7 +13,7 @@ from claims import policies, selectors, services, vocab
 from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
 from claims.models import Actor
 from claims.views.access import reader_required, require
-from claims.views.pages import detail_context, load_claim
+from claims.views.claim_page import detail_context, load_claim
 
 ACTOR_SEARCH_LIMIT = 15
 

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from claims import charts, policies, selectors, vocab
 from claims.forms import SourceFilterForm
 from claims.models import AttributionHop, QuoteCheck, Source
-from claims.sources.checks import accept_source_baseline
-from claims.sources.requests import request_source_check
-from claims.sources.textdiff import source_text_diff
 from claims.views.access import reader_required, require
+from sources.checks import accept_source_baseline
+from sources.dispatch import request_source_check
+from sources.textdiff import source_text_diff
 
 SOURCES_PER_PAGE = 50
 # The page shows this many checks; older ones stay in the database and the API.

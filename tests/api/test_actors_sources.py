@@ -56,9 +56,7 @@ def test_editor_asks_for_a_check_now_and_gets_202(
     source = Source.objects.get()
     Source.objects.update(next_check_at=timezone.now() + timezone.timedelta(days=3))
     queued = []
-    monkeypatch.setattr(
-        "claims.sources.requests.check_source_now_task.delay", lambda *args: queued.append(args)
-    )
+    monkeypatch.setattr("sources.tasks.check_source_now_task.delay", lambda *args: queued.append(args))
     with django_capture_on_commit_callbacks(execute=True):
         response = as_user(editor).post(f"/api/v1/sources/{source.pk}/check/")
     assert response.status_code == 202

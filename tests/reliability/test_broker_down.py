@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from claims import services, vocab
 from claims.models import Actor, Source
-from claims.sources.requests import request_source_check
+from sources.dispatch import request_source_check
 from tests.conftest import claim_data, hop
 
 actors = {
@@ -54,7 +54,7 @@ result = {
 """
 
 DISPATCH = """
-from claims.sources.schedule import dispatch_due_sources
+from sources.dispatch import dispatch_due_sources
 result = sorted(source_id for source_id, _ in dispatch_due_sources())
 """
 

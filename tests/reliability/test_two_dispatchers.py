@@ -8,9 +8,9 @@ from django.db import connection
 from django.utils import timezone
 
 from claims.models import Source, SourceCheck
-from claims.sources.checks import check_source
-from claims.sources.schedule import dispatch_due_sources
-from claims.tasks import check_source_task
+from sources.checks import check_source
+from sources.dispatch import dispatch_due_sources
+from sources.tasks import check_source_task
 from tests.sources.site import Page, article
 
 pytestmark = [

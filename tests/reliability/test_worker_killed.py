@@ -17,14 +17,14 @@ QUOTE = "Kim Jong-un ha intenzione di recarsi in Russia questo mese."
 LEASE_SECONDS = 4
 
 DISPATCH = """
-from claims.sources.schedule import dispatch_due_sources
+from sources.dispatch import dispatch_due_sources
 result = dispatch_due_sources()
 """
 # The killed worker still holds the site's politeness slot, which expires after 40 s (the politeness
 # tests prove that); this test is about the task and the lease, so it hands the slot back at once.
 FREE_DEAD_WORKERS_SLOT = """
 from django.core.cache import cache
-from claims.sources import politeness
+from sources import politeness
 cache.delete(politeness._key("127.0.0.1", "lock"))
 """
 

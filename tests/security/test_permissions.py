@@ -282,7 +282,7 @@ def _run(row: Row, send) -> list[str]:
 
 
 def test_api_permission_matrix(world, actors, api_client, monkeypatch):
-    monkeypatch.setattr("claims.sources.requests.check_source_now_task.delay", lambda *args: None)
+    monkeypatch.setattr("sources.tasks.check_source_now_task.delay", lambda *args: None)
     clients = {role: api_client(role) for role in ROLES}  # tokens exist before the savepoints
     problems = []
     for row in API_MATRIX:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.sources.fetch import MAX_REDIRECTS, fetch
+from sources.fetch import MAX_REDIRECTS, fetch
 from tests.sources.test_fetch import LocalServer, must_not_resolve, ok_page
 
 PUBLIC = ["93.184.215.14", "8.8.4.4", "2606:4700::1111"]

@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from claims import vocab
 from claims.models import Source
-from claims.sources.checks import DomainBusy, accept_source_baseline, check_source
-from claims.sources.fetch import TransientFetchError
-from claims.sources.schedule import lease_source
+from sources.checks import DomainBusy, accept_source_baseline, check_source
+from sources.dispatch import lease_source
+from sources.fetch import TransientFetchError
 from tests.conftest import hop
 from tests.sources.site import Page, article
 

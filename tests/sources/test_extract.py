@@ -8,7 +8,7 @@ import htmldate.utils
 import pytest
 import trafilatura.downloads
 
-from claims.sources.extract import (
+from sources.extract import (
     QuoteMatch,
     content_hash,
     extract_metadata,

@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.sources import fetch as fetch_module
-from claims.sources.fetch import (
+from sources import fetch as fetch_module
+from sources.fetch import (
     MAX_REDIRECTS,
     USER_AGENT,
     FetchResult,

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from claims.sources.policy import Health, next_health
 from claims.vocab import CheckOutcome as O
 from claims.vocab import Liveness as L
+from sources.policy import Health, next_health
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 DAY = timedelta(hours=24)

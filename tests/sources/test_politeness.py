@@ -11,8 +11,8 @@ import requests
 import tldextract
 from django.core.management import call_command
 
-from claims.sources import politeness
-from claims.sources.politeness import Slot, acquire, defer, registrable_domain, release, wait_hint
+from sources import politeness
+from sources.politeness import Slot, acquire, defer, registrable_domain, release, wait_hint
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "politeness"}}
 

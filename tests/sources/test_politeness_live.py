@@ -14,11 +14,11 @@ from django.db import close_old_connections, connection
 
 from claims import vocab
 from claims.models import Source
-from claims.sources import checks
-from claims.sources.checks import DomainBusy, check_source
-from claims.sources.fetch import fetch
-from claims.sources.politeness import registrable_domain
-from claims.sources.schedule import lease_source
+from sources import checks
+from sources.checks import DomainBusy, check_source
+from sources.dispatch import lease_source
+from sources.fetch import fetch
+from sources.politeness import registrable_domain
 from tests.sources.site import article
 
 # Two names under one registrable domain (they must share a slot) and two more domains.

@@ -1,7 +1,7 @@
 """The line diff of a captured text against the baseline: context, folding and limits."""
 
-from claims.sources import textdiff
-from claims.sources.textdiff import text_diff
+from sources import textdiff
+from sources.textdiff import text_diff
 
 
 def paragraphs(n: int, *, replace: dict[int, str] | None = None) -> str:

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from claims import policies, vocab
 from claims.models import SHORT_TEXT_MAX, AttributionHop, QuoteCheck, Source, SourceCheck
-from claims.sources import evidence, politeness
-from claims.sources.capture import fill_metadata
-from claims.sources.extract import (
+from sources import evidence, politeness
+from sources.capture import fill_metadata
+from sources.extract import (
     HTML_MEDIA_TYPES,
     QuoteMatch,
     content_hash,
@@ -28,9 +28,9 @@ from claims.sources.extract import (
     locate_quote,
     similarity,
 )
-from claims.sources.fetch import FetchResult, Outcome, fetch
-from claims.sources.policy import Health, next_health
-from claims.sources.schedule import next_check_at
+from sources.fetch import FetchResult, Outcome, fetch
+from sources.policy import Health, next_health
+from sources.schedule import next_check_at
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,14 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims import vocab
 from claims.models import Source
-from claims.tasks import check_source_now_task
+from sources.tasks import check_source_now_task
 from tests.sources.site import Page, article
+
+DAY = timezone.timedelta(days=1)
 
 
 def recheck(*args: str) -> str:
@@ -38,16 +41,33 @@ def test_sync_waits_its_turn_on_a_polite_domain(site, settings):
     assert recheck("--sync", "--source", *map(str, ids)) == "2 sources: 2 ok.\n"
 
 
-def test_without_sync_checks_are_queued_on_the_check_now_queue(db, monkeypatch):
+def test_without_sync_checks_are_queued_on_the_check_now_queue(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
     queued = []
     monkeypatch.setattr(check_source_now_task, "delay", lambda *args: queued.append(args))
     due = Source.objects.create(url="https://example.org/due", next_check_at=timezone.now())
     Source.objects.create(
         url="https://example.org/later", next_check_at=timezone.now() + timezone.timedelta(days=1)
     )
-    assert recheck() == "1 sources: 1 queued.\n"
+    with django_capture_on_commit_callbacks(execute=True):  # the command runs in autocommit
+        assert recheck() == "1 sources: 1 queued.\n"
     due.refresh_from_db()
     assert queued == [(due.pk, due.lease_token)]
+
+
+def test_without_sync_a_broker_outage_leaves_the_source_due_for_the_dispatcher(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args):
+        raise BrokerUnavailable("connection refused")
+
+    monkeypatch.setattr(check_source_now_task, "delay", broker_down)
+    source = Source.objects.create(url="https://example.org/a", next_check_at=timezone.now() + DAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        recheck("--source", str(source.pk))
+    source.refresh_from_db()
+    assert source.lease_token == "" and source.next_check_at <= timezone.now()
 
 
 def test_unknown_source_ids_are_named_and_nothing_is_checked(db):

@@ -7,9 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from claims.models import Source
-from claims.sources.checks import DomainBusy, check_source
-from claims.sources.schedule import lease_source
-from claims.tasks import check_source_now_task
+from sources import dispatch
+from sources.checks import DomainBusy, check_source
 
 
 class Command(BaseCommand):
@@ -28,12 +27,12 @@ class Command(BaseCommand):
         ids = self._source_ids(options)
         outcomes: Counter[str] = Counter()
         for source_id in tqdm(ids, desc="sources", unit="source", file=self.stderr, disable=not ids):
-            # An explicit request outranks a scheduled check that holds the lease.
-            token = lease_source(source_id=source_id, steal=True)
             if options["sync"]:
+                # An explicit request outranks a scheduled check that holds the lease.
+                token = dispatch.lease_source(source_id=source_id, steal=True)
                 outcomes[self._check_here(source_id, token)] += 1
             else:
-                check_source_now_task.delay(source_id, token)
+                dispatch.check_now(source_id=source_id)
                 outcomes["queued"] += 1
         summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
         self.stdout.write(f"{len(ids)} sources: {summary or 'nothing to do'}.")

@@ -15,13 +15,12 @@ from django.db import connection
 
 from claims import services, vocab
 from claims.models import Source, SourceCheck
-from claims.sources.requests import request_source_check
-from claims.sources.schedule import lease_source
-from claims.tasks import check_source_now_task, check_source_task, dispatch_due_sources_task
+from sources.dispatch import lease_source, request_source_check
+from sources.tasks import check_source_now_task, check_source_task, dispatch_due_sources_task
 from tests.sources.site import Page, article
 from tracker.celery import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def queue_of(task) -> str:
@@ -32,6 +31,17 @@ def test_scheduled_and_requested_checks_travel_on_separate_queues():
     assert queue_of(check_source_task) == "checks"
     assert queue_of(dispatch_due_sources_task) == "checks"
     assert queue_of(check_source_now_task) == "checks_now"
+
+
+def test_task_names_outlive_the_move_so_queued_messages_and_the_beat_entry_still_resolve():
+    # Messages in flight and the beat schedule name tasks by these strings, not by module path.
+    names = {
+        "claims.tasks.check_source_task": check_source_task,
+        "claims.tasks.check_source_now_task": check_source_now_task,
+        "claims.tasks.dispatch_due_sources_task": dispatch_due_sources_task,
+    }
+    for name, task in names.items():
+        assert task.name == name and app.tasks[name].run is task.run
 
 
 @pytest.mark.parametrize("task", [check_source_task, check_source_now_task])

@@ -2,9 +2,8 @@
 
 from celery import shared_task
 
-from claims.sources.checks import DomainBusy, check_source
-from claims.sources.fetch import TransientFetchError
-from claims.sources.schedule import dispatch_due_sources
+from sources.checks import DomainBusy, check_source
+from sources.fetch import TransientFetchError
 
 # Soft and hard limits stay well below the Redis visibility timeout (3600 s), so a running task is
 # never handed to a second worker; the fetch itself gives up after 30 s.
@@ -36,19 +35,30 @@ def _check(task, source_id: int, lease_token: str) -> None:
         task.apply_async((source_id, lease_token), countdown=busy.wait, retries=task.request.retries)
 
 
-@shared_task(**CHECK_OPTIONS)
+# Explicit names: they were derived from the old module path (claims.tasks), and the beat schedule,
+# the queue routes and any message already queued still say so.
+@shared_task(name="claims.tasks.check_source_task", **CHECK_OPTIONS)
 def check_source_task(self, source_id: int, lease_token: str) -> None:
     """A scheduled check (queue `checks`)."""
     _check(self, source_id, lease_token)
 
 
-@shared_task(**CHECK_OPTIONS)
+@shared_task(name="claims.tasks.check_source_now_task", **CHECK_OPTIONS)
 def check_source_now_task(self, source_id: int, lease_token: str) -> None:
     """A check an editor asked for, or the capture of a new source (queue `checks_now`)."""
     _check(self, source_id, lease_token)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=55)
+@shared_task(
+    name="claims.tasks.dispatch_due_sources_task",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=50,
+    time_limit=55,
+)
 def dispatch_due_sources_task() -> int:
     """Beat, every minute: lease the due sources and enqueue one check each."""
-    return len(dispatch_due_sources())
+    # Imported here: dispatch enqueues the tasks above, so it imports this module (DESIGN §4).
+    from sources import dispatch
+
+    return len(dispatch.dispatch_due_sources())

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 
 from claims.models import Source, SourceCheck
-from claims.sources.checks import captured_text, latest_capture
+from sources.checks import captured_text, latest_capture
 
 # Enough for any article; beyond this a page is a dump, and difflib's cost grows with its square.
 TEXT_MAX_CHARS = 60_000

@@ -1,66 +1,72 @@
-"""When each source is checked next, and the leases that hand one due source to exactly one worker."""
+"""Lease and enqueue: the one path from "check this source" to a Celery task, whoever asks.
+
+The beat dispatcher, a new source's capture, an editor's "check now" (API and page) and the
+`recheck_sources` command all come through here, so a source is only ever checked under a lease.
+"""
 
 from __future__ import annotations
 
 import logging
-import random
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Case, Min, Q, Value, When
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from claims import vocab
-from claims.models import Claim, ClaimRelation, Source
+from claims import policies
+from claims.models import Source
+from sources.tasks import check_source_now_task, check_source_task
 
 logger = logging.getLogger(__name__)
 
-# Age of the first citation → how often the source is checked (DESIGN §7).
-AGE_BANDS: tuple[tuple[timedelta, timedelta], ...] = (
-    (timedelta(days=2), timedelta(hours=6)),
-    (timedelta(days=14), timedelta(days=1)),
-    (timedelta(days=90), timedelta(weeks=1)),
-)
-MONTHLY = timedelta(days=30)
-# Claims under review or disputed are where a vanished quote hurts most.
-ATTENTION_FACTOR = 4
-MIN_INTERVAL = timedelta(hours=1)
-JITTER = 0.10
 DISPATCH_BATCH = 500
-DISPUTING = (vocab.RelationKind.CONTRADICTS, vocab.RelationKind.DENIES)
 
 
-def check_interval(*, first_cited_at: datetime, now: datetime, liveness: str, attention: bool) -> timedelta:
-    """The gap before the next check, without jitter."""
-    if liveness == vocab.Liveness.DEAD:
-        return MONTHLY  # still checked: dead links do come back
-    age = now - first_cited_at
-    interval = next((every for below, every in AGE_BANDS if age < below), MONTHLY)
-    if attention:
-        interval = max(interval / ATTENTION_FACTOR, MIN_INTERVAL)
-    return interval
+def dispatch_due_sources(
+    *, now: datetime | None = None, limit: int = DISPATCH_BATCH
+) -> list[tuple[int, str]]:
+    """Lease every due source (up to `limit`) and enqueue one scheduled check per lease, on commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            leases = _lease_due_skip_locked(now=now, limit=limit)
+        else:
+            leases = _lease_due_one_by_one(now=now, limit=limit)
+        for source_id, token in leases:
+            _enqueue_on_commit(check_source_task, source_id=source_id, lease_token=token)
+    return leases
 
 
-def jittered(interval: timedelta, *, rng: random.Random | None = None) -> timedelta:
-    # ±10 % spreads the sources added in one batch over time instead of re-checking them in lockstep.
-    return interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+def capture_new_source(*, source_id: int) -> None:
+    """Capture a new source soon, on the `checks_now` queue, once the transaction that added it commits."""
+    token = lease_source(source_id=source_id)
+    if token is not None:
+        _enqueue_on_commit(check_source_now_task, source_id=source_id, lease_token=token)
 
 
-def next_check_at(source: Source, *, now: datetime, rng: random.Random | None = None) -> datetime:
-    """When `source` should next be checked, from its citations, their claims and its liveness."""
-    citing = Claim.objects.filter(hops__source=source)
-    first_cited_at = citing.aggregate(first=Min("created_at"))["first"] or source.created_at
-    in_review = citing.filter(status=vocab.Status.IN_REVIEW).exists()
-    disputed = ClaimRelation.objects.filter(
-        Q(from_claim__in=citing) | Q(to_claim__in=citing), kind__in=DISPUTING
-    ).exists()
-    interval = check_interval(
-        first_cited_at=first_cited_at, now=now, liveness=source.liveness, attention=in_review or disputed
-    )
-    return now + jittered(interval, rng=rng)
+@transaction.atomic
+def request_source_check(*, source_id: int, by) -> None:
+    """An editor's "check now": lease the source and enqueue its check on `checks_now` (on commit).
+
+    Raises PermissionDenied for anyone but editors and Source.DoesNotExist for an unknown id.
+    """
+    if not policies.may_tend_source(by):
+        raise PermissionDenied("Only editors can ask for a source to be checked now.")
+    if not Source.objects.filter(pk=source_id).exists():
+        raise Source.DoesNotExist(f"No source with id {source_id}.")
+    check_now(source_id=source_id)
+
+
+def check_now(*, source_id: int) -> None:
+    """Enqueue a check of this source on `checks_now`, on commit, ahead of its schedule."""
+    # Take the lease even from a scheduled check still waiting in the `checks` queue: that task
+    # then finds its token gone and does nothing, and the editor does not wait behind the backlog.
+    token = lease_source(source_id=source_id, steal=True)
+    _enqueue_on_commit(check_source_now_task, source_id=source_id, lease_token=token)
 
 
 def lease_source(*, source_id: int, now: datetime | None = None, steal: bool = False) -> str | None:
@@ -76,24 +82,14 @@ def lease_source(*, source_id: int, now: datetime | None = None, steal: bool = F
     return _take(rows, now=now)
 
 
-def dispatch_due_sources(
-    *, now: datetime | None = None, limit: int = DISPATCH_BATCH
-) -> list[tuple[int, str]]:
-    """Lease every due source (up to `limit`) and enqueue one scheduled check per lease, on commit."""
-    from claims.tasks import check_source_task  # the tasks module imports this one
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            leases = _lease_due_skip_locked(now=now, limit=limit)
-        else:
-            leases = _lease_due_one_by_one(now=now, limit=limit)
-        for source_id, token in leases:
-            enqueue_check_on_commit(check_source_task, source_id=source_id, lease_token=token)
-    return leases
+def release_lease(*, source_id: int, lease_token: str) -> None:
+    """Give back a lease no task will use, and make the source due now (unless re-leased meanwhile)."""
+    Source.objects.filter(pk=source_id, lease_token=lease_token).update(
+        lease_token="", lease_expires_at=None, next_check_at=timezone.now()
+    )
 
 
-def enqueue_check_on_commit(task, *, source_id: int, lease_token: str) -> None:
+def _enqueue_on_commit(task, *, source_id: int, lease_token: str) -> None:
     """Send `task` for this lease once the transaction commits.
 
     The database is the source of truth: if the broker is down, the save that led here has already
@@ -109,13 +105,6 @@ def enqueue_check_on_commit(task, *, source_id: int, lease_token: str) -> None:
             release_lease(source_id=source_id, lease_token=lease_token)
 
     transaction.on_commit(send)
-
-
-def release_lease(*, source_id: int, lease_token: str) -> None:
-    """Give back a lease no task will use, and make the source due now (unless re-leased meanwhile)."""
-    Source.objects.filter(pk=source_id, lease_token=lease_token).update(
-        lease_token="", lease_expires_at=None, next_check_at=timezone.now()
-    )
 
 
 def _lease_due_skip_locked(*, now: datetime, limit: int) -> list[tuple[int, str]]:

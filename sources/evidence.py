@@ -13,7 +13,7 @@ from django.conf import settings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from claims.sources.fetch import FetchResult
+from sources.fetch import FetchResult
 
 
 def body_path(sha256: str) -> Path:

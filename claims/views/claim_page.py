@@ -1,0 +1,88 @@
+"""What the claim page shows to this user: shared by the page itself and the actions that re-render it."""
+
+from django.shortcuts import get_object_or_404
+
+from claims import policies, selectors, vocab
+from claims.forms import AssessmentForm, RelationForm, TransitionForm
+from claims.models import Claim
+from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
+
+# Labels of the workflow buttons, by transition.
+TRANSITION_LABELS = {
+    (vocab.Status.DRAFT, vocab.Status.IN_REVIEW): ("submit", vocab.Status.IN_REVIEW),
+    (vocab.Status.IN_REVIEW, vocab.Status.DRAFT): ("send_back", vocab.Status.DRAFT),
+    (vocab.Status.IN_REVIEW, vocab.Status.PUBLISHED): ("publish", vocab.Status.PUBLISHED),
+    (vocab.Status.PUBLISHED, vocab.Status.RETRACTED): ("retract", vocab.Status.RETRACTED),
+}
+
+
+def _words(assessment) -> str:
+    return assessment_in_words(
+        reliability=assessment.reliability,
+        credibility=assessment.credibility,
+        likelihood=assessment.likelihood,
+        confidence=assessment.confidence,
+    )
+
+
+def available_transitions(user, claim: Claim) -> list[tuple[str, str]]:
+    """(action name, target status) of each workflow button this user may press on this claim."""
+    return [TRANSITION_LABELS[(claim.status, to)] for to in policies.transitions_open_to(user, claim)]
+
+
+def load_claim(request, uuid) -> Claim:
+    return get_object_or_404(
+        selectors.claims_visible_to(request.user).with_details().select_related("created_by", "updated_by"),
+        uuid=uuid,
+    )
+
+
+def detail_context(request, claim: Claim, **forms) -> dict:
+    user = request.user
+    hops = list(claim.hops.all())
+    sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
+    relations = selectors.relations_visible_to(user, claim)
+    for relation in relations:
+        relation["removable"] = policies.may_unrelate(user, relation["relation"])
+    assessments = list(claim.assessments.select_related("assessed_by"))
+    for assessment in assessments:
+        assessment.words = _words(assessment)
+    transitions = [
+        (name, target, forms.get(f"transition_{target}") or TransitionForm(initial={"to": target}))
+        for name, target in available_transitions(user, claim)
+    ]
+    context = {
+        "claim": claim,
+        "hops": hops,
+        "route": list(claim.route.all()),
+        "sources": sources,
+        "relations": relations,
+        "assessments": assessments,
+        "current_words": _words(claim.current_assessment) if claim.current_assessment else "",
+        "when": event_date_in_words(claim.event_start, claim.event_end, claim.event_precision),
+        "quantity": quantity_in_words(
+            claim.quantity_qualifier,
+            claim.quantity_min,
+            claim.quantity_max,
+            claim.quantity_unit,
+            claim.quantity_text,
+        ),
+        "status_changes": list(
+            selectors.status_changes_visible_to(user, claim)
+            .select_related("changed_by")
+            .order_by("changed_at", "id")
+        ),
+        "versions": list(
+            selectors.versions_visible_to(user, claim)
+            .select_related("changed_by")
+            .defer("snapshot")
+            .order_by("-version")
+        ),
+        "can_edit": policies.may_edit(user, claim),
+        "transitions": transitions,
+    }
+    if policies.may_assess(user, claim):
+        context["assessment_form"] = forms.get("assessment") or AssessmentForm()
+    if policies.may_relate(user, claim):
+        context["relation_form"] = forms.get("relation") or RelationForm(claim=claim, user=user)
+    return context

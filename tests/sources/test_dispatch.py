@@ -1,0 +1,112 @@
+"""Leases that hand each due source to one dispatcher, and the enqueue that follows on commit."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from claims.models import Source
+from sources import dispatch
+from sources.dispatch import dispatch_due_sources, lease_source
+from sources.tasks import check_source_task
+
+NOW = timezone.now()
+HOUR = timedelta(hours=1)
+
+
+def test_a_live_lease_cannot_be_taken_but_an_expired_one_or_a_check_now_can(db):
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW)
+    first = lease_source(source_id=source.pk, now=NOW)
+    assert first is not None
+    assert lease_source(source_id=source.pk, now=NOW + timedelta(minutes=1)) is None
+    stolen = lease_source(source_id=source.pk, now=NOW + timedelta(minutes=1), steal=True)
+    assert stolen not in (None, first)
+    assert lease_source(source_id=source.pk, now=NOW + timedelta(hours=2)) is not None
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    calls: list[tuple] = []
+    lock = threading.Lock()
+
+    def record(*args, **kwargs):
+        with lock:
+            calls.append(args)
+
+    monkeypatch.setattr(check_source_task, "delay", record)
+    return calls
+
+
+def test_dispatcher_leases_due_sources_and_enqueues_one_check_each_on_commit(
+    db, sent, django_capture_on_commit_callbacks
+):
+    due = [Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR) for i in range(3)]
+    Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        leases = dispatch_due_sources(now=NOW)
+    assert sorted(source_id for source_id, _ in leases) == [s.pk for s in due]
+    assert sorted(sent) == sorted(leases)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_due_sources(now=NOW + timedelta(minutes=1)) == []
+    for source_id, token in leases:
+        assert Source.objects.get(pk=source_id).lease_token == token
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_dispatchers_never_lease_the_same_source(sent):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks with SKIP LOCKED need PostgreSQL; SQLite serialises writers instead")
+    ids = [
+        Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR).pk for i in range(6)
+    ]
+    holding, done = threading.Event(), threading.Event()
+    results: dict[str, list] = {}
+
+    def first_dispatcher():
+        try:
+            with transaction.atomic():
+                results["a"] = dispatch._lease_due_skip_locked(now=NOW, limit=3)
+                holding.set()
+                done.wait(10)  # keep the rows locked while the other dispatcher runs
+        finally:
+            connections.close_all()
+
+    def second_dispatcher():
+        try:
+            holding.wait(10)
+            results["b"] = dispatch_due_sources(now=NOW)
+        finally:
+            done.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=first_dispatcher), threading.Thread(target=second_dispatcher)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    a = {source_id for source_id, _ in results["a"]}
+    b = {source_id for source_id, _ in results["b"]}
+    assert len(a) == 3 and len(b) == 3
+    assert a.isdisjoint(b)
+    assert a | b == set(ids)
+
+
+def test_the_fallback_skips_sources_another_dispatcher_leased_after_its_select(db, sent, monkeypatch):
+    ids = [
+        Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR).pk for i in range(4)
+    ]
+    take = dispatch._take
+    raced = threading.Event()
+
+    def rival_gets_there_first(rows, *, now):
+        if not raced.is_set():  # between our SELECT and our first UPDATE
+            raced.set()
+            for source_id in ids[:2]:
+                assert take(Source.objects.filter(pk=source_id), now=NOW) is not None
+        return take(rows, now=now)
+
+    monkeypatch.setattr(dispatch, "_take", rival_gets_there_first)
+    leases = dispatch._lease_due_one_by_one(now=NOW, limit=10)
+    assert [source_id for source_id, _ in leases] == ids[2:]
