@@ -10,7 +10,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims import charts, revisions, vocab
-from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
+from claims.filtering import ClaimFilter
+from claims.forms import (
+    AssessmentForm,
+    ClaimSortForm,
+    RelationForm,
+    TransitionForm,
+    offer_actors_and_countries,
+)
 from claims.models import Actor, Claim, ClaimVersion, Source, sees_drafts
 from claims.services import can_edit_claim
 from claims.views.access import reader_required
@@ -117,11 +124,19 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(Actor.objects.only("id", "name").order_by("name"))
-    form = ClaimFilterForm(request.GET, actors=actors)
-    claims = form.apply(
-        Claim.objects.visible_to(request.user).select_related("supplier", "recipient", "current_assessment")
+    actors = list(Actor.objects.only("id", "name", "country").order_by("name"))
+    # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
+    # any other key in the URL is ignored (a browser only sends what the form has).
+    filters = ClaimFilter(
+        request.GET,
+        queryset=Claim.objects.visible_to(request.user).select_related(
+            "supplier", "recipient", "current_assessment"
+        ),
+        request=request,
     )
+    offer_actors_and_countries(filters.form, actors)
+    sort = ClaimSortForm(request.GET)
+    claims = sort.order(filters.qs) if filters.is_valid() and sort.is_valid() else Claim.objects.none()
     try:
         per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -133,7 +148,13 @@ def claim_list(request):
     return render(
         request,
         "claims/list.html",
-        {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES},
+        {
+            "form": filters.form,
+            "sort_form": sort,
+            "page": page,
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+        },
     )
 
 
