@@ -179,14 +179,18 @@ class ClaimFilter(django_filters.FilterSet):
         lookup_expr="gt",
         label=_("Updated after"),
         widget=DATETIME_INPUT,
-        help_text=_("Changed after this ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z."),
+        help_text=_(
+            "Changed after this moment: ISO 8601, UTC unless an offset is given (2024-05-01T00:00:00Z)."
+        ),
     )
     updated_before = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="lt",
         label=_("Updated before"),
         widget=DATETIME_INPUT,
-        help_text=_("Changed before this ISO 8601 date-time, e.g. 2024-06-01T00:00:00Z."),
+        help_text=_(
+            "Changed before this moment: ISO 8601, UTC unless an offset is given (2024-06-01T00:00:00Z)."
+        ),
     )
 
     class Meta:
