@@ -7,12 +7,14 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 
 from claims import vocab
-from claims.filtering import CountryFilter
+from claims.filtering import SEARCH_MAX, CountryFilter
 from claims.models import Actor, Source
 
 
 class ActorFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", max_length=200, help_text="Part of a name or alias.")
+    q = django_filters.CharFilter(
+        method="search", max_length=SEARCH_MAX, help_text="Part of a name or alias."
+    )
     kind = django_filters.ChoiceFilter(choices=vocab.ActorKind.choices)
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 country code, in any case (RU, ru).")
 
