@@ -1,4 +1,4 @@
-"""One claim filter: the web list, the API list and the CSV export select the same claims."""
+"""One claim filter: the web list, the API list and the CSV and STIX exports select the same claims."""
 
 import csv
 import io
@@ -147,8 +147,15 @@ def _csv(client, query: str) -> set[str]:
     return {row["id"] for row in rows}
 
 
+def _stix(client, query: str) -> set[str]:
+    response = client.get(f"/api/v1/claims/stix/?{query}")
+    assert response.status_code == 200
+    reports = [item for item in response.json()["objects"] if item["type"] == "report"]
+    return {report["external_references"][0]["external_id"] for report in reports}
+
+
 @pytest.mark.parametrize(("query", "expected"), CASES, ids=[query or "none" for query, _ in CASES])
-def test_the_web_list_the_api_list_and_the_csv_select_the_same_claims(
+def test_the_web_list_the_api_list_and_the_exports_select_the_same_claims(
     client, world, actors, viewer, editor, query, expected
 ):
     query = query.format(RU=actors["RU"].pk)
@@ -158,6 +165,7 @@ def test_the_web_list_the_api_list_and_the_csv_select_the_same_claims(
         assert _ui(client, query) == uuids, user
         assert _api(client, query) == uuids, user
         assert _csv(client, query) == uuids, user
+        assert _stix(client, query) == uuids, user
 
 
 def test_the_parity_table_covers_every_filter():
