@@ -1,5 +1,6 @@
 """Browser forms: they parse input into service arguments and put service errors next to fields."""
 
+import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -342,35 +343,9 @@ SORTS = {
 }
 
 
-class ClaimFilterForm(forms.Form):
-    """The list's filters; every value lives in the URL so that a view can be shared."""
+class ClaimSortForm(forms.Form):
+    """The list's order; what it lists is claims.filtering.ClaimFilter's, shared with the API."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    supplier = forms.TypedChoiceField(label=_("Supplier"), coerce=int, empty_value=None, required=False)
-    recipient = forms.TypedChoiceField(label=_("Recipient"), coerce=int, empty_value=None, required=False)
-    item_category = forms.ChoiceField(
-        label=_("Item category"), choices=choices(vocab.ItemCategory), required=False
-    )
-    stage = forms.ChoiceField(label=_("Stage"), choices=choices(vocab.Stage), required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=choices(vocab.Status), required=False)
-    credibility = forms.TypedChoiceField(
-        label=_("Credibility at most"),
-        choices=[("", "—"), *[(v, f"≤ {v}") for v in vocab.Credibility.values]],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    reliability = forms.ChoiceField(
-        label=_("Reliability"),
-        choices=[("", "—"), *[(v, v) for v in vocab.Reliability.values]],
-        required=False,
-    )
-    date_from = forms.DateField(
-        label=_("Event from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Event to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -382,34 +357,24 @@ class ClaimFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, actors, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("supplier", "recipient"):
-            # One query for both pickers: the choices come from a list already fetched.
-            self.fields[name].choices = [("", "—"), *[(a.pk, a.name) for a in actors]]
+    def order(self, claims):
+        return claims.order_by(*SORTS[self.cleaned_data["sort"] or "updated"])
 
-    def apply(self, claims):
-        if not self.is_valid():
-            return claims.none()
-        c = self.cleaned_data
-        if c["q"].strip():
-            claims = claims.search(c["q"].strip())
-        for name in ("supplier", "recipient"):
-            if c[name] is not None:
-                claims = claims.filter(**{f"{name}_id": c[name]})
-        for name in ("item_category", "stage", "status"):
-            if c[name]:
-                claims = claims.filter(**{name: c[name]})
-        if c["credibility"] is not None:
-            claims = claims.filter(current_assessment__credibility__lte=c["credibility"])
-        if c["reliability"]:
-            claims = claims.filter(current_assessment__reliability=c["reliability"])
-        # Overlap: a claim whose event range touches [from, to] matches.
-        if c["date_from"]:
-            claims = claims.filter(Q(event_end__gte=c["date_from"]))
-        if c["date_to"]:
-            claims = claims.filter(Q(event_start__lte=c["date_to"]))
-        return claims.order_by(*SORTS.get(c["sort"] or "updated", SORTS["updated"]))
+
+def offer_actors_and_countries(form: forms.Form, actors) -> None:
+    """Supplier and recipient pickers: each actor, then each country actors belong to (any of its actors)."""
+    countries = sorted({actor.country for actor in actors if actor.country})
+    options = [
+        ("", "—"),
+        (_("Actors"), [(str(actor.pk), actor.name) for actor in actors]),
+        (
+            _("Countries"),
+            [(code, f"{code} · {pycountry.countries.get(alpha_2=code).name}") for code in countries],
+        ),
+    ]
+    for name in ("supplier", "recipient"):
+        form.fields[name].widget = forms.Select(choices=options)
+        form.fields[name].help_text = ""  # the picker says it; the help is for typed URLs
 
 
 class SourceFilterForm(forms.Form):

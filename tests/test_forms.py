@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from claims.forms import ActorField, ClaimFilterForm, HopFormSet, RouteFormSet
+from claims.forms import ActorField, HopFormSet, RouteFormSet
 from tests.conftest import SOURCE_URL
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +66,3 @@ def test_route_country_codes_are_upper_cased():
     formset = RouteFormSet(rows("route", {"ORDER": "1", "role": "origin", "country": "kp"}), prefix="route")
     assert formset.is_valid()
     assert formset.rows()[0].country == "KP"
-
-
-def test_filter_form_refuses_nonsense_and_returns_nothing(actors):
-    from claims.models import Claim
-
-    form = ClaimFilterForm({"supplier": "not-a-number"}, actors=list(actors.values()))
-    assert list(form.apply(Claim.objects.all())) == []
-    assert "supplier" in form.errors

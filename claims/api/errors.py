@@ -57,7 +57,7 @@ def exception_handler(exc, context):
         }
         if response.status_code == status.HTTP_400_BAD_REQUEST:
             # Every 400 has the documented shape, unreadable bodies included.
-            response.data["errors"] = {NON_FIELD: [response.data["detail"]]}
+            response.data["errors"] = getattr(exc, "errors", None) or {NON_FIELD: [response.data["detail"]]}
         if isinstance(exc, exceptions.Throttled):
             response.data["retry_after"] = exc.wait
     return response

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 
 from claims import selectors, tabular
 from claims.api import schema, stix
-from claims.api.filters import ClaimFilter
 from claims.api.lookup import claim_for
+from claims.filtering import ClaimFilter
 from claims.models import Claim
 
 STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
@@ -60,7 +60,7 @@ class ClaimCsvExport(generics.GenericAPIView):
     @extend_schema(
         summary="Export claims as CSV",
         description=CSV_DESCRIPTION,
-        responses={(200, "text/csv"): OpenApiResponse(description="CSV, streamed"), **schema.errors(400)},
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV, streamed"), **schema.list_errors()},
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -85,7 +85,7 @@ class ClaimStixExport(generics.GenericAPIView):
         "2→70, 3→50, 4→30, 5→10; left out for 6) and a note per attribution hop; ids are stable.",
         responses={
             (200, STIX_CONTENT_TYPE): OpenApiResponse(description="STIX bundle"),
-            **schema.errors(400),
+            **schema.list_errors(),
         },
     )
     def get(self, request):

@@ -63,6 +63,17 @@ def errors(*codes: int) -> dict:
     return {code: described[code] for code in (*codes, 401, 429)}
 
 
+def list_errors(*codes: int) -> dict:
+    """errors() for a list endpoint, whose 400 also covers query parameters it does not take."""
+    refused = OpenApiResponse(
+        ValidationErrorSerializer,
+        description="A parameter value is invalid (code `invalid`, `errors` by parameter), or a query "
+        "parameter is not one this endpoint takes (code `unknown_parameter`; `detail` names those it "
+        "takes, `errors` the unknown ones).",
+    )
+    return {**errors(400, *codes), 400: refused}
+
+
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match", str, OpenApiParameter.HEADER, description="An ETag you hold: 304 if unchanged."
 )

@@ -13,9 +13,10 @@ from rest_framework.views import APIView
 from claims import policies, selectors, services
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
-from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
+from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_parameters
 from claims.api.lookup import claim_for
 from claims.api.pagination import StrictCursorPagination
+from claims.filtering import ClaimFilter
 from claims.models import (
     CLAIM_DETAIL_JOINS,
     Actor,
@@ -97,7 +98,7 @@ class ClaimList(generics.GenericAPIView):
         responses={
             200: serializers.ClaimSerializer(many=True),
             304: schema.NOT_MODIFIED,
-            **schema.errors(400),
+            **schema.list_errors(),
         },
     )
     def get(self, request):
@@ -312,7 +313,7 @@ class ActorList(generics.ListAPIView):
     queryset = Actor.objects.all()
 
     @extend_schema(
-        summary="List actors", responses={200: serializers.ActorSerializer(many=True), **schema.errors(400)}
+        summary="List actors", responses={200: serializers.ActorSerializer(many=True), **schema.list_errors()}
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -341,7 +342,7 @@ class SourceList(generics.ListAPIView):
 
     @extend_schema(
         summary="List sources with their health",
-        responses={200: serializers.SourceSerializer(many=True), **schema.errors(400)},
+        responses={200: serializers.SourceSerializer(many=True), **schema.list_errors()},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -379,7 +380,7 @@ class SourceChecks(generics.ListAPIView):
 
     @extend_schema(
         summary="Re-checks of a source, newest first",
-        responses={200: serializers.SourceCheckSerializer(many=True), **schema.errors(400, 404)},
+        responses={200: serializers.SourceCheckSerializer(many=True), **schema.list_errors(404)},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -424,9 +425,10 @@ class Feed(APIView):
                 "limit", int, description=f"At most {FEED_LIMIT_MAX}; default {FEED_LIMIT_DEFAULT}."
             ),
         ],
-        responses={200: serializers.FeedSerializer, **schema.errors(400)},
+        responses={200: serializers.FeedSerializer, **schema.list_errors()},
     )
     def get(self, request):
+        refuse_unknown_parameters(request, ("after", "limit"))
         after = _whole_number(request, "after", 0, 0, ID_MAX)
         limit = _whole_number(request, "limit", FEED_LIMIT_DEFAULT, 1, FEED_LIMIT_MAX)
         events = list(

@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims import charts, policies, revisions, selectors, vocab
-from claims.forms import ClaimFilterForm
-from claims.models import Actor, ClaimVersion, Source
+from claims.filtering import ClaimFilter
+from claims.forms import ClaimSortForm, offer_actors_and_countries
+from claims.models import Actor, Claim, ClaimVersion, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
 from claims.wording import event_date_in_words
@@ -102,13 +103,19 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(Actor.objects.only("id", "name").order_by("name"))
-    form = ClaimFilterForm(request.GET, actors=actors)
-    claims = form.apply(
-        selectors.claims_visible_to(request.user).select_related(
+    actors = list(Actor.objects.only("id", "name", "country").order_by("name"))
+    # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
+    # any other key in the URL is ignored (a browser only sends what the form has).
+    filters = ClaimFilter(
+        request.GET,
+        queryset=selectors.claims_visible_to(request.user).select_related(
             "supplier", "recipient", "current_assessment"
-        )
+        ),
+        request=request,
     )
+    offer_actors_and_countries(filters.form, actors)
+    sort = ClaimSortForm(request.GET)
+    claims = sort.order(filters.qs) if filters.is_valid() and sort.is_valid() else Claim.objects.none()
     try:
         per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -120,7 +127,13 @@ def claim_list(request):
     return render(
         request,
         "claims/list.html",
-        {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES},
+        {
+            "form": filters.form,
+            "sort_form": sort,
+            "page": page,
+            "per_page": per_page,
+            "page_sizes": PAGE_SIZES,
+        },
     )
 
 
