@@ -149,6 +149,7 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(
             Q(liveness__in=[vocab.Liveness.CHANGED, vocab.Liveness.SUSPECT, vocab.Liveness.DEAD])
             | Q(quotes_missing__gt=0)
+            | ~Q(evidence_problem="")
         )
 
 
@@ -182,9 +183,13 @@ class Source(models.Model):
     last_modified = models.CharField(max_length=64, blank=True)
     baseline_sha256 = models.CharField(max_length=64, blank=True)
     baseline_text = models.TextField(blank=True)
+    # What verify_evidence last found wrong with this source's stored evidence ("" when all is well).
+    evidence_problem = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
 
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["lease_token", "lease_expires_at", "next_check_at"])
+    history = HistoricalRecords(
+        excluded_fields=["lease_token", "lease_expires_at", "next_check_at", "evidence_problem"]
+    )
 
     class Meta:
         ordering = ["id"]
@@ -597,6 +602,8 @@ class SourceCheck(models.Model):
     content_type = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
     body_sha256 = models.CharField(max_length=64, blank=True)
     warc_path = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
+    # The text diff against the baseline, computed once by the worker (claims/sources/textdiff.py).
+    text_diff = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["source", "-checked_at", "-id"]

@@ -11,9 +11,8 @@ from django.views.decorators.http import require_POST
 from claims import charts, vocab
 from claims.forms import SourceFilterForm
 from claims.models import AttributionHop, Claim, QuoteCheck, Source
-from claims.sources.checks import accept_source_baseline
+from claims.sources.checks import accept_source_baseline, latest_capture_diff
 from claims.sources.requests import request_source_check
-from claims.sources.textdiff import source_text_diff
 from claims.views.access import reader_required, require_perm
 
 SOURCES_PER_PAGE = 50
@@ -83,7 +82,7 @@ def source_detail(request, source_id: int):
             "truncated": truncated,
             "strip": strip,
             "legend": legend,
-            "diff": source_text_diff(source) if source.baseline_sha256 else None,
+            "diff": latest_capture_diff(source) if source.baseline_sha256 else None,
             "can_act": request.user.has_perm("claims.change_source"),
         },
     )
