@@ -52,3 +52,12 @@ def check_source_now_task(self, source_id: int, lease_token: str) -> None:
 def dispatch_due_sources_task() -> int:
     """Beat, every minute: lease the due sources and enqueue one check each."""
     return len(dispatch_due_sources())
+
+
+# Under the Redis visibility timeout (3600 s), like every task; hashing a large store takes a while.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=3000, time_limit=3300)
+def verify_evidence_task() -> int:
+    """Beat, weekly: re-hash the evidence store; problems land in the needs-attention queue."""
+    from claims.sources.integrity import verify_evidence
+
+    return len(verify_evidence().problems)
