@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from claims import vocab
+from claims.hosts import normalise_host
 
 # Limits on free text, enforced by the models and the services alike.
 STATEMENT_MAX = 1000
@@ -48,11 +49,15 @@ def validate_language(value: str) -> None:
 
 def normalise_url(url: str) -> str:
     """One spelling per document: lower-case scheme and host, no default port, fragment or tracking."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as error:  # e.g. characters that NFKC-normalise to "/", "?", "#", "@" or ":"
+        raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url") from error
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url")
-    host = parts.hostname.lower()
+    # One Source per host however it is spelled: apple.com with a Cyrillic "a" is stored as xn--pple-43d.com.
+    host = normalise_host(parts.hostname)
     default_port = {"http": 80, "https": 443}[scheme]
     try:
         port = parts.port

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from claims import charts, vocab
 from claims.forms import SourceFilterForm
+from claims.hosts import describe_host
 from claims.models import AttributionHop, Claim, QuoteCheck, Source
 from claims.sources.checks import accept_source_baseline, latest_capture_diff
 from claims.sources.requests import request_source_check
@@ -83,6 +84,7 @@ def source_detail(request, source_id: int):
             "strip": strip,
             "legend": legend,
             "diff": latest_capture_diff(source) if source.baseline_sha256 else None,
+            "host": describe_host(source.url),
             "can_act": request.user.has_perm("claims.change_source"),
         },
     )
