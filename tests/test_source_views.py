@@ -169,6 +169,12 @@ def test_a_diff_against_an_older_baseline_is_not_shown_as_current(client, viewer
     assert "compared with an earlier baseline" in html and "text-diff" not in html
 
 
+def test_a_capture_from_before_diffs_were_stored_says_so(client, viewer, changed_source):
+    changed_source.checks.update(text_diff=None)
+    html = login(client, viewer).get(f"/sources/{changed_source.pk}/").content.decode()
+    assert "No difference was stored with this capture" in html and "text-diff" not in html
+
+
 def test_accept_as_new_baseline_is_offered_only_for_a_capture_that_differs(client, editor, make_claim, site):
     login(client, editor)
     source = make_claim(hops=[hop(source_url=site.url("/b"))]).hops.get().source

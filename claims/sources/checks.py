@@ -319,7 +319,7 @@ class CaptureDiff:
 
     capture: SourceCheck | None
     diff: TextDiff = field(default_factory=TextDiff)
-    unavailable: str = ""  # no_capture, body_missing or not_computed (compared with an older baseline)
+    unavailable: str = ""  # no_capture, body_missing, not_stored or older_baseline
     offers_new_baseline: bool = False
 
 
@@ -335,8 +335,10 @@ def latest_capture_diff(source: Source) -> CaptureDiff:
     if not differs:
         return CaptureDiff(capture, offers_new_baseline=offers)
     stored = capture.text_diff
-    if not stored or stored.get("baseline_sha256") != source.baseline_sha256:
-        return CaptureDiff(capture, unavailable="not_computed", offers_new_baseline=offers)
+    if stored is None:  # captured before diffs were stored
+        return CaptureDiff(capture, unavailable="not_stored", offers_new_baseline=offers)
+    if stored["baseline_sha256"] != source.baseline_sha256:
+        return CaptureDiff(capture, unavailable="older_baseline", offers_new_baseline=offers)
     return CaptureDiff(capture, TextDiff.from_json(stored), offers_new_baseline=offers)
 
 
