@@ -20,5 +20,10 @@ def private_sqlite_file(sender, connection, **kwargs) -> None:
     if connection.vendor != "sqlite":
         return
     name = str(connection.settings_dict["NAME"])
-    if name and not connection.is_in_memory_db() and os.path.isfile(name):
-        os.chmod(name, 0o600)
+    if not name or connection.is_in_memory_db():
+        return
+    try:
+        if os.stat(name).st_mode & 0o077:  # chmod only when needed: it would touch ctime every request
+            os.chmod(name, 0o600)
+    except FileNotFoundError:
+        pass
