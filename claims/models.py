@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from claims import vocab
+from claims.hosts import normalise_host
 
 # Limits on free text, enforced by the models and the services alike.
 STATEMENT_MAX = 1000
@@ -48,11 +49,15 @@ def validate_language(value: str) -> None:
 
 def normalise_url(url: str) -> str:
     """One spelling per document: lower-case scheme and host, no default port, fragment or tracking."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as error:  # e.g. characters that NFKC-normalise to "/", "?", "#", "@" or ":"
+        raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url") from error
     scheme = parts.scheme.lower()
     if scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url")
-    host = parts.hostname.lower()
+    # One Source per host however it is spelled: apple.com with a Cyrillic "a" is stored as xn--pple-43d.com.
+    host = normalise_host(parts.hostname)
     default_port = {"http": 80, "https": 443}[scheme]
     try:
         port = parts.port
@@ -138,6 +143,7 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(
             Q(liveness__in=[vocab.Liveness.CHANGED, vocab.Liveness.SUSPECT, vocab.Liveness.DEAD])
             | Q(quotes_missing__gt=0)
+            | ~Q(evidence_problem="")
         )
 
 
@@ -171,9 +177,13 @@ class Source(models.Model):
     last_modified = models.CharField(max_length=64, blank=True)
     baseline_sha256 = models.CharField(max_length=64, blank=True)
     baseline_text = models.TextField(blank=True)
+    # What verify_evidence last found wrong with this source's stored evidence ("" when all is well).
+    evidence_problem = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
 
     objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["lease_token", "lease_expires_at", "next_check_at"])
+    history = HistoricalRecords(
+        excluded_fields=["lease_token", "lease_expires_at", "next_check_at", "evidence_problem"]
+    )
 
     class Meta:
         ordering = ["id"]
@@ -592,6 +602,8 @@ class SourceCheck(models.Model):
     content_type = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
     body_sha256 = models.CharField(max_length=64, blank=True)
     warc_path = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
+    # The text diff against the baseline, computed once by the worker (claims/sources/textdiff.py).
+    text_diff = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["source", "-checked_at", "-id"]

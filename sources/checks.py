@@ -31,6 +31,7 @@ from sources.extract import (
 from sources.fetch import FetchResult, Outcome, fetch
 from sources.policy import Health, next_health
 from sources.schedule import next_check_at
+from sources.textdiff import TextDiff, text_diff
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class _Evaluation:
     metadata: dict = field(default_factory=dict)
     quotes: list[tuple[AttributionHop, QuoteMatch]] = field(default_factory=list)
     captured: bool = False
+    text_diff: dict | None = None
 
 
 def get_source(source_id: int) -> Source:
@@ -173,6 +175,11 @@ def _evaluate(source: Source, result: FetchResult, *, now: datetime) -> _Evaluat
     text_changed = evaluation.content_sha256 != source.baseline_sha256 and (
         evaluation.similarity < CHANGE_THRESHOLD or quote_changed
     )
+    if not evaluation.captured and evaluation.content_sha256 != source.baseline_sha256:
+        # Once per capture, here in the worker (budgeted): the source page only renders the result.
+        evaluation.text_diff = text_diff(source.baseline_text, text).to_json(
+            baseline_sha256=source.baseline_sha256
+        )
     if missing:
         evaluation.outcome = vocab.CheckOutcome.QUOTE_MISSING
         evaluation.detail = f"{missing} of {len(evaluation.quotes)} quotes not found"
@@ -231,6 +238,7 @@ def _record(
                     content_type=result.content_type[:SHORT_TEXT_MAX],
                     body_sha256=evaluation.body_sha256,
                     warc_path=evaluation.warc_path,
+                    text_diff=evaluation.text_diff,
                 )
         except IntegrityError:  # the same delivery running twice at once: the first row stands
             return None
@@ -303,6 +311,35 @@ def latest_capture(source: Source) -> SourceCheck | None:
         .order_by("-checked_at", "-id")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class CaptureDiff:
+    """What the source page shows of the latest capture against the baseline, read from storage."""
+
+    capture: SourceCheck | None
+    diff: TextDiff = field(default_factory=TextDiff)
+    unavailable: str = ""  # no_capture, body_missing, not_stored or older_baseline
+    offers_new_baseline: bool = False
+
+
+def latest_capture_diff(source: Source) -> CaptureDiff:
+    capture = latest_capture(source)
+    if capture is None:
+        return CaptureDiff(None, unavailable="no_capture")
+    # Accepting adopts this capture: worth offering when it differs, or when the source is flagged changed.
+    differs = capture.content_sha256 != source.baseline_sha256
+    offers = differs or source.liveness == vocab.Liveness.CHANGED
+    if not evidence.body_path(capture.body_sha256).exists():
+        return CaptureDiff(capture, unavailable="body_missing", offers_new_baseline=offers)
+    if not differs:
+        return CaptureDiff(capture, offers_new_baseline=offers)
+    stored = capture.text_diff
+    if stored is None:  # captured before diffs were stored
+        return CaptureDiff(capture, unavailable="not_stored", offers_new_baseline=offers)
+    if stored["baseline_sha256"] != source.baseline_sha256:
+        return CaptureDiff(capture, unavailable="older_baseline", offers_new_baseline=offers)
+    return CaptureDiff(capture, TextDiff.from_json(stored), offers_new_baseline=offers)
 
 
 def captured_text(check: SourceCheck) -> str:

@@ -20,6 +20,8 @@ import httpcore
 import httpx
 from django.conf import settings
 
+from sources import decoding
+
 USER_AGENT = "ArmsClaimTracker/1.0 (+source re-checker)"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -41,6 +43,8 @@ _EXTRA_FORBIDDEN = tuple(
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _HOSTNAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 _IPV4_SPELLING = re.compile(r"[0-9a-fx.]+")
+# RFC 6761 special-use names: no published document lives there, so they are never looked up.
+RESERVED_TLDS = frozenset({"invalid", "test", "example", "localhost"})
 
 
 class Outcome(StrEnum):
@@ -146,7 +150,7 @@ def fetch(
     headers = [
         (b"User-Agent", USER_AGENT.encode()),
         (b"Accept", ACCEPT.encode()),
-        (b"Accept-Encoding", b"gzip, deflate"),
+        (b"Accept-Encoding", decoding.ACCEPT_ENCODING.encode()),
     ]
     if etag:
         headers.append((b"If-None-Match", etag.encode()))
@@ -198,8 +202,6 @@ def fetch(
         else:
             # Refused, reset or garbled connections: the remote end failed, and it may recover.
             outcome, error, transient = Outcome.SERVER_ERROR, _describe(exc), True
-    except httpx.DecodingError as exc:
-        outcome, error, transient = Outcome.SERVER_ERROR, _describe(exc), False
     return FetchResult(
         url=url,
         outcome=outcome,
@@ -240,12 +242,13 @@ def _result(
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             return FetchResult(outcome=Outcome.TOO_LARGE, error=f"declared {declared} bytes", **meta)
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > max_bytes:
-                return FetchResult(outcome=Outcome.TOO_LARGE, error=f"body exceeds {max_bytes} bytes", **meta)
-        return FetchResult(outcome=Outcome.MOVED if moved else Outcome.OK, body=bytes(body), **meta)
+        try:
+            # Raw bytes, decoded here under the cap: httpx would inflate every layer without a limit.
+            coding = decoding.coding_of(response.headers.get("content-encoding", ""))
+            body = decoding.read_body(response.iter_raw(), coding, max_bytes=max_bytes)
+        except decoding.BodyRefused as refused:
+            return FetchResult(outcome=Outcome(refused.outcome), error=refused.error, **meta)
+        return FetchResult(outcome=Outcome.MOVED if moved else Outcome.OK, body=body, **meta)
     if status in (404, 410):
         return FetchResult(outcome=Outcome.GONE, **meta)
     if status == 429:
@@ -319,6 +322,8 @@ class _Target:
             key = f"[{literal}]" if literal.version == 6 else str(literal)
         elif _HOSTNAME.fullmatch(host):
             key = host.removesuffix(".")
+            if key.rsplit(".", 1)[-1] in RESERVED_TLDS:
+                raise _Failure(Outcome.BLOCKED, f"{key} is a special-use name (RFC 6761): not looked up")
         else:
             raise _Failure(Outcome.REFUSED, f"invalid host name {host!r}")
         port = url.port or DEFAULT_PORTS[url.scheme]
@@ -473,7 +478,7 @@ def _send(
     timeouts: dict[str, float],
     deadline: float,
 ) -> httpx.Response:
-    """One GET over a fresh pool pinned to `addresses`; httpx.Response gives header parsing and decoding."""
+    """One GET over a fresh pool pinned to `addresses`; httpx.Response gives header parsing."""
     pool = httpcore.ConnectionPool(
         ssl_context=_ssl_context(),
         max_connections=1,

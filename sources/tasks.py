@@ -62,3 +62,18 @@ def dispatch_due_sources_task() -> int:
     from sources import dispatch
 
     return len(dispatch.dispatch_due_sources())
+
+
+# Under the Redis visibility timeout (3600 s), like every task; hashing a large store takes a while.
+@shared_task(
+    name="claims.tasks.verify_evidence_task",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=3000,
+    time_limit=3300,
+)
+def verify_evidence_task() -> int:
+    """Beat, weekly: re-hash the evidence store; problems land in the needs-attention queue."""
+    from sources.integrity import verify_evidence
+
+    return len(verify_evidence().problems)

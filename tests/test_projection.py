@@ -194,7 +194,7 @@ def test_the_migration_gives_existing_claims_the_snapshot_of_their_current_versi
         claim_id=edited.pk, expected_version=1, data=claim_data(actors, place="Rason"), by=editor
     )
     ClaimDocument.objects.all().delete()
-    migration = importlib.import_module("claims.migrations.0009_h5_claim_document")
+    migration = importlib.import_module("claims.migrations.0009_claim_document")
     migration.copy_current_snapshots(apps, None)
     for claim in (edited, published):
         assert_projected(claim)

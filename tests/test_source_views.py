@@ -126,6 +126,68 @@ def test_text_diff_shows_removed_and_added_lines_against_the_baseline(client, vi
     assert re.search(r"<ins>[^<]*il mese prossimo\.[^<]*</ins>", diff)
 
 
+def test_the_page_renders_the_diff_stored_by_the_worker_without_diffing(
+    client, viewer, changed_source, monkeypatch
+):
+    assert changed_source.checks.order_by("-checked_at", "-id").first().text_diff["lines"]
+
+    def no_diffing(*args, **kwargs):
+        raise AssertionError("the page view ran a diff")
+
+    monkeypatch.setattr("difflib.SequenceMatcher.__init__", no_diffing)
+    monkeypatch.setattr("sources.textdiff.text_diff", no_diffing)
+    response = login(client, viewer).get(f"/sources/{changed_source.pk}/")
+    assert response.status_code == 200
+    assert re.search(r"<ins>[^<]*il mese prossimo\.[^<]*</ins>", response.content.decode())
+
+
+def test_one_added_word_is_marked_alone_on_the_source_page(client, viewer, make_claim, site):
+    source = make_claim(vocab.Status.PUBLISHED, hops=[hop(source_url=site.url("/w"))]).hops.get().source
+    site.pages["/w"] = Page(body=article(QUOTE))
+    check(source)
+    site.pages["/w"] = Page(body=article(QUOTE.replace("questo mese", "già questo mese")))
+    check(source)
+    html = login(client, viewer).get(f"/sources/{source.pk}/").content.decode()
+    diff = html[html.index('class="diff text-diff"') :]
+    assert '<div class="diff-line changed" role="row">' in diff
+    assert "<ins>già </ins>" in diff and "<del>" not in diff
+
+
+def test_a_diff_over_the_budget_says_it_is_too_large(client, viewer, changed_source):
+    newest = changed_source.checks.order_by("-checked_at", "-id").first()
+    SourceCheck.objects.filter(pk=newest.pk).update(
+        text_diff={**newest.text_diff, "lines": [], "too_large": True}
+    )
+    html = login(client, viewer).get(f"/sources/{changed_source.pk}/").content.decode()
+    assert "The text changed too much to show the difference line by line." in html
+    assert "text-diff" not in html
+
+
+def test_a_diff_against_an_older_baseline_is_not_shown_as_current(client, viewer, changed_source):
+    Source.objects.filter(pk=changed_source.pk).update(baseline_sha256="cd" * 32)
+    html = login(client, viewer).get(f"/sources/{changed_source.pk}/").content.decode()
+    assert "compared with an earlier baseline" in html and "text-diff" not in html
+
+
+def test_a_capture_from_before_diffs_were_stored_says_so(client, viewer, changed_source):
+    changed_source.checks.update(text_diff=None)
+    html = login(client, viewer).get(f"/sources/{changed_source.pk}/").content.decode()
+    assert "No difference was stored with this capture" in html and "text-diff" not in html
+
+
+def test_accept_as_new_baseline_is_offered_only_for_a_capture_that_differs(client, editor, make_claim, site):
+    login(client, editor)
+    source = make_claim(hops=[hop(source_url=site.url("/b"))]).hops.get().source
+    assert "Check now" in client.get(f"/sources/{source.pk}/").content.decode()
+    assert "Accept as new baseline" not in client.get(f"/sources/{source.pk}/").content.decode()
+    site.pages["/b"] = Page(body=article(QUOTE))
+    check(source)  # the capture is the baseline: nothing to accept
+    assert "Accept as new baseline" not in client.get(f"/sources/{source.pk}/").content.decode()
+    site.pages["/b"] = Page(body=article(REWORDED))
+    check(source)
+    assert "Accept as new baseline" in client.get(f"/sources/{source.pk}/").content.decode()
+
+
 def test_an_unchanged_capture_says_so(client, viewer, make_claim, site):
     source = make_claim(vocab.Status.PUBLISHED, hops=[hop(source_url=site.url("/a"))]).hops.get().source
     site.pages["/a"] = Page(body=article(QUOTE))

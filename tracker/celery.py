@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, celeryd_init, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -22,6 +22,13 @@ def _close_old_connections(task=None, **_: object) -> None:
     # An eager task runs inside its caller's transaction (tests, check-now in-process): leave it alone.
     if task is not None and not getattr(task.request, "is_eager", False):
         close_old_connections()
+
+
+@celeryd_init.connect
+@beat_init.connect
+def _private_files(**_: object) -> None:
+    """Evidence, broker messages and the beat schedule a worker or beat writes are for this user only."""
+    os.umask(0o077)
 
 
 def _prepare_filesystem_broker() -> None:

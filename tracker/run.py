@@ -80,6 +80,8 @@ def main() -> int:
 if __name__ == "__main__":
     import django
 
+    os.umask(0o077)  # the database, broker and evidence files are for this user only (children inherit)
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     django.setup()
     sys.exit(main())

@@ -293,6 +293,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-sources": {"task": "claims.tasks.dispatch_due_sources_task", "schedule": 60.0},
+    "verify-evidence": {"task": "claims.tasks.verify_evidence_task", "schedule": 7 * 24 * 3600.0},
 }
 
 # Comma-separated host:port pairs that the fetcher may reach even on private addresses (tests only).

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 
 from claims import charts, policies, selectors, vocab
 from claims.forms import SourceFilterForm
+from claims.hosts import describe_host
 from claims.models import AttributionHop, QuoteCheck, Source
 from claims.views.access import reader_required, require
-from sources.checks import accept_source_baseline
+from sources.checks import accept_source_baseline, latest_capture_diff
 from sources.dispatch import request_source_check
-from sources.textdiff import source_text_diff
 
 SOURCES_PER_PAGE = 50
 # The page shows this many checks; older ones stay in the database and the API.
@@ -77,7 +77,8 @@ def source_detail(request, source_id: int):
             "truncated": truncated,
             "strip": strip,
             "legend": legend,
-            "diff": source_text_diff(source) if source.baseline_sha256 else None,
+            "diff": latest_capture_diff(source) if source.baseline_sha256 else None,
+            "host": describe_host(source.url),
             "can_act": policies.may_tend_source(request.user),
         },
     )

@@ -58,7 +58,7 @@ def test_ipv6_forms_of_private_addresses_are_refused_as_literals(address):
 def test_a_name_resolving_to_an_ipv6_form_of_a_private_address_is_refused(address, monkeypatch):
     connected = []
     monkeypatch.setattr(socket, "create_connection", lambda target, *a, **k: connected.append(target))
-    result = fetch("http://sneaky.example/", resolver=lambda host, port: [address])
+    result = fetch("http://sneaky.example.net/", resolver=lambda host, port: [address])
     assert result.outcome == "refused" and connected == []
 
 
@@ -81,7 +81,7 @@ def ipv6_embedding_of_private_ipv4(draw) -> str:
 @given(address=ipv6_embedding_of_private_ipv4())
 def test_every_ipv6_embedding_of_a_private_ipv4_address_is_refused(address):
     assert fetch(f"http://[{address}]/", resolver=must_not_resolve).outcome == "refused", address
-    assert fetch("http://embed.example/", resolver=lambda host, port: [address]).outcome == "refused"
+    assert fetch("http://embed.example.net/", resolver=lambda host, port: [address]).outcome == "refused"
 
 
 # ---------------------------------------------------------------- redirect chains with rebinding
@@ -100,15 +100,18 @@ class Hop:
 
 
 hops = st.one_of(
-    st.builds(Hop, st.just("public-name"), st.sampled_from(["news.example", "wire.example"])),
+    st.builds(Hop, st.just("public-name"), st.sampled_from(["news.example.net", "wire.example.net"])),
     st.builds(
         Hop,
         st.just("rebinding-name"),
-        st.sampled_from(["rebind.example", "flip.example"]),
+        st.sampled_from(["rebind.example.net", "flip.example.net"]),
         st.sampled_from(PRIVATE_V4 + PRIVATE_V6),
     ),
     st.builds(
-        Hop, st.just("private-name"), st.just("intranet.example"), st.sampled_from(PRIVATE_V4 + PRIVATE_V6)
+        Hop,
+        st.just("private-name"),
+        st.just("intranet.example.net"),
+        st.sampled_from(PRIVATE_V4 + PRIVATE_V6),
     ),
     st.builds(Hop, st.just("public-literal"), st.sampled_from(["93.184.215.14", "8.8.4.4"])),
     st.builds(

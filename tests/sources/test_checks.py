@@ -304,3 +304,16 @@ def test_a_soft_404_page_is_never_accepted_as_the_baseline(cited, site, editor):
     accept_source_baseline(source_id=source.pk, by=editor)
     source.refresh_from_db()
     assert source.baseline_sha256 == first.content_sha256, "the error page did not become the baseline"
+
+
+def test_a_special_use_name_is_blocked_without_dns_and_never_struck(make_claim, site, settings, monkeypatch):
+    """The demo cites https://example.invalid/…: it must not drift to dead, nor be looked up."""
+    monkeypatch.setattr("socket.getaddrinfo", lambda *args, **kwargs: pytest.fail(f"resolved {args}"))
+    settings.SOURCE_DEAD_STRIKE_INTERVAL = 0  # every strike would count: none may happen
+    source = make_claim(hops=[hop(source_url="https://example.invalid/2023/09/kim")]).hops.get().source
+    rows = [check(source) for _ in range(4)]
+    source.refresh_from_db()
+    assert {row.outcome for row in rows} == {vocab.CheckOutcome.BLOCKED}
+    assert (source.strikes, source.first_strike_at) == (0, None)
+    assert source.liveness == vocab.Liveness.DEGRADED
+    assert source not in Source.objects.needing_attention()

@@ -304,13 +304,13 @@ def test_redirect_to_a_private_address_on_a_standard_port_is_refused_before_conn
 
 
 def test_redirect_to_a_name_resolving_privately_is_refused(serve):
-    server = serve({"/": lambda h: h.redirect("http://intranet.example/")})
+    server = serve({"/": lambda h: h.redirect("http://intranet.example.net/")})
     resolver = FakeResolver([["10.1.2.3"]])
 
     result = fetch(server.url(), resolver=resolver)
 
     assert result.outcome == "refused"
-    assert resolver.calls == [("intranet.example", 80)]
+    assert resolver.calls == [("intranet.example.net", 80)]
 
 
 def test_redirect_to_an_unparsable_location_is_refused(serve):
@@ -330,17 +330,17 @@ def test_redirect_to_another_scheme_is_refused(serve):
 
 def test_connection_goes_to_the_validated_address_and_the_resolver_runs_once_per_hop(serve):
     server = serve(
-        {"/": lambda h: h.redirect(server.url("/final", host="site.test")), "/final": ok_page()},
-        allow=("site.test",),
+        {"/": lambda h: h.redirect(server.url("/final", host="site.example.net")), "/final": ok_page()},
+        allow=("site.example.net",),
     )
     # A second answer would point somewhere else entirely: it must never be asked for within a hop.
     resolver = FakeResolver([["127.0.0.1"], ["127.0.0.1"], ["10.66.66.66"]])
 
-    result = fetch(server.url("/", host="site.test"), resolver=resolver)
+    result = fetch(server.url("/", host="site.example.net"), resolver=resolver)
 
     assert result.outcome == "moved"
-    assert resolver.calls == [("site.test", server.port)] * 2
-    assert [r["headers"]["Host"] for r in server.requests] == [f"site.test:{server.port}"] * 2
+    assert resolver.calls == [("site.example.net", server.port)] * 2
+    assert [r["headers"]["Host"] for r in server.requests] == [f"site.example.net:{server.port}"] * 2
 
 
 def test_dns_rebinding_to_loopback_after_validation_is_never_connected(monkeypatch):
@@ -353,7 +353,7 @@ def test_dns_rebinding_to_loopback_after_validation_is_never_connected(monkeypat
     monkeypatch.setattr(socket, "create_connection", record)
     resolver = FakeResolver([[PUBLIC_IP], ["127.0.0.1"]])
 
-    result = fetch("http://rebind.example/", resolver=resolver)
+    result = fetch("http://rebind.example.net/", resolver=resolver)
 
     assert connected == [(PUBLIC_IP, 80)]
     assert len(resolver.calls) == 1
@@ -369,7 +369,7 @@ def test_every_validated_address_is_tried_in_order(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", record)
 
-    fetch("http://dual.example/", resolver=FakeResolver([["2606:4700::1111", PUBLIC_IP]]))
+    fetch("http://dual.example.net/", resolver=FakeResolver([["2606:4700::1111", PUBLIC_IP]]))
 
     assert connected == [("2606:4700::1111", 80), (PUBLIC_IP, 80)]
 
@@ -384,7 +384,7 @@ def test_public_addresses_including_nat64_and_6to4_of_public_ipv4_are_connected_
 
     monkeypatch.setattr(socket, "create_connection", record)
 
-    result = fetch("https://public.example/", resolver=FakeResolver([[address]]))
+    result = fetch("https://public.example.net/", resolver=FakeResolver([[address]]))
 
     assert result.outcome == "server_error"
     assert connected == [(address, 443)]
@@ -409,6 +409,46 @@ def test_public_addresses_including_nat64_and_6to4_of_public_ipv4_are_connected_
 )
 def test_urls_outside_the_policy_are_refused_without_resolving(url):
     assert fetch(url, resolver=must_not_resolve).outcome == "refused"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "example.invalid",
+        "news.test",
+        "wire.example",
+        "localhost",
+        "LocalHost.",
+        "app.localhost",
+        "a.b.invalid.",
+    ],
+)
+def test_special_use_names_are_blocked_without_any_dns_lookup(host, monkeypatch):
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: pytest.fail(f"resolved {args}"))
+
+    result = fetch(f"https://{host}/2023/09/arms")
+
+    assert (result.outcome, result.transient) == ("blocked", False)
+    assert "RFC 6761" in result.error
+
+
+def test_a_redirect_to_a_special_use_name_is_blocked_without_resolving(serve):
+    server = serve({"/": lambda h: h.redirect("https://internal.localhost/admin")})
+
+    result = fetch(server.url(), resolver=must_not_resolve)
+
+    assert result.outcome == "blocked"
+    assert result.redirects == (Redirect(302, "https://internal.localhost/admin"),)
+
+
+@pytest.mark.parametrize(
+    "host", ["example.com", "invalid.example.org", "test.news.example.net", "localhost.net"]
+)
+def test_ordinary_names_that_merely_contain_a_special_use_label_are_resolved(host):
+    resolver = FakeResolver([["10.0.0.1"]])
+
+    assert fetch(f"http://{host}/", resolver=resolver).outcome == "refused"  # private answer
+    assert resolver.calls == [(host, 80)]
 
 
 @pytest.mark.parametrize(
@@ -461,7 +501,7 @@ def test_decimal_spelling_of_loopback_is_refused():
     [["10.0.0.5"], [PUBLIC_IP, "10.0.0.5"], ["::ffff:127.0.0.1"], ["fd00::5"], ["169.254.169.254"]],
 )
 def test_a_name_with_any_non_public_address_is_refused(answer):
-    result = fetch("http://mixed.example/", resolver=FakeResolver([answer]))
+    result = fetch("http://mixed.example.net/", resolver=FakeResolver([answer]))
 
     assert result.outcome == "refused"
 
@@ -529,7 +569,7 @@ def test_unknown_name_is_a_final_dns_error():
     def nxdomain(host: str, port: int) -> list[str]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    result = fetch("http://no-such-host.example/", resolver=nxdomain)
+    result = fetch("http://no-such-host.example.net/", resolver=nxdomain)
 
     assert (result.outcome, result.transient) == ("dns_error", False)
 
@@ -538,7 +578,7 @@ def test_temporary_resolver_failure_is_a_transient_dns_error():
     def servfail(host: str, port: int) -> list[str]:
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
 
-    result = fetch("http://flaky-dns.example/", resolver=servfail)
+    result = fetch("http://flaky-dns.example.net/", resolver=servfail)
 
     assert (result.outcome, result.transient) == ("dns_error", True)
 
@@ -674,7 +714,8 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     subprocess.run(
         [
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-days", "2", "-subj", "/CN=news.test", "-addext", "subjectAltName=DNS:news.test",
+            "-nodes", "-days", "2", "-subj", "/CN=news.example.net",
+            "-addext", "subjectAltName=DNS:news.example.net",
             "-keyout", str(key), "-out", str(cert),
         ],
         check=True,
@@ -690,17 +731,19 @@ def tls_server(serve, certificate) -> tuple[LocalServer, list[str]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     context.sni_callback = lambda sock, name, ctx: server_names.append(name)
-    server = serve({"/": ok_page(b"<p>secure</p>")}, allow=("news.test",), tls=context)
+    server = serve({"/": ok_page(b"<p>secure</p>")}, allow=("news.example.net",), tls=context)
     return server, server_names
 
 
 def test_tls_uses_the_host_name_for_sni_and_rejects_an_untrusted_certificate(tls_server):
     server, server_names = tls_server
 
-    result = fetch(server.url(host="news.test", scheme="https"), resolver=FakeResolver([["127.0.0.1"]]))
+    result = fetch(
+        server.url(host="news.example.net", scheme="https"), resolver=FakeResolver([["127.0.0.1"]])
+    )
 
     assert (result.outcome, result.transient) == ("tls_error", False)
-    assert server_names == ["news.test"]
+    assert server_names == ["news.example.net"]
 
 
 def test_tls_to_a_pinned_address_verifies_the_certificate_for_the_host_name(
@@ -710,8 +753,10 @@ def test_tls_to_a_pinned_address_verifies_the_certificate_for_the_host_name(
     trusting = ssl.create_default_context(cafile=str(certificate[0]))
     monkeypatch.setattr(fetch_module, "_ssl_context", lambda: trusting)
 
-    result = fetch(server.url(host="news.test", scheme="https"), resolver=FakeResolver([["127.0.0.1"]]))
+    result = fetch(
+        server.url(host="news.example.net", scheme="https"), resolver=FakeResolver([["127.0.0.1"]])
+    )
 
     assert (result.outcome, result.body) == ("ok", b"<p>secure</p>")
-    assert server_names == ["news.test"]
-    assert server.requests[0]["headers"]["Host"] == f"news.test:{server.port}"
+    assert server_names == ["news.example.net"]
+    assert server.requests[0]["headers"]["Host"] == f"news.example.net:{server.port}"
