@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +20,22 @@ def clone_head(destination: Path) -> Path:
 
 def shell_blocks(readme: Path, heading: str) -> list[str]:
     """The ```sh blocks of the README section under `heading` (up to the next heading)."""
-    text = readme.read_text()
-    start = text.index(f"\n{heading}\n")
-    following = re.search(r"\n#{1,6} ", text[start + len(heading) + 2 :])
-    section = text[start : start + len(heading) + 2 + following.start()] if following else text[start:]
-    return re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    blocks: list[str] = []
+    inside = False
+    fence: str | None = None  # the open fence's language
+    for line in readme.read_text().splitlines(keepends=True):
+        if line.startswith("```"):
+            fence = line.strip().removeprefix("```") if fence is None else None
+            if inside and fence == "sh":
+                blocks.append("")
+        elif fence is not None:
+            if inside and fence == "sh":
+                blocks[-1] += line
+        elif line.startswith("#"):
+            if inside:
+                break
+            inside = line.rstrip() == heading
+    return blocks
 
 
 def clean_env(**extra: str) -> dict[str, str]:
