@@ -74,4 +74,3 @@ def test_the_readme_api_examples_work_as_written_in_a_new_shell_after_make_run(d
     )
     assert edited.status_code == 200, edited.text
     assert (edited.json()["place"], edited.json()["version"]) == ("Rason", 2)
-
