@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -47,10 +48,12 @@ def run_production_steps(checkout: Path, values: dict[str, str], logs: Path, **e
                     )  # fmt: skip
                 servers.append(server)
             else:
+                began = time.monotonic()
                 done = subprocess.run(
                     ["bash", "-c", line], cwd=checkout, env=env, capture_output=True, text=True, timeout=180
                 )
                 assert done.returncode == 0, f"{line}\n{done.stderr[-4000:]}"
+                print(f"{time.monotonic() - began:5.1f} s  {line}")
     except BaseException:
         for server in servers:
             stop(server)
