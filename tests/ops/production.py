@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -55,10 +58,19 @@ def run_production_steps(checkout: Path, values: dict[str, str], logs: Path, **e
                 assert done.returncode == 0, f"{line}\n{done.stderr[-4000:]}"
                 print(f"{time.monotonic() - began:5.1f} s  {line}")
     except BaseException:
-        for server in servers:
-            stop(server)
+        stop_all(servers)
         raise
     return servers
+
+
+def stop_all(servers: list[subprocess.Popen]) -> None:
+    """Ask every server to stop at once (warm shutdowns overlap), then make sure each did."""
+    for server in servers:
+        if server.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGTERM)
+    for server in servers:
+        stop(server)
 
 
 class Browser:

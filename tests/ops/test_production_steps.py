@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 
 from tests.ops.checkout import clone_head
-from tests.ops.production import Browser, production_env, run_production_steps
-from tests.reliability.stack import RedisServer, free_port, stop, wait_until
+from tests.ops.production import Browser, production_env, run_production_steps, stop_all
+from tests.reliability.stack import RedisServer, free_port, wait_until
 from tests.sources.site import Page, article
 
 pytestmark = [
@@ -117,8 +117,7 @@ def exercise_production_steps(tmp_path, site, checkout, database, *, broker: str
         # Beat's first dispatch comes a minute after it starts; its schedule file shows it is running.
         assert list((tmp_path / "var").glob("celerybeat-schedule*")), logs(tmp_path)
     finally:
-        for server in servers:
-            stop(server)
+        stop_all(servers)
 
 
 ACCOUNTS = f"""
