@@ -65,7 +65,7 @@ def backup(directory: Path) -> dict:
     if vendor == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={dump}"])
     else:
-        source = sqlite3.connect(connections["default"].settings_dict["NAME"], uri=True)
+        source = sqlite3.connect(str(connections["default"].settings_dict["NAME"]), uri=True)
         with closing(source), closing(sqlite3.connect(dump)) as target:
             source.backup(target)
     evidence = directory / "evidence"
@@ -116,7 +116,7 @@ def restore(directory: Path) -> dict:
               f"--dbname={connection.settings_dict['NAME']}", str(dump)])  # fmt: skip
     else:
         connection.close()
-        target = sqlite3.connect(connection.settings_dict["NAME"], uri=True)
+        target = sqlite3.connect(str(connection.settings_dict["NAME"]), uri=True)
         with closing(sqlite3.connect(dump)) as source, closing(target):
             source.backup(target)
     for name in evidence:
