@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Local runs are debug runs (make test and the benchmarks say otherwise on their own lines).
+export DJANGO_DEBUG ?= 1
 
 .PHONY: run test install lint format clean bench bench-full bench-setup
 
