@@ -47,7 +47,10 @@ def _pg_env() -> dict[str, str]:
 
 
 def _run(command: list[str]) -> None:
-    done = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)  # noqa: S603
+    try:
+        done = subprocess.run(command, env=_pg_env(), capture_output=True, text=True, check=False)  # noqa: S603
+    except FileNotFoundError as error:
+        raise BackupError(f"{command[0]} is not on PATH (Debian: postgresql-client).") from error
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-2000:]}")
 
@@ -57,7 +60,8 @@ def backup(directory: Path) -> dict:
     vendor = _vendor()
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty: back up into a new directory.")
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)  # the dump holds password hashes and token digests
     dump = directory / DUMPS[vendor]
     # The database first, as one consistent snapshot (pg_dump's single transaction; SQLite's backup API);
     # evidence is written before the row that cites it commits and is never deleted, so every file the

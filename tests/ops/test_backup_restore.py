@@ -247,3 +247,11 @@ def test_a_backup_never_writes_into_a_directory_that_is_not_empty(tmp_path, sett
     with pytest.raises(CommandError, match="not empty"):
         call_command("backup", str(tmp_path / "backup"))
     assert [p.name for p in (tmp_path / "backup").iterdir()] == ["older.txt"]
+
+
+def test_a_missing_pg_dump_is_a_clear_error_and_leaves_no_backup_behind(tmp_path, settings, monkeypatch):
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(CommandError, match="pg_dump is not on PATH"):
+        call_command("backup", str(tmp_path / "backup"))
+    assert not (tmp_path / "backup" / "manifest.json").exists()
