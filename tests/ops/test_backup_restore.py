@@ -23,14 +23,11 @@ from claims.tokens import create_api_token
 from tests.conftest import claim_data
 from tests.reliability.stack import ROOT, free_port, stop, wait_until
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="pg_dump's snapshot under concurrent writers needs PostgreSQL; SQLite: test_sqlite_round_trip",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="pg_dump and concurrent writers need PostgreSQL; on SQLite: tests/ops/test_backup_sqlite.py",
+)
 
 
 @pytest.fixture
@@ -125,6 +122,7 @@ def files_in(folder: Path) -> dict[str, str]:
     }
 
 
+@postgresql_only
 def test_a_backup_under_load_restores_a_consistent_prefix_with_tokens_evidence_and_the_feed_counter(
     editor, reviewer, actors, tmp_path, settings, empty_database
 ):
@@ -221,6 +219,7 @@ def test_restore_refuses_a_database_that_is_not_empty_and_changes_nothing(editor
     assert Claim.objects.count() == 2
 
 
+@postgresql_only
 def test_a_damaged_backup_is_refused_before_anything_is_restored(
     editor, actors, tmp_path, settings, empty_database
 ):
@@ -249,6 +248,7 @@ def test_a_backup_never_writes_into_a_directory_that_is_not_empty(tmp_path, sett
     assert [p.name for p in (tmp_path / "backup").iterdir()] == ["older.txt"]
 
 
+@postgresql_only
 def test_a_missing_pg_dump_is_a_clear_error_and_leaves_no_backup_behind(tmp_path, settings, monkeypatch):
     settings.EVIDENCE_DIR = tmp_path / "evidence"
     monkeypatch.setenv("PATH", str(tmp_path))
