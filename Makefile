@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Local runs are debug runs (make test and the benchmarks say otherwise on their own lines).
 export DJANGO_DEBUG ?= 1
 
 .PHONY: run test install lint format clean bench bench-full bench-setup
@@ -23,7 +24,12 @@ $(BIN)/activate: requirements.txt
 
 install: $(BIN)/activate
 
-run: install
+# The local demo's settings, for make run and any shell opened later in this checkout: a secret key of
+# its own and debug on. Readable by its owner only, never committed (.gitignore).
+.env:
+	umask 077 && $(PYTHON) -c 'import secrets; print(f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_DEBUG=1")' > $@
+
+run: install .env
 	$(BIN)/python manage.py migrate --no-input -v0
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv

@@ -7,8 +7,12 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# `make run` writes .env (its own secret key, debug on), so a new shell runs manage.py the way make did;
+# a variable set in the real environment wins over the file.
+load_dotenv(BASE_DIR / ".env")
 VAR_DIR = Path(os.environ.get("TRACKER_VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
