@@ -602,7 +602,7 @@ class SourceCheck(models.Model):
     content_type = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
     body_sha256 = models.CharField(max_length=64, blank=True)
     warc_path = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    # The text diff against the baseline, computed once by the worker (claims/sources/textdiff.py).
+    # The text diff against the baseline, computed once by the worker (sources/textdiff.py).
     text_diff = models.JSONField(null=True, blank=True)
 
     class Meta:

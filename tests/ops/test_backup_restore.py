@@ -18,7 +18,7 @@ from django.db import connection
 
 from claims import services, vocab
 from claims.models import Claim, Source, SourceCheck
-from claims.sources import evidence
+from sources import evidence
 from claims.tokens import create_api_token
 from tests.conftest import claim_data
 from tests.reliability.stack import ROOT, free_port, stop, wait_until

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 PREPARE = """
 from django.contrib.auth.models import User
 from claims.models import Source, SourceCheck
-from claims.sources import evidence
+from sources import evidence
 from claims.tokens import create_api_token
 source = Source.objects.first()
 SourceCheck.objects.create(source=source, outcome="ok", body_sha256=evidence.store_body(b"<html>kept</html>"))
