@@ -7,7 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import policies, services
+from claims import policies, schema, services
 from claims.models import (
     Actor,
     Assessment,
@@ -24,28 +24,7 @@ from claims.models import (
     normalise_url,
 )
 
-CLAIM_FIELDS = [
-    "statement",
-    "kind",
-    "supplier",
-    "recipient",
-    "participants",
-    "place",
-    "item_category",
-    "item_description",
-    "stage",
-    "stance",
-    "modality",
-    "negated",
-    "quantity_qualifier",
-    "quantity_min",
-    "quantity_max",
-    "quantity_unit",
-    "quantity_text",
-    "event_start",
-    "event_end",
-    "event_precision",
-]
+CLAIM_FIELDS = list(schema.FORM_FIELDS)
 
 
 def _copy_errors(error: ValidationError, form: forms.BaseForm, prefix: str = "") -> None:
@@ -58,17 +37,7 @@ def _copy_errors(error: ValidationError, form: forms.BaseForm, prefix: str = "")
 
 
 def _claim_data(cleaned: dict, hops: list, route: list) -> services.ClaimData:
-    values = {name: cleaned.get(name) for name in CLAIM_FIELDS}
-    for name in ("supplier", "recipient"):
-        actor = values.pop(name)
-        values[f"{name}_id"] = actor.pk if actor else None
-    values["participant_ids"] = [actor.pk for actor in values.pop("participants") or []]
-    for name, value in list(values.items()):
-        if value is None and name not in ("supplier_id", "recipient_id", "quantity_min", "quantity_max"):
-            values.pop(name)
-            if name in ("event_start", "event_end"):
-                values[name] = None
-    return services.ClaimData(hops=hops, route=route, **values)
+    return schema.from_cleaned(cleaned, hops=hops, route=route)
 
 
 def _hop_data(cleaned: dict) -> services.HopData:
@@ -255,25 +224,10 @@ class ClaimAdmin(HistoryAdmin):
     readonly_fields = ["uuid", "status", "version", "created_by", "updated_by", "published_at"]
     list_select_related = ["supplier", "recipient"]
     fieldsets = [
-        (None, {"fields": ["statement", "kind", "status", "uuid", "version", "expected_version"]}),
-        (_("Parties"), {"fields": ["supplier", "recipient", "participants", "place"]}),
-        (
-            _("What"),
-            {"fields": ["item_category", "item_description", "stage", "stance", "modality", "negated"]},
-        ),
-        (
-            _("Quantity"),
-            {
-                "fields": [
-                    "quantity_qualifier",
-                    "quantity_min",
-                    "quantity_max",
-                    "quantity_unit",
-                    "quantity_text",
-                ]
-            },
-        ),
-        (_("When"), {"fields": ["event_start", "event_end", "event_precision"]}),
+        (None, {"fields": ["status", "uuid", "version", "expected_version"]}),
+        (_("Claim"), {"fields": [name for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES]}),
+        (_("Quantity"), {"fields": [field.name for field in schema.GROUPED["quantity"]]}),
+        (_("When"), {"fields": [field.name for field in schema.GROUPED["event_date"]]}),
         (_("Record"), {"fields": ["created_by", "updated_by", "published_at"]}),
     ]
 

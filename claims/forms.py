@@ -3,10 +3,12 @@
 import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from claims import selectors, services, vocab
+from claims import schema, selectors, services, vocab
 from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MAX, URL_MAX, Actor, Claim
 
 BLANK = [("", "—")]
@@ -65,54 +67,23 @@ def put_errors(error: ValidationError, form: forms.BaseForm, rename: dict | None
             form.add_error(target, message)
 
 
-class ClaimForm(forms.Form):
-    statement = forms.CharField(
-        label=_("Statement"),
-        max_length=STATEMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One atomic proposition, in English."),
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=vocab.ClaimKind.choices)
-    supplier = ActorField(label=_("Supplier"))
-    recipient = ActorField(label=_("Recipient"))
-    participants = forms.ModelMultipleChoiceField(
-        label=_("Participants"),
-        queryset=Actor.objects.all(),
-        required=False,
-        help_text=_("For cooperation and diplomatic events."),
-        widget=forms.SelectMultiple(attrs={"size": 4}),
-    )
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    item_category = forms.ChoiceField(
-        label=_("Item category"), choices=choices(vocab.ItemCategory), required=False
-    )
-    item_description = forms.CharField(label=_("Item description"), max_length=SHORT_TEXT_MAX, required=False)
-    stage = forms.ChoiceField(label=_("Stage"), choices=choices(vocab.Stage), required=False)
-    stance = forms.ChoiceField(label=_("Stance"), choices=vocab.Stance.choices, initial=vocab.Stance.ASSERT)
-    modality = forms.ChoiceField(
-        label=_("Modality"), choices=vocab.Modality.choices, initial=vocab.Modality.OCCURRED
-    )
-    negated = forms.BooleanField(label=_("Negated (“did not …”)"), required=False)
-    quantity_qualifier = forms.ChoiceField(
-        label=_("Quantity"),
-        choices=vocab.QuantityQualifier.choices,
-        initial=vocab.QuantityQualifier.UNKNOWN,
-    )
-    quantity_min = forms.IntegerField(label=_("Minimum"), required=False)
-    quantity_max = forms.IntegerField(label=_("Maximum"), required=False)
-    quantity_unit = forms.CharField(label=_("Unit"), max_length=100, required=False)
-    quantity_text = forms.CharField(label=_("Words used"), max_length=200, required=False)
-    event_precision = forms.ChoiceField(
-        label=_("Date precision"), choices=vocab.DatePrecision.choices, initial=vocab.DatePrecision.UNKNOWN
-    )
-    event_start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    event_end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+def _claim_formfield(model_field: models.Field, **kwargs) -> forms.Field:
+    """The browser form's field for a claim column: label, help, limit and choices from the model."""
+    if model_field.many_to_one:
+        return ActorField(label=capfirst(model_field.verbose_name), help_text=model_field.help_text)
+    if isinstance(model_field, models.DateField):
+        kwargs["widget"] = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    elif isinstance(model_field, models.CharField) and model_field.max_length >= STATEMENT_MAX:
+        kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
+    elif model_field.many_to_many:
+        kwargs["widget"] = forms.SelectMultiple(attrs={"size": 4})
+    field = model_field.formfield(**kwargs)
+    if model_field.choices and model_field.blank:
+        field.choices = BLANK + list(model_field.choices)
+    return field
 
+
+class _ClaimFormBase(forms.Form):
     @classmethod
     def initial_for(cls, claim: Claim) -> dict:
         names = [name for name in cls.base_fields if name not in ("participants", "expected_version")]
@@ -120,6 +91,24 @@ class ClaimForm(forms.Form):
         initial["participants"] = list(claim.participants.all())
         initial["expected_version"] = claim.version
         return initial
+
+    def claim_fields(self) -> list:
+        """Every field but the statement and the grouped ones (quantity, date), in the model's order."""
+        return [self[name] for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES | {"statement"}]
+
+    def grouped_fields(self) -> list:
+        return [self[name] for name in schema.FORM_FIELDS if name in schema.GROUPED_NAMES]
+
+
+# The fields come from the model through claims.schema: a new claim column appears here by itself.
+ClaimForm = type(
+    "ClaimForm",
+    (_ClaimFormBase,),
+    {
+        **forms.fields_for_model(Claim, fields=schema.FORM_FIELDS, formfield_callback=_claim_formfield),
+        "expected_version": forms.IntegerField(widget=forms.HiddenInput, required=False),
+    },
+)
 
 
 class HopForm(forms.Form):
@@ -245,32 +234,8 @@ RouteFormSet = forms.formset_factory(
 )
 
 
-def claim_data(form: ClaimForm, hops: RowFormSet, route: RowFormSet) -> services.ClaimData:
-    c = form.cleaned_data
-    return services.ClaimData(
-        statement=c["statement"],
-        kind=c["kind"],
-        hops=hops.rows(),
-        route=route.rows(),
-        supplier_id=c["supplier"].pk if c.get("supplier") else None,
-        recipient_id=c["recipient"].pk if c.get("recipient") else None,
-        participant_ids=[actor.pk for actor in c.get("participants") or []],
-        place=c.get("place", ""),
-        item_category=c.get("item_category", ""),
-        item_description=c.get("item_description", ""),
-        stage=c.get("stage", ""),
-        stance=c["stance"],
-        modality=c["modality"],
-        negated=c.get("negated", False),
-        quantity_qualifier=c["quantity_qualifier"],
-        quantity_min=c.get("quantity_min"),
-        quantity_max=c.get("quantity_max"),
-        quantity_unit=c.get("quantity_unit", ""),
-        quantity_text=c.get("quantity_text", ""),
-        event_start=c.get("event_start"),
-        event_end=c.get("event_end"),
-        event_precision=c["event_precision"],
-    )
+def claim_data(form: forms.Form, hops: RowFormSet, route: RowFormSet) -> services.ClaimData:
+    return schema.from_cleaned(form.cleaned_data, hops=hops.rows(), route=route.rows())
 
 
 class FromArticleForm(forms.Form):

@@ -246,37 +246,66 @@ def claim_detail_prefetches() -> list:
 
 class Claim(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    statement = models.CharField(max_length=STATEMENT_MAX)
-    kind = models.CharField(max_length=32, choices=vocab.ClaimKind.choices)
+    # Labels and help live here, once: the form, the admin, the diff and the CSV read them.
+    statement = models.CharField(
+        _("Statement"), max_length=STATEMENT_MAX, help_text=_("One atomic proposition, in English.")
+    )
+    kind = models.CharField(_("Kind"), max_length=32, choices=vocab.ClaimKind.choices)
     supplier = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_as_supplier"
+        Actor,
+        verbose_name=_("Supplier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims_as_supplier",
     )
     recipient = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="claims_as_recipient"
+        Actor,
+        verbose_name=_("Recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims_as_recipient",
     )
-    participants = models.ManyToManyField(Actor, blank=True, related_name="claims_as_participant")
-    place = models.CharField(max_length=200, blank=True)
-    item_category = models.CharField(max_length=32, choices=vocab.ItemCategory.choices, blank=True)
-    item_description = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    stage = models.CharField(max_length=32, choices=vocab.Stage.choices, blank=True)
-    stance = models.CharField(max_length=16, choices=vocab.Stance.choices, default=vocab.Stance.ASSERT)
+    participants = models.ManyToManyField(
+        Actor,
+        verbose_name=_("Participants"),
+        blank=True,
+        related_name="claims_as_participant",
+        help_text=_("For cooperation and diplomatic events."),
+    )
+    place = models.CharField(_("Place"), max_length=200, blank=True)
+    item_category = models.CharField(
+        _("Item category"), max_length=32, choices=vocab.ItemCategory.choices, blank=True
+    )
+    item_description = models.CharField(_("Item description"), max_length=SHORT_TEXT_MAX, blank=True)
+    stage = models.CharField(_("Stage"), max_length=32, choices=vocab.Stage.choices, blank=True)
+    stance = models.CharField(
+        _("Stance"), max_length=16, choices=vocab.Stance.choices, default=vocab.Stance.ASSERT
+    )
     modality = models.CharField(
-        max_length=16, choices=vocab.Modality.choices, default=vocab.Modality.OCCURRED
+        _("Modality"), max_length=16, choices=vocab.Modality.choices, default=vocab.Modality.OCCURRED
     )
-    negated = models.BooleanField(default=False)
+    negated = models.BooleanField(_("Negated (“did not …”)"), default=False)
     quantity_qualifier = models.CharField(
-        max_length=16, choices=vocab.QuantityQualifier.choices, default=vocab.QuantityQualifier.UNKNOWN
+        _("Quantity"),
+        max_length=16,
+        choices=vocab.QuantityQualifier.choices,
+        default=vocab.QuantityQualifier.UNKNOWN,
     )
-    quantity_min = models.BigIntegerField(null=True, blank=True)
-    quantity_max = models.BigIntegerField(null=True, blank=True)
-    quantity_unit = models.CharField(max_length=100, blank=True)
-    quantity_text = models.CharField(max_length=200, blank=True)
+    quantity_min = models.BigIntegerField(_("Minimum"), null=True, blank=True)
+    quantity_max = models.BigIntegerField(_("Maximum"), null=True, blank=True)
+    quantity_unit = models.CharField(_("Unit"), max_length=100, blank=True)
+    quantity_text = models.CharField(_("Words used"), max_length=200, blank=True)
     # A precision plus the inclusive [start, end] range it covers, so that range filters just work.
-    event_start = models.DateField(null=True, blank=True)
-    event_end = models.DateField(null=True, blank=True)
     event_precision = models.CharField(
-        max_length=16, choices=vocab.DatePrecision.choices, default=vocab.DatePrecision.UNKNOWN
+        _("Date precision"),
+        max_length=16,
+        choices=vocab.DatePrecision.choices,
+        default=vocab.DatePrecision.UNKNOWN,
     )
+    event_start = models.DateField(_("From"), null=True, blank=True)
+    event_end = models.DateField(_("To"), null=True, blank=True)
     status = models.CharField(max_length=16, choices=vocab.Status.choices, default=vocab.Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
     # Denormalised pointer to the newest assessment so lists can filter on it without a subquery.

@@ -18,7 +18,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from claims import vocab
+from claims import schema, vocab
 from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
 from claims.representation import iso, represent_claim
 
@@ -30,7 +30,7 @@ FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"
 
 def search_text(claim: Claim, hops: Iterable, actors: Iterable[Actor | None]) -> str:
     """Statement, quotes, descriptors and actor names in one text; hops may be rows or HopData."""
-    parts = [claim.statement, claim.item_description, claim.place, claim.quantity_text]
+    parts = [getattr(claim, field.attname) for field in schema.SEARCHED]
     for hop in hops:
         parts += [hop.descriptor, hop.role, hop.quote, hop.translation]
     for actor in filter(None, actors):

@@ -3,10 +3,11 @@
 import difflib
 from dataclasses import dataclass
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from claims import vocab
+from claims import schema, vocab
 from claims.wording import assessment_in_words
 
 # The labels below are looked up inside f-strings, where makemessages cannot see them.
@@ -57,24 +58,32 @@ def _actor(actor: dict | None) -> str:
     return f"{actor['name']} ({actor['country']})" if actor.get("country") else actor["name"]
 
 
+def _column_line(field, value) -> str:
+    """One line for a claim column, labelled as the model labels it (a snapshot may predate it)."""
+    if field.is_relation:
+        shown = _actor(value)
+    elif field.choices:
+        shown = str(dict(field.choices).get(value, value)) if value not in (None, "") else "—"
+    elif isinstance(value, bool):
+        shown = _("yes") if value else _("no")
+    else:
+        shown = value if value not in (None, "") else "—"
+    return f"{capfirst(field.verbose_name)}: {shown}"
+
+
 def flatten(snapshot: dict) -> list[str]:
     """One line per fact, in a fixed order, so that difflib lines up what changed."""
     quantity = snapshot.get("quantity") or {}
     event = snapshot.get("event_date") or {}
     lines = [
         f"{_('Statement')}: {snapshot.get('statement', '')}",
-        f"{_('Kind')}: {_label(vocab.ClaimKind, snapshot.get('kind'))}",
         f"{_('Status')}: {_label(vocab.Status, snapshot.get('status'))}",
-        f"{_('Supplier')}: {_actor(snapshot.get('supplier'))}",
-        f"{_('Recipient')}: {_actor(snapshot.get('recipient'))}",
+        *(
+            _column_line(field, snapshot.get(field.name))
+            for field in schema.STANDALONE
+            if field.name != "statement"
+        ),
         f"{_('Participants')}: {', '.join(_actor(a) for a in snapshot.get('participants') or []) or '—'}",
-        f"{_('Place')}: {snapshot.get('place') or '—'}",
-        f"{_('Item category')}: {_label(vocab.ItemCategory, snapshot.get('item_category'))}",
-        f"{_('Item description')}: {snapshot.get('item_description') or '—'}",
-        f"{_('Stage')}: {_label(vocab.Stage, snapshot.get('stage'))}",
-        f"{_('Stance')}: {_label(vocab.Stance, snapshot.get('stance'))}",
-        f"{_('Modality')}: {_label(vocab.Modality, snapshot.get('modality'))}",
-        f"{_('Negated')}: {_('yes') if snapshot.get('negated') else _('no')}",
         f"{_('Quantity')}: {_label(vocab.QuantityQualifier, quantity.get('qualifier'))} "
         f"{quantity.get('min') if quantity.get('min') is not None else ''}"
         f"{'–' + str(quantity['max']) if quantity.get('max') is not None else ''} "

@@ -61,12 +61,9 @@ ACTOR_COLUMNS = tuple(f for f in CLAIM_COLUMNS if f.is_relation)
 # Plain values and actor references in the model's order: how the JSON lists them.
 STANDALONE = tuple(f for f in CLAIM_COLUMNS if group_of(f) is None)
 GROUPED = {group: tuple(f for f in CLAIM_COLUMNS if (group_of(f) or ("",))[0] == group) for group in GROUPS}
-# Free text a reader searches: every text column that is not a choice.
+# Free text a reader searches: every text column of the claim that is not a choice.
 SEARCHED = tuple(
     f for f in CLAIM_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
-)
-HOP_SEARCHED = tuple(
-    f for f in HOP_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
 )
 
 
@@ -231,6 +228,41 @@ def _is_choice(name: str) -> bool:
 
 def _is_hop_actor(name: str) -> bool:
     return any(field.name == name and field.is_relation and name != "source" for field in HOP_COLUMNS)
+
+
+def default_of(field: models.Field):
+    """What a column holds when nothing is given: the model's default, else empty or null."""
+    return _default(field)
+
+
+def _given_or_default(field: models.Field, value):
+    return default_of(field) if value is None and not field.null else value
+
+
+# The claim form's fields, by model name, in the model's order: what the browser form and the admin edit.
+FORM_FIELDS = (
+    *(field.name for field in STANDALONE),
+    "participants",
+    *(field.name for fields in GROUPED.values() for field in fields),
+)
+
+
+# The write-shape keys of a claim's JSON, in the order the document lists them.
+CLAIM_KEYS = (*(field.name for field in STANDALONE), "participants", *GROUPED, "route", "hops")
+GROUPED_NAMES = frozenset(field.name for fields in GROUPED.values() for field in fields)
+
+
+def from_cleaned(cleaned: dict, *, hops: list, route: list) -> ClaimData:
+    """Form data (model field names, actors as Actor objects) as the services' input."""
+    values = {}
+    for field in CLAIM_COLUMNS:
+        if field.name in cleaned:
+            value = cleaned[field.name]
+            if field.is_relation:
+                value = value.pk if value else None
+            values[field.attname] = _given_or_default(field, value)
+    participants = [actor.pk for actor in cleaned.get("participants") or []]
+    return ClaimData(**values, participant_ids=participants, hops=hops, route=route)
 
 
 def from_write_shape(body: dict) -> ClaimData:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from claims import vocab
+from claims import schema, vocab
 
 # Fixed for ever: the STIX ids of a claim's objects are uuid5 names under it, so re-exports match.
 NAMESPACE = uuid.UUID("6f1d7c0e-3b5a-5d2e-9c4f-2a8b7e1d0c93")
@@ -74,25 +74,9 @@ def claim_objects(claim: dict) -> list[dict]:
             *({"source_name": "source", "url": source["url"]} for source in claim["sources"]),
         ],
         "x_claim": {
-            key: claim[key]
-            for key in (
-                "kind",
-                "supplier",
-                "recipient",
-                "participants",
-                "place",
-                "item_category",
-                "item_description",
-                "stage",
-                "stance",
-                "modality",
-                "negated",
-                "quantity",
-                "event_date",
-                "route",
-                "assessment",
-                "version",
-            )
+            **{key: claim.get(key) for key in schema.CLAIM_KEYS if key not in ("statement", "hops")},
+            "assessment": claim["assessment"],
+            "version": claim["version"],
         },
     }
     if claim["status"] == vocab.Status.RETRACTED:

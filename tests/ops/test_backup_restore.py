@@ -18,8 +18,8 @@ from django.db import connection
 
 from claims import services, vocab
 from claims.models import Claim, Source, SourceCheck
-from sources import evidence
 from claims.tokens import create_api_token
+from sources import evidence
 from tests.conftest import claim_data
 from tests.reliability.stack import ROOT, free_port, stop, wait_until
 
