@@ -12,11 +12,13 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import httpx
 import pytest
 from django.conf import settings
 
 from claims import services, vocab
 from claims.models import Actor, Claim
+from claims.tokens import create_api_token
 from tests.api.test_writes import payload
 from tests.conftest import hop
 
@@ -47,12 +49,69 @@ def test_an_oversize_body_is_refused_with_json_and_nothing_is_written(editor_api
     assert Claim.objects.count() == 0
 
 
-@pytest.mark.parametrize("depth", [1_000, 10_000, 100_000])
-@pytest.mark.parametrize("shape", ["[{}]", '{"a":{}}'])
+def nested(depth: int, shape: str) -> str:
+    """Valid JSON: a list nested depth deep, at the top level or as a claim's statement."""
+    lists = "[" * depth + "]" * depth
+    body = lists if shape == "top" else '{"statement": ' + lists + "}"
+    return body
+
+
+def assert_parse_error(response) -> None:
+    body = refused_as_json(response, 400)
+    assert body["code"] == "parse_error", body
+    assert "nested" in body["detail"], body
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+@pytest.mark.parametrize("shape", ["top", "statement"])
 def test_deeply_nested_json_is_a_400_not_a_recursion_error(editor_api, depth, shape):
-    opening, closing = shape[: len(shape) // 2], shape[len(shape) // 2 :]
-    body = '{"statement": ' + opening * depth + closing * depth + "}"
-    refused_as_json(editor_api.post(CLAIMS, body, content_type="application/json"), 400)
+    response = editor_api.post(CLAIMS, nested(depth, shape), content_type="application/json")
+    assert_parse_error(response)
+    assert Claim.objects.count() == 0
+
+
+def test_json_nested_just_past_the_limit_is_refused_and_a_real_claim_is_not(editor_api, actors):
+    # 33 levels: deep enough to be refused, shallow enough that the decoder itself never recurses out.
+    assert_parse_error(editor_api.post(CLAIMS, nested(33, "top"), content_type="application/json"))
+    assert editor_api.post(CLAIMS, payload(actors), format="json").status_code == 201
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+def test_deeply_nested_json_is_a_400_on_every_write_endpoint(make_claim, api_client, depth):
+    draft, published = make_claim(), make_claim(vocab.Status.PUBLISHED)
+    reviewer = api_client("reviewer")
+    base = f"{CLAIMS}{draft.uuid}/"
+    for method, url, headers in [
+        ("patch", base, {"HTTP_IF_MATCH": f'"{draft.version}"'}),
+        ("post", f"{CLAIMS}{published.uuid}/assessments/", {}),
+        ("post", f"{base}transitions/", {}),
+        ("post", f"{base}relations/", {}),
+    ]:
+        for shape in ("top", "statement"):
+            response = getattr(reviewer, method)(
+                url, nested(depth, shape), content_type="application/json", **headers
+            )
+            assert_parse_error(response)
+    draft.refresh_from_db()
+    assert (draft.version, draft.status) == (1, vocab.Status.DRAFT)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+def test_deeply_nested_json_is_a_400_through_a_live_server(live_server, editor, depth):
+    token = create_api_token(user=editor, name="nesting")
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        for shape in ("top", "statement"):
+            response = client.post(
+                CLAIMS,
+                content=nested(depth, shape).encode(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            assert response.status_code == 400, response.text[:300]
+            assert response.headers["Content-Type"].startswith("application/json")
+            assert response.json()["code"] == "parse_error"
+    assert Claim.objects.count() == 0
 
 
 @pytest.mark.parametrize(
