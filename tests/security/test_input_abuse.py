@@ -5,6 +5,7 @@ character is unit-tested in
 tests/api/test_exports.py::test_neutralising_is_reversible_for_every_dangerous_start.
 """
 
+import base64
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ import pytest
 from django.conf import settings
 
 from claims import services, vocab
-from claims.models import Actor, Claim
+from claims.models import Actor, Claim, Source
 from claims.tokens import create_api_token
 from tests.api.test_writes import payload
 from tests.conftest import hop
@@ -149,6 +150,45 @@ def test_date_times_with_extreme_offsets_are_answered_not_a_500(api_client, valu
     assert response.status_code in (200, 400), response.content[:300]
     assert Claim.objects.count() == 0  # and the connection is still usable
     assert api_client("anonymous").get(CLAIMS).status_code == 200
+
+
+# ---------------------------------------------------------------- forged query parameters
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+FORGED_CURSORS = [
+    "bogus",
+    b64("p=abc"),
+    b64("p=1e5"),
+    b64("o=1&r=1&p=abc"),
+    b64("p=-1"),
+    b64("p=%C2%B2"),  # a superscript two: a digit to str.isdigit, not to int()
+    b64(f"p={2**64}"),
+]
+
+
+@pytest.mark.parametrize("url", [CLAIMS, "/api/v1/actors/", "/api/v1/sources/", "source-checks"])
+@pytest.mark.parametrize("cursor", FORGED_CURSORS)
+def test_a_forged_cursor_is_a_400_invalid_cursor(make_claim, api_client, url, cursor):
+    make_claim(vocab.Status.PUBLISHED)
+    if url == "source-checks":
+        url = f"/api/v1/sources/{Source.objects.get().pk}/checks/"
+    response = api_client("anonymous").get(url, {"cursor": cursor})
+    body = refused_as_json(response, 400)
+    assert body["code"] == "invalid_cursor", body
+    assert body["errors"]["cursor"] == ["This cursor is not one we issued: start again."]
+
+
+def test_a_cursor_we_issued_still_pages(make_claim, api_client):
+    for number in range(3):
+        make_claim(vocab.Status.PUBLISHED, statement=f"Claim {number}.")
+    client = api_client("anonymous")
+    first = client.get(CLAIMS, {"page_size": 2}).json()
+    second = client.get(first["next"])
+    assert second.status_code == 200 and len(second.json()["results"]) == 1
 
 
 # ---------------------------------------------------------------- markup in every text field
