@@ -9,6 +9,7 @@ from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from claims import vocab
+from claims.api.serializers import ID_MAX
 from claims.models import Actor, Claim, Source
 
 
@@ -17,7 +18,14 @@ class ActorOrCountryField(forms.CharField):
         value = super().clean(value)
         if value in (None, ""):
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
+            # Beyond a 64-bit id SQLite raises OverflowError instead of matching nothing.
+            if not 1 <= int(value) <= ID_MAX:
+                raise forms.ValidationError(
+                    "Actor ids run from 1 to %(max)s, not %(value)s.",
+                    params={"max": ID_MAX, "value": value},
+                    code="invalid",
+                )
             return ("actor", int(value))
         if len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value):
             return ("country", value)

@@ -182,6 +182,29 @@ def test_a_forged_cursor_is_a_400_invalid_cursor(make_claim, api_client, url, cu
     assert body["errors"]["cursor"] == ["This cursor is not one we issued: start again."]
 
 
+EXPORTS = [CLAIMS, "/api/v1/claims/csv/", "/api/v1/claims/stix/"]
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+@pytest.mark.parametrize("name", ["supplier", "recipient"])
+@pytest.mark.parametrize("value", [str(2**63), str(2**64), "9" * 30, "0", "\u00b2"])
+def test_an_actor_id_outside_the_64_bit_range_is_a_400_on_the_list_and_exports(
+    make_claim, api_client, url, name, value
+):
+    make_claim(vocab.Status.PUBLISHED)
+    body = refused_as_json(api_client("anonymous").get(url, {name: value}), 400)
+    assert body["code"] == "invalid" and body["errors"][name], body
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+def test_the_largest_actor_id_is_answered_with_no_match(make_claim, api_client, url):
+    make_claim(vocab.Status.PUBLISHED)
+    response = api_client("anonymous").get(url, {"supplier": str(2**63 - 1)})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert str(Claim.objects.get().uuid).encode() not in content
+
+
 def test_a_cursor_we_issued_still_pages(make_claim, api_client):
     for number in range(3):
         make_claim(vocab.Status.PUBLISHED, statement=f"Claim {number}.")
