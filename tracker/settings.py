@@ -169,7 +169,8 @@ STORAGES = {
 
 # Safe by default; plain-HTTP development needs DJANGO_DEBUG=1.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -217,6 +218,9 @@ REST_FRAMEWORK = {
         "claims.api.throttling.AnonymousThrottle",
         "claims.api.throttling.ClientThrottle",
     ],
+    # Whom a throttle counts: without a proxy the peer address only, since X-Forwarded-For is whatever
+    # the client wrote; behind one proxy, the address that proxy appended (the header's last entry).
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
 }
 # Requests per minute; 0 switches that throttle off.
 API_THROTTLE_ANON_PER_MINUTE = int(os.environ.get("API_THROTTLE_ANON_PER_MINUTE", "120"))
