@@ -1,7 +1,10 @@
 """Who may call the API at all; what they may change is decided by the services."""
 
 from django.conf import settings
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from claims import vocab
 
 
 class ReadableOrAuthenticated(BasePermission):
@@ -11,3 +14,19 @@ class ReadableOrAuthenticated(BasePermission):
         if request.method in SAFE_METHODS and settings.PUBLIC_API:
             return True
         return bool(request.user and request.user.is_authenticated)
+
+
+def require(allowed: bool) -> None:
+    """Refuse before the body is validated: field errors would show a caller who may not write what
+    the endpoint checks. The services check again; this only puts the refusal first."""
+    if not allowed:
+        raise PermissionDenied()
+
+
+def may_move(user, claim) -> bool:
+    """Some workflow step from the claim's current status is open to this user."""
+    if not user.has_perm("claims.edit_any_claim") and claim.created_by_id != user.pk:
+        return False
+    return any(
+        user.has_perm(perm) for (from_, _to), perm in vocab.TRANSITIONS.items() if from_ == claim.status
+    )

@@ -15,6 +15,7 @@ from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
 from claims.api.pagination import StrictCursorPagination
+from claims.api.permissions import may_move, require
 from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
 from claims.models import (
     CLAIM_DETAIL_JOINS,
@@ -129,6 +130,7 @@ class ClaimList(generics.GenericAPIView):
         responses={201: serializers.ClaimSerializer, **schema.errors(400, 403)},
     )
     def post(self, request):
+        require(request.user.has_perm("claims.add_claim"))
         payload = serializers.ClaimWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         claim = services.create_claim(data=payload.to_claim_data(), by=request.user)
@@ -183,6 +185,7 @@ class ClaimDetail(APIView):
     )
     def patch(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(services.can_edit_claim(request.user, claim))
         try:
             expected = parse_if_match(request)
         except PreconditionRequired:
@@ -218,6 +221,7 @@ class ClaimAssessments(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(request.user.has_perm("claims.add_assessment"))
         payload = serializers.AssessmentWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -243,6 +247,7 @@ class ClaimTransitions(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(may_move(request.user, claim))
         payload = serializers.TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.transition_claim(
@@ -262,6 +267,7 @@ class ClaimRelations(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(request.user.has_perm("claims.add_claimrelation"))
         payload = serializers.RelationWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
