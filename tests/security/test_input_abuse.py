@@ -331,3 +331,22 @@ def test_no_csv_cell_starts_like_a_formula_whatever_the_field(make_claim, actors
     )
     cells = [cell for row in rows[1:] for cell in row]
     assert cells and not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_no_csv_cell_starts_like_a_formula_whatever_separator_the_spreadsheet_splits_on(
+    make_claim, api_client, delimiter
+):
+    # Italian and other EU spreadsheets split on ";"; a pasted export may be split on tabs.
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement="x;=cmd|' /C calc'!A0 and y,+SUM(1) and z\t@A1",
+        place="Rason;-2+3",
+        hops=[hop(0, descriptor="a US official;=HYPERLINK(1)", quote="q\t=1", translation="t,@x")],
+    )
+    raw = b"".join(api_client("anonymous").get("/api/v1/claims/csv/")).decode()
+    assert all(line.startswith('"') for line in raw.splitlines()), "every cell is quoted"
+    rows = list(csv.reader(io.StringIO(raw), delimiter=delimiter))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert len(cells) > 1
+    assert not [cell for cell in cells if cell.lstrip('"').startswith(FORMULA_STARTS)]
