@@ -28,6 +28,7 @@ from claims.models import (
     SourceCheck,
 )
 from claims.representation import represent_assessment, write_shape
+from claims.selectors import actors_visible_to, staff_names_for
 from claims.sources.requests import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
@@ -318,6 +319,9 @@ class ClaimHistory(APIView):
         versions = ClaimVersion.objects.filter(claim=claim).select_related("changed_by").order_by("-version")
         if not drafts_visible:
             versions = versions.filter(snapshot__status__in=list(vocab.PUBLIC_STATUSES))
+        name = staff_names_for(request.user)
+        for version in versions:
+            version.shown_by = name(version.changed_by)
         data = serializers.ClaimVersionSerializer(versions, many=True).data
         strip_hidden_relations([entry["claim"] for entry in data], drafts_visible=drafts_visible)
         return Response(data)
@@ -327,7 +331,10 @@ class ActorList(generics.ListAPIView):
     serializer_class = serializers.ActorSerializer
     filterset_class = ActorFilter
     pagination_class = StrictCursorPagination
-    queryset = Actor.objects.all()
+    queryset = Actor.objects.none()  # for the schema; get_queryset asks the read rule
+
+    def get_queryset(self):
+        return actors_visible_to(self.request.user)
 
     @extend_schema(
         summary="List actors", responses={200: serializers.ActorSerializer(many=True), **schema.errors(400)}
@@ -338,7 +345,10 @@ class ActorList(generics.ListAPIView):
 
 class ActorDetail(generics.RetrieveAPIView):
     serializer_class = serializers.ActorSerializer
-    queryset = Actor.objects.all()
+    queryset = Actor.objects.none()  # for the schema; get_queryset asks the read rule
+
+    def get_queryset(self):
+        return actors_visible_to(self.request.user)
 
     @extend_schema(summary="One actor", responses={200: serializers.ActorSerializer, **schema.errors(404)})
     def get(self, request, *args, **kwargs):

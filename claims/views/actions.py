@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims import services, vocab
 from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
-from claims.models import Actor, ClaimRelation
+from claims.models import ClaimRelation
+from claims.selectors import actors_visible_to
 from claims.views.access import reader_required, require_perm
 from claims.views.pages import detail_context, load_claim
 
@@ -110,7 +111,7 @@ def unrelate(request, uuid, relation_id):
 def actor_search(request):
     """Type-ahead for actor pickers: names and aliases containing the query."""
     query = request.GET.get("q", "").strip()[:100]
-    actors = Actor.objects.order_by("name")
+    actors = actors_visible_to(request.user).order_by("name")
     if query:
         actors = actors.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
     return JsonResponse(

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from claims import charts, revisions, vocab
 from claims.forms import AssessmentForm, ClaimFilterForm, RelationForm, TransitionForm
-from claims.models import Actor, Claim, ClaimVersion, Source, sees_drafts
+from claims.models import Claim, ClaimVersion, Source, sees_drafts
+from claims.selectors import actors_visible_to, staff_names_for
 from claims.services import can_edit_claim
 from claims.views.access import reader_required
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
@@ -36,6 +37,13 @@ def _words(assessment) -> str:
     )
 
 
+def _name_staff(reader, rows, field: str) -> None:
+    """Each row's `shown_by`: the user in `field` as this reader may see them named."""
+    name = staff_names_for(reader)
+    for row in rows:
+        row.shown_by = name(getattr(row, field))
+
+
 @reader_required
 def dashboard(request):
     claims = Claim.objects.visible_to(request.user)
@@ -46,12 +54,13 @@ def dashboard(request):
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )
-    recent = (
+    recent = list(
         ClaimVersion.objects.filter(claim__in=claims)
         .select_related("claim", "changed_by")
         .defer("snapshot")
         .order_by("-changed_at", "-id")[:10]
     )
+    _name_staff(request.user, recent, "changed_by")
     pictured = claims.exclude(status=vocab.Status.RETRACTED)
     rows = list(
         pictured.order_by("-event_start", "-id").values(
@@ -117,7 +126,7 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(Actor.objects.only("id", "name").order_by("name"))
+    actors = list(actors_visible_to(request.user).only("id", "name").order_by("name"))
     form = ClaimFilterForm(request.GET, actors=actors)
     claims = form.apply(
         Claim.objects.visible_to(request.user).select_related("supplier", "recipient", "current_assessment")
@@ -168,6 +177,10 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     assessments = list(claim.assessments.select_related("assessed_by"))
     for assessment in assessments:
         assessment.words = _words(assessment)
+    status_changes = list(claim.status_changes.select_related("changed_by"))
+    versions = list(claim.versions.select_related("changed_by").defer("snapshot").order_by("-version"))
+    _name_staff(user, assessments, "assessed_by")
+    _name_staff(user, [*status_changes, *versions], "changed_by")
     transitions = [
         (name, target, forms.get(f"transition_{target}") or TransitionForm(initial={"to": target}))
         for name, target in available_transitions(user, claim)
@@ -188,8 +201,8 @@ def detail_context(request, claim: Claim, **forms) -> dict:
             claim.quantity_unit,
             claim.quantity_text,
         ),
-        "status_changes": list(claim.status_changes.select_related("changed_by")),
-        "versions": list(claim.versions.select_related("changed_by").defer("snapshot").order_by("-version")),
+        "status_changes": status_changes,
+        "versions": versions,
         "can_edit": can_edit_claim(user, claim),
         "transitions": transitions,
         "can_remove_relation": user.has_perm("claims.delete_claimrelation")
@@ -214,6 +227,7 @@ def claim_diff(request, uuid):
     versions = list(claim.versions.select_related("changed_by").order_by("version"))
     if not versions:
         raise Http404
+    _name_staff(request.user, versions, "changed_by")
     by_number = {version.version: version for version in versions}
     try:
         new = int(request.GET.get("to", versions[-1].version))
