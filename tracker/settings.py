@@ -309,6 +309,16 @@ EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", MEDIA_ROOT / "evidence")).res
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 
+# Mail (SMTP). Password reset is offered only when EMAIL_HOST is set: without it a reset mail cannot
+# leave the machine. Reset requests are limited per client address and per e-mail address.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+PASSWORD_RESET_PER_HOUR = 5
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
