@@ -3,7 +3,7 @@
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-# A claim is at most four levels deep (claim → hops → hop → field); 32 leaves room and keeps every
+# A claim is three levels deep (claim → hops → hop); 32 leaves room and keeps every
 # later step (validation, error flattening, rendering) far from Python's recursion limit.
 MAX_DEPTH = 32
 TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels is refused."
