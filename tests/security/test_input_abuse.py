@@ -53,8 +53,7 @@ def test_an_oversize_body_is_refused_with_json_and_nothing_is_written(editor_api
 def nested(depth: int, shape: str) -> str:
     """Valid JSON: a list nested depth deep, at the top level or as a claim's statement."""
     lists = "[" * depth + "]" * depth
-    body = lists if shape == "top" else '{"statement": ' + lists + "}"
-    return body
+    return lists if shape == "top" else '{"statement": ' + lists + "}"
 
 
 def assert_parse_error(response) -> None:
