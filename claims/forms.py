@@ -228,10 +228,34 @@ class RowFormSet(forms.BaseFormSet):
         return [*self.non_form_errors(), *getattr(self, "extra_errors", [])]
 
 
-HopFormSet = forms.formset_factory(HopForm, formset=RowFormSet, extra=0, can_order=True, can_delete=True)
-RouteFormSet = forms.formset_factory(
-    RouteStopForm, formset=RowFormSet, extra=0, can_order=True, can_delete=True
-)
+# A posted TOTAL_FORMS is the client's word: uncapped, Django builds (and the page re-shows) up to 2,000
+# rows, 12 s and 10 MB a request. Past the cap no row beyond it is built and the save is refused.
+ROWS_MAX = 50
+
+
+class HopRows(RowFormSet):
+    default_error_messages = {"too_many_forms": _("A claim can have at most %(num)d hops.")}
+
+
+class RouteRows(RowFormSet):
+    default_error_messages = {"too_many_forms": _("A claim can have at most %(num)d route stops.")}
+
+
+def _rows(form, formset):
+    return forms.formset_factory(
+        form,
+        formset=formset,
+        extra=0,
+        can_order=True,
+        can_delete=True,
+        max_num=ROWS_MAX,
+        absolute_max=ROWS_MAX,
+        validate_max=True,
+    )
+
+
+HopFormSet = _rows(HopForm, HopRows)
+RouteFormSet = _rows(RouteStopForm, RouteRows)
 
 
 def claim_data(form: forms.Form, hops: RowFormSet, route: RowFormSet) -> services.ClaimData:

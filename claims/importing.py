@@ -42,16 +42,33 @@ def format_of(path: Path) -> str:
     raise ValueError(f"Cannot tell the format of {path.name}: name it .csv or .jsonl, or pass --format.")
 
 
+# Python's csv reader stops at cells over 128 KiB by raising, which used to end the whole import; a
+# legitimate hops cell (quotes and translations) can pass that. Cells up to this size are read, and
+# validation refuses oversize text by field; a larger one refuses its row by line, and reading goes on.
+CSV_CELL_READ_LIMIT = 4 * 1024 * 1024
+
+
 def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | Exception]]:
     """(line number where the record starts, write payload or the reason it cannot be read)."""
-    reader = csv.DictReader(lines)
-    start = 2  # line 1 is the header
-    for row in reader:
-        try:
-            yield start, tabular.write_payload(row)
-        except tabular.RowError as error:
-            yield start, error
-        start = reader.line_num + 1
+    previous_limit = csv.field_size_limit(CSV_CELL_READ_LIMIT)
+    try:
+        reader = csv.DictReader(lines)
+        start = 2  # line 1 is the header
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield start, tabular.RowError(f"cannot be read as CSV ({error}).")
+            else:
+                try:
+                    yield start, tabular.write_payload(row)
+                except tabular.RowError as error:
+                    yield start, error
+            start = reader.reader.line_num + 1  # DictReader's own count stops at a refused row
+    finally:
+        csv.field_size_limit(previous_limit)
 
 
 def jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | Exception]]:

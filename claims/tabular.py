@@ -1,6 +1,7 @@
 """The CSV shape of a claim, one row per claim, shared by the export and the importer."""
 
 import json
+import re
 
 from claims.schema import write_shape
 
@@ -45,17 +46,21 @@ COLUMNS = [
 ]
 HEADER = [name for name, _ in COLUMNS]
 
-# A spreadsheet runs a cell that starts with one of these as a formula. The quote is prefixed to
-# those cells and to cells already starting with a quote, so that import can always strip exactly one.
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection). A
+# spreadsheet set to split on ";" or tab (Italian and other EU locales) starts a cell after each of
+# those too, so every segment after , ; or tab counts as a start. The quote is put before each such
+# start, and before a quote already there, so that import can always strip exactly the ones we added.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_SEGMENT_START = re.compile(r"(^|[,;\t])(?=[=+\-@\t\r'])")
+_ADDED_QUOTE = re.compile(r"(^|[,;\t])'(?=[=+\-@\t\r'])")
 
 
 def neutralise(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+    return _SEGMENT_START.sub(r"\1'", cell)
 
 
 def restore(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    return _ADDED_QUOTE.sub(r"\1", cell)
 
 
 def _text(value) -> str:

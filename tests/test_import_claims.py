@@ -1,3 +1,4 @@
+import csv
 import json
 from datetime import date
 from io import StringIO
@@ -9,7 +10,7 @@ from rest_framework.test import APIClient
 from claims import services
 from claims.models import Claim, ClaimVersion
 from claims.schema import write_shape
-from tests.conftest import claim_data, hop
+from tests.conftest import SOURCE_URL, claim_data, hop
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,53 @@ def test_import_needs_a_user_who_may_create_claims(tmp_path, viewer, editor):
         run_import(tmp_path / "missing.jsonl")
     with pytest.raises(CommandError, match="format"):
         run_import(path.rename(tmp_path / "claims.txt"))
+
+
+def test_oversize_csv_cells_refuse_their_row_by_line_and_the_next_rows_are_imported(
+    tmp_path, actors, editor, capsys
+):
+    only_hop = {
+        "position": 0,
+        "anonymity": "outlet_voice",
+        "speaker": actors["daily"].pk,
+        "source": SOURCE_URL,
+    }
+    hops = json.dumps([only_hop])
+
+    def row(statement: str) -> list[str]:
+        return [
+            statement,
+            "transfer",
+            str(actors["KP"].pk),
+            str(actors["RU"].pk),
+            "ammunition",
+            "shipment",
+            hops,
+        ]
+
+    path = tmp_path / "claims.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["statement", "kind", "supplier_id", "recipient_id", "item_category", "stage", "hops"]
+        )
+        writer.writerow(row("Shells shipped."))
+        writer.writerow(row("x" * 140_000))  # over Python's default 128 KiB field limit
+        writer.writerow(row("y" * (5 * 1024 * 1024)))  # over any limit we read
+        writer.writerow(row("Multi\nline " + "z" * (5 * 1024 * 1024)))  # the same, across two lines
+        writer.writerow(row("Rockets shipped."))
+    with pytest.raises(CommandError, match="3 row"):
+        call_command(
+            "import_claims", str(path), "--user", "eddie", stdout=(out := StringIO()), stderr=StringIO()
+        )
+    report = out.getvalue()
+    assert "line 3: statement: Ensure this field has no more than 1000 characters." in report
+    assert "line 4: row: cannot be read as CSV (field larger than field limit" in report
+    assert "line 5: row: cannot be read as CSV (field larger than field limit" in report
+    assert "line 6" not in report  # the rest of the two-line record is not read as a record of its own
+    assert report.endswith("2 imported, 3 rejected.\n")
+    assert sorted(Claim.objects.values_list("statement", flat=True)) == [
+        "Rockets shipped.",
+        "Shells shipped.",
+    ]
+    assert csv.field_size_limit() == 131_072  # the process's limit is left as it was

@@ -1,4 +1,5 @@
 import re
+import time
 from datetime import date
 
 import pytest
@@ -532,3 +533,42 @@ def test_language_switch_to_italian(client, reviewer):
     html = client.get("/").content.decode()
     assert '<html lang="it">' in html
     assert "Cruscotto" in html
+
+
+# ---------------------------------------------------------------- formset bounds
+
+
+def many_rows(actors, count: int) -> dict:
+    """A valid claim with count hops (the last one the source read) and count route stops."""
+    hops = [{"anonymity": "anonymous_individual", "descriptor": f"official {n}"} for n in range(count - 1)]
+    hops.append({"anonymity": "outlet_voice", "speaker": actors["daily"].name, "source_url": SOURCE_URL})
+    route = [{"role": "transit", "region": f"Region {n}"} for n in range(count)]
+    return form_post(actors, hops=hops, route=route)
+
+
+def test_fifty_hops_and_fifty_route_stops_are_accepted(client, editor, actors):
+    response = login(client, editor).post("/claims/new/", many_rows(actors, 50))
+    assert response.status_code == 302, re.findall(r'class="errors"[^>]*>(.*?)</', response.content.decode())
+    claim = Claim.objects.get()
+    assert (claim.hops.count(), claim.route.count()) == (50, 50)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [("hops", "A claim can have at most 50 hops."), ("route", "A claim can have at most 50 route stops.")],
+)
+@pytest.mark.parametrize("total", [51, 100_000])
+def test_more_rows_than_the_cap_are_refused_quickly_with_a_small_page(
+    client, editor, actors, prefix, message, total
+):
+    data = many_rows(actors, 50)
+    data[f"{prefix}-TOTAL_FORMS"] = str(total)
+    login(client, editor)
+    started = time.monotonic()
+    response = client.post("/claims/new/", data)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert elapsed < 4, elapsed  # uncapped: 2,000 rows built and re-shown, over 12 s
+    assert len(response.content) < 1_000_000, len(response.content)
+    assert not Claim.objects.exists()

@@ -177,7 +177,8 @@ STORAGES = {
 
 # Safe by default; plain-HTTP development needs DJANGO_DEBUG=1.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
@@ -214,7 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "claims.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["claims.api.filters.StrictFilterBackend"],
     # JSON in, JSON out: any other request body is a 415, never half-parsed.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["claims.api.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_RENDERER_CLASSES": [
         "claims.api.renderers.FastJSONRenderer",
@@ -225,6 +226,9 @@ REST_FRAMEWORK = {
         "claims.api.throttling.AnonymousThrottle",
         "claims.api.throttling.ClientThrottle",
     ],
+    # Whom a throttle counts: without a proxy the peer address only, since X-Forwarded-For is whatever
+    # the client wrote; behind one proxy, the address that proxy appended (the header's last entry).
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
 }
 # Requests per minute; 0 switches that throttle off.
 API_THROTTLE_ANON_PER_MINUTE = int(os.environ.get("API_THROTTLE_ANON_PER_MINUTE", "120"))
@@ -313,6 +317,16 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
 EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", MEDIA_ROOT / "evidence")).resolve()
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
+
+# Mail (SMTP). Password reset is offered only when EMAIL_HOST is set: without it a reset mail cannot
+# leave the machine. Reset requests are limited per client address and per e-mail address.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+PASSWORD_RESET_PER_HOUR = 5
 
 LOGGING = {
     "version": 1,

@@ -5,9 +5,16 @@ from django.urls import include, path, re_path
 
 from claims.api.errors import page_not_found
 from claims.feeds import PublishedClaimsFeed
+from claims.views import accounts
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's own: the login page links to password reset only where reset is possible.
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    *[
+        path(f"accounts/{route}", accounts.mail_required(view), name=name)
+        for route, view, name in accounts.password_reset_urls
+    ],
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("claims.api.urls")),

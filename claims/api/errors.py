@@ -25,9 +25,17 @@ DATABASE_DOWN_BODY = {
 RETRY_AFTER_SECONDS = "5"
 
 
-def invalid(errors: dict[str, list[str]]) -> Response:
+class InvalidInput(exceptions.ValidationError):
+    """A 400 whose code names what was wrong (invalid_cursor) instead of the generic "invalid"."""
+
+    def __init__(self, errors: dict[str, list[str]], *, code: str):
+        super().__init__(errors)
+        self.error_code = code
+
+
+def invalid(errors: dict[str, list[str]], code: str = "invalid") -> Response:
     return Response(
-        {"detail": "The request was refused: see errors.", "code": "invalid", "errors": errors},
+        {"detail": "The request was refused: see errors.", "code": code, "errors": errors},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -43,7 +51,7 @@ def exception_handler(exc, context):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
         return invalid({key: [str(m) for m in messages] for key, messages in errors.items()})
     if isinstance(exc, exceptions.ValidationError):
-        return invalid(flatten(exc.detail))
+        return invalid(flatten(exc.detail), getattr(exc, "error_code", "invalid"))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -37,7 +37,8 @@ def _represented(request, queryset):
 
 
 def _csv_lines(request, queryset):
-    writer = csv.writer(_Echo())
+    # Every cell quoted: a separator inside a cell never splits it, whichever separator a reader uses.
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
     yield writer.writerow(tabular.HEADER)
     for claim in _represented(request, queryset):
         yield writer.writerow(tabular.claim_row(claim))
@@ -46,7 +47,9 @@ def _csv_lines(request, queryset):
 CSV_DESCRIPTION = (
     "One row per claim; the same filters as the claim list. Columns: "
     + "; ".join(f"`{name}` ({meaning})" for name, meaning in tabular.COLUMNS)
-    + ". Cells starting with = + - @ tab, CR or ' are prefixed with ' so spreadsheets do not run them."
+    + ". Every cell is quoted; a ' is put before = + - @ tab, CR or ' at the start of a cell and after each"
+    " , ; or tab inside it, so spreadsheets (whatever their separator) do not run formulas; the importer"
+    " removes exactly those."
 )
 
 

@@ -3,7 +3,15 @@
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from claims.api.errors import InvalidInput
+from claims.schema import ID_MAX
+
 MAX_PAGE_SIZE = 500
+NOT_OURS = "This cursor is not one we issued: start again."
+
+
+def _an_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) <= ID_MAX
 
 
 class StrictCursorPagination(CursorPagination):
@@ -25,9 +33,15 @@ class StrictCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound as error:
-            raise ValidationError({"cursor": ["This cursor is not one we issued: start again."]}) from error
+            raise InvalidInput({"cursor": [NOT_OURS]}, code="invalid_cursor") from error
+        # DRF checks the offset but not the position, which goes straight into WHERE id < position:
+        # a forged one (p=abc, p=1e5, p=2**64) must not reach the database.
+        position = cursor.position if cursor else None
+        if position is not None and not _an_id(position):
+            raise InvalidInput({"cursor": [NOT_OURS]}, code="invalid_cursor")
+        return cursor
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -62,7 +62,9 @@ class ClaimSerializer(serializers.Serializer):
 
 class ClaimVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
-    changed_by = serializers.CharField(source="changed_by.username")
+    changed_by = serializers.CharField(
+        source="shown_by", help_text="Username for editors and reviewers; for other readers, a role."
+    )
     changed_at = serializers.DateTimeField()
     change = serializers.CharField()
     claim = serializers.JSONField(source="snapshot", help_text="The whole claim at this version (see Claim).")

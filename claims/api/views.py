@@ -16,6 +16,7 @@ from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modi
 from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_parameters
 from claims.api.lookup import claim_for
 from claims.api.pagination import StrictCursorPagination
+from claims.api.permissions import require
 from claims.filtering import ClaimFilter
 from claims.models import (
     CLAIM_DETAIL_JOINS,
@@ -122,6 +123,7 @@ class ClaimList(generics.GenericAPIView):
         responses={201: serializers.ClaimSerializer, **schema.errors(400, 403)},
     )
     def post(self, request):
+        require(policies.may_create_claim(request.user))
         payload = ClaimWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         claim = services.create_claim(data=payload.to_claim_data(), by=request.user)
@@ -178,6 +180,7 @@ class ClaimDetail(APIView):
     )
     def patch(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(policies.may_edit(request.user, claim))
         try:
             expected = parse_if_match(request)
         except PreconditionRequired:
@@ -213,6 +216,7 @@ class ClaimAssessments(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(policies.may_assess(request.user, claim))
         payload = serializers.AssessmentWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -238,6 +242,7 @@ class ClaimTransitions(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(bool(policies.transitions_open_to(request.user, claim)))
         payload = serializers.TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.transition_claim(
@@ -257,6 +262,7 @@ class ClaimRelations(APIView):
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
+        require(policies.may_relate(request.user, claim))
         payload = serializers.RelationWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -300,8 +306,13 @@ class ClaimHistory(APIView):
     )
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)
-        versions = selectors.versions_visible_to(request.user, claim).select_related("changed_by")
-        data = serializers.ClaimVersionSerializer(versions.order_by("-version"), many=True).data
+        versions = list(
+            selectors.versions_visible_to(request.user, claim)
+            .select_related("changed_by")
+            .order_by("-version")
+        )
+        selectors.name_staff(request.user, versions, "changed_by")
+        data = serializers.ClaimVersionSerializer(versions, many=True).data
         selectors.redact_documents(request.user, [entry["claim"] for entry in data])
         return Response(data)
 
@@ -310,7 +321,10 @@ class ActorList(generics.ListAPIView):
     serializer_class = serializers.ActorSerializer
     filterset_class = ActorFilter
     pagination_class = StrictCursorPagination
-    queryset = Actor.objects.all()
+    queryset = Actor.objects.none()  # for the schema; get_queryset asks the read rule
+
+    def get_queryset(self):
+        return selectors.actors_visible_to(self.request.user)
 
     @extend_schema(
         summary="List actors", responses={200: serializers.ActorSerializer(many=True), **schema.list_errors()}
@@ -321,7 +335,10 @@ class ActorList(generics.ListAPIView):
 
 class ActorDetail(generics.RetrieveAPIView):
     serializer_class = serializers.ActorSerializer
-    queryset = Actor.objects.all()
+    queryset = Actor.objects.none()  # for the schema; get_queryset asks the read rule
+
+    def get_queryset(self):
+        return selectors.actors_visible_to(self.request.user)
 
     @extend_schema(summary="One actor", responses={200: serializers.ActorSerializer, **schema.errors(404)})
     def get(self, request, *args, **kwargs):

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from claims import policies, selectors, services, vocab
 from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
-from claims.models import Actor
 from claims.views.access import reader_required, require
 from claims.views.claim_page import detail_context, load_claim
 
@@ -111,7 +110,7 @@ def unrelate(request, uuid, relation_id):
 def actor_search(request):
     """Type-ahead for actor pickers: names and aliases containing the query."""
     query = request.GET.get("q", "").strip()[:100]
-    actors = Actor.objects.order_by("name")
+    actors = selectors.actors_visible_to(request.user).order_by("name")
     if query:
         actors = actors.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
     return JsonResponse(

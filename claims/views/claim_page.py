@@ -47,6 +47,19 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     assessments = list(claim.assessments.select_related("assessed_by"))
     for assessment in assessments:
         assessment.words = _words(assessment)
+    status_changes = list(
+        selectors.status_changes_visible_to(user, claim)
+        .select_related("changed_by")
+        .order_by("changed_at", "id")
+    )
+    versions = list(
+        selectors.versions_visible_to(user, claim)
+        .select_related("changed_by")
+        .defer("snapshot")
+        .order_by("-version")
+    )
+    selectors.name_staff(user, assessments, "assessed_by")
+    selectors.name_staff(user, [*status_changes, *versions], "changed_by")
     transitions = [
         (name, target, forms.get(f"transition_{target}") or TransitionForm(initial={"to": target}))
         for name, target in available_transitions(user, claim)
@@ -67,17 +80,8 @@ def detail_context(request, claim: Claim, **forms) -> dict:
             claim.quantity_unit,
             claim.quantity_text,
         ),
-        "status_changes": list(
-            selectors.status_changes_visible_to(user, claim)
-            .select_related("changed_by")
-            .order_by("changed_at", "id")
-        ),
-        "versions": list(
-            selectors.versions_visible_to(user, claim)
-            .select_related("changed_by")
-            .defer("snapshot")
-            .order_by("-version")
-        ),
+        "status_changes": status_changes,
+        "versions": versions,
         "can_edit": policies.may_edit(user, claim),
         "transitions": transitions,
     }

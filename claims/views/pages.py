@@ -12,7 +12,7 @@ from django.urls import reverse
 from claims import charts, policies, revisions, selectors, vocab
 from claims.filtering import ClaimFilter
 from claims.forms import ClaimSortForm, offer_actors_and_countries
-from claims.models import Actor, Claim, ClaimVersion, Source
+from claims.models import Claim, ClaimVersion, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
 from claims.wording import event_date_in_words
@@ -31,13 +31,14 @@ def dashboard(request):
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )
-    recent = (
+    recent = list(
         ClaimVersion.objects.filter(claim__in=claims)
         .filter(**({} if editorial else {"snapshot__status__in": list(vocab.PUBLIC_STATUSES)}))
         .select_related("claim", "changed_by")
         .defer("snapshot")
         .order_by("-changed_at", "-id")[:10]
     )
+    selectors.name_staff(request.user, recent, "changed_by")
     pictured = claims.exclude(status=vocab.Status.RETRACTED)
     rows = list(
         pictured.order_by("-event_start", "-id").values(
@@ -103,7 +104,7 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(Actor.objects.only("id", "name", "country").order_by("name"))
+    actors = list(selectors.actors_visible_to(request.user).only("id", "name", "country").order_by("name"))
     # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
     # any other key in the URL is ignored (a browser only sends what the form has).
     filters = ClaimFilter(
@@ -151,6 +152,7 @@ def claim_diff(request, uuid):
     )
     if not versions:
         raise Http404
+    selectors.name_staff(request.user, versions, "changed_by")
     by_number = {version.version: version for version in versions}
     try:
         new = int(request.GET.get("to", versions[-1].version))

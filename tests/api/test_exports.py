@@ -47,7 +47,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(anon, make_claim
 
 
 def test_neutralising_is_reversible_for_every_dangerous_start():
-    for cell in ["=1+1", "-3", "@SUM", "'quoted", "''twice", "\tx", "plain", ""]:
+    cells = ["=1+1", "-3", "@SUM", "'quoted", "''twice", "\tx", "plain", ""]
+    cells += ["x;=cmd", "a,'=b", "a\t\tb", "=1;+2,-3\t@4", "';'", "plain, text; - fine"]
+    for cell in cells:
         assert tabular.restore(tabular.neutralise(cell)) == cell
         assert not tabular.neutralise(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
 

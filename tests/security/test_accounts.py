@@ -121,6 +121,59 @@ def test_each_token_has_its_own_budget(throttled, editor, reviewer):
     assert clients[1].get("/api/v1/feed/").status_code == 200
 
 
+@pytest.fixture
+def proxies(settings):
+    def trust(hops: int) -> None:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": hops}
+
+    return trust
+
+
+def feed_from(address: str, forwarded_for: str | None = None) -> int:
+    headers = {"REMOTE_ADDR": address}
+    if forwarded_for is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return APIClient().get("/api/v1/feed/", **headers).status_code
+
+
+ATTACKER, VICTIM, PROXY = "203.0.113.66", "198.51.100.7", "10.0.0.1"
+
+
+def test_a_fresh_x_forwarded_for_per_request_does_not_escape_the_anonymous_limit(throttled, proxies):
+    proxies(0)
+    answers = [feed_from(ATTACKER, f"192.0.2.{n}") for n in range(1, 5)]
+    assert answers == [200, 200, 429, 429]
+
+
+def test_a_victims_address_in_x_forwarded_for_leaves_the_victims_budget_alone(throttled, proxies):
+    proxies(0)
+    assert [feed_from(ATTACKER, VICTIM) for _ in range(3)] == [200, 200, 429]
+    assert [feed_from(VICTIM) for _ in range(2)] == [200, 200]
+
+
+def test_behind_one_proxy_the_address_it_appended_is_the_one_counted(throttled, proxies):
+    proxies(1)
+    # The client wrote the first entries; the proxy (the peer) appended the client's real address.
+    spoofed = [feed_from(PROXY, f"192.0.2.{n}, {ATTACKER}") for n in range(1, 4)]
+    assert spoofed == [200, 200, 429]
+    assert [feed_from(PROXY, f"{VICTIM}, {ATTACKER}")] == [429]  # naming the victim changes nothing
+    assert [feed_from(PROXY, VICTIM) for _ in range(2)] == [200, 200]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("behind_proxy, hops", [("0", 0), ("1", 1), (None, 0)])
+def test_the_proxy_hops_trusted_come_from_django_behind_proxy(tmp_path, behind_proxy, hops):
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_BEHIND_PROXY"}
+    if behind_proxy is not None:
+        env["DJANGO_BEHIND_PROXY"] = behind_proxy
+    env.update(DJANGO_SETTINGS_MODULE="tracker.settings", TRACKER_VAR_DIR=str(tmp_path))
+    probe = "from django.conf import settings; print(settings.REST_FRAMEWORK['NUM_PROXIES'])"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == str(hops)
+
+
 # ---------------------------------------------------------------- CSRF
 
 

@@ -5,6 +5,7 @@ character is unit-tested in
 tests/api/test_exports.py::test_neutralising_is_reversible_for_every_dangerous_start.
 """
 
+import base64
 import csv
 import io
 import json
@@ -12,11 +13,13 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import httpx
 import pytest
 from django.conf import settings
 
 from claims import services, vocab
-from claims.models import Actor, Claim
+from claims.models import Actor, Claim, Source
+from claims.tokens import create_api_token
 from tests.api.test_writes import payload
 from tests.conftest import hop
 
@@ -47,12 +50,68 @@ def test_an_oversize_body_is_refused_with_json_and_nothing_is_written(editor_api
     assert Claim.objects.count() == 0
 
 
-@pytest.mark.parametrize("depth", [1_000, 10_000, 100_000])
-@pytest.mark.parametrize("shape", ["[{}]", '{"a":{}}'])
+def nested(depth: int, shape: str) -> str:
+    """Valid JSON: a list nested depth deep, at the top level or as a claim's statement."""
+    lists = "[" * depth + "]" * depth
+    return lists if shape == "top" else '{"statement": ' + lists + "}"
+
+
+def assert_parse_error(response) -> None:
+    body = refused_as_json(response, 400)
+    assert body["code"] == "parse_error", body
+    assert "nested" in body["detail"], body
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+@pytest.mark.parametrize("shape", ["top", "statement"])
 def test_deeply_nested_json_is_a_400_not_a_recursion_error(editor_api, depth, shape):
-    opening, closing = shape[: len(shape) // 2], shape[len(shape) // 2 :]
-    body = '{"statement": ' + opening * depth + closing * depth + "}"
-    refused_as_json(editor_api.post(CLAIMS, body, content_type="application/json"), 400)
+    response = editor_api.post(CLAIMS, nested(depth, shape), content_type="application/json")
+    assert_parse_error(response)
+    assert Claim.objects.count() == 0
+
+
+def test_json_nested_just_past_the_limit_is_refused_and_a_real_claim_is_not(editor_api, actors):
+    # 33 levels: deep enough to be refused, shallow enough that the decoder itself never recurses out.
+    assert_parse_error(editor_api.post(CLAIMS, nested(33, "top"), content_type="application/json"))
+    assert editor_api.post(CLAIMS, payload(actors), format="json").status_code == 201
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+def test_deeply_nested_json_is_a_400_on_every_write_endpoint(make_claim, api_client, depth):
+    draft, published = make_claim(), make_claim(vocab.Status.PUBLISHED)
+    reviewer = api_client("reviewer")
+    base = f"{CLAIMS}{draft.uuid}/"
+    for method, url, headers in [
+        ("patch", base, {"HTTP_IF_MATCH": f'"{draft.version}"'}),
+        ("post", f"{CLAIMS}{published.uuid}/assessments/", {}),
+        ("post", f"{base}transitions/", {}),
+        ("post", f"{base}relations/", {}),
+    ]:
+        for shape in ("top", "statement"):
+            response = getattr(reviewer, method)(
+                url, nested(depth, shape), content_type="application/json", **headers
+            )
+            assert_parse_error(response)
+    draft.refresh_from_db()
+    assert (draft.version, draft.status) == (1, vocab.Status.DRAFT)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("depth", [1_000, 5_000, 100_000])
+def test_deeply_nested_json_is_a_400_through_a_live_server(live_server, editor, depth):
+    token = create_api_token(user=editor, name="nesting")
+    with httpx.Client(base_url=live_server.url, timeout=30) as client:
+        for shape in ("top", "statement"):
+            response = client.post(
+                CLAIMS,
+                content=nested(depth, shape).encode(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )
+            assert response.status_code == 400, response.text[:300]
+            assert response.headers["Content-Type"].startswith("application/json")
+            assert response.json()["code"] == "parse_error"
+    assert Claim.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -90,6 +149,68 @@ def test_date_times_with_extreme_offsets_are_answered_not_a_500(api_client, valu
     assert response.status_code in (200, 400), response.content[:300]
     assert Claim.objects.count() == 0  # and the connection is still usable
     assert api_client("anonymous").get(CLAIMS).status_code == 200
+
+
+# ---------------------------------------------------------------- forged query parameters
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+FORGED_CURSORS = [
+    "bogus",
+    b64("p=abc"),
+    b64("p=1e5"),
+    b64("o=1&r=1&p=abc"),
+    b64("p=-1"),
+    b64("p=%C2%B2"),  # a superscript two: a digit to str.isdigit, not to int()
+    b64(f"p={2**64}"),
+]
+
+
+@pytest.mark.parametrize("url", [CLAIMS, "/api/v1/actors/", "/api/v1/sources/", "source-checks"])
+@pytest.mark.parametrize("cursor", FORGED_CURSORS)
+def test_a_forged_cursor_is_a_400_invalid_cursor(make_claim, api_client, url, cursor):
+    make_claim(vocab.Status.PUBLISHED)
+    if url == "source-checks":
+        url = f"/api/v1/sources/{Source.objects.get().pk}/checks/"
+    response = api_client("anonymous").get(url, {"cursor": cursor})
+    body = refused_as_json(response, 400)
+    assert body["code"] == "invalid_cursor", body
+    assert body["errors"]["cursor"] == ["This cursor is not one we issued: start again."]
+
+
+EXPORTS = [CLAIMS, "/api/v1/claims/csv/", "/api/v1/claims/stix/"]
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+@pytest.mark.parametrize("name", ["supplier", "recipient"])
+@pytest.mark.parametrize("value", [str(2**63), str(2**64), "9" * 30, "0", "\u00b2"])
+def test_an_actor_id_outside_the_64_bit_range_is_a_400_on_the_list_and_exports(
+    make_claim, api_client, url, name, value
+):
+    make_claim(vocab.Status.PUBLISHED)
+    body = refused_as_json(api_client("anonymous").get(url, {name: value}), 400)
+    assert body["code"] == "invalid" and body["errors"][name], body
+
+
+@pytest.mark.parametrize("url", EXPORTS)
+def test_the_largest_actor_id_is_answered_with_no_match(make_claim, api_client, url):
+    make_claim(vocab.Status.PUBLISHED)
+    response = api_client("anonymous").get(url, {"supplier": str(2**63 - 1)})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert str(Claim.objects.get().uuid).encode() not in content
+
+
+def test_a_cursor_we_issued_still_pages(make_claim, api_client):
+    for number in range(3):
+        make_claim(vocab.Status.PUBLISHED, statement=f"Claim {number}.")
+    client = api_client("anonymous")
+    first = client.get(CLAIMS, {"page_size": 2}).json()
+    second = client.get(first["next"])
+    assert second.status_code == 200 and len(second.json()["results"]) == 1
 
 
 # ---------------------------------------------------------------- markup in every text field
@@ -209,3 +330,22 @@ def test_no_csv_cell_starts_like_a_formula_whatever_the_field(make_claim, actors
     )
     cells = [cell for row in rows[1:] for cell in row]
     assert cells and not [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_no_csv_cell_starts_like_a_formula_whatever_separator_the_spreadsheet_splits_on(
+    make_claim, api_client, delimiter
+):
+    # Italian and other EU spreadsheets split on ";"; a pasted export may be split on tabs.
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement="x;=cmd|' /C calc'!A0 and y,+SUM(1) and z\t@A1",
+        place="Rason;-2+3",
+        hops=[hop(0, descriptor="a US official;=HYPERLINK(1)", quote="q\t=1", translation="t,@x")],
+    )
+    raw = b"".join(api_client("anonymous").get("/api/v1/claims/csv/")).decode()
+    assert all(line.startswith('"') for line in raw.splitlines()), "every cell is quoted"
+    rows = list(csv.reader(io.StringIO(raw), delimiter=delimiter))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert len(cells) > 1
+    assert not [cell for cell in cells if cell.lstrip('"').startswith(FORMULA_STARTS)]

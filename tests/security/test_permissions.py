@@ -316,6 +316,58 @@ def test_ui_permission_matrix(world, actors, browser):
     assert problems == []
 
 
+# ---------------------------------------------------------------- refusal comes before validation
+
+# Bodies every endpoint refuses with field errors; the body-less endpoints ignore what they are sent.
+INVALID_BODIES = {
+    "api:claim-list": {"statement": "", "kind": "teleport", "hops": "none"},
+    "api:claim-detail": {"statement": "", "kind": "teleport"},
+    "api:claim-assessments": {"reliability": "Z", "credibility": 9},
+    "api:claim-transitions": {"to": "nowhere"},
+    "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
+    "api:claim-relation-detail": {"unexpected": True},
+    "api:source-check": {"unexpected": True},
+}
+BODY_IGNORED = {"api:claim-relation-detail", "api:source-check"}
+
+
+# Refusals that depend on what the body names: an editor may relate a draft, but not to the published
+# claim the valid body names. With a body naming nothing readable, validation speaks first (400).
+REFUSED_FOR_THE_BODY = {("api:claim-relations", "draft", "editor")}
+
+
+def _with_invalid_body(row: Row) -> Row:
+    """The same row, where the roles allowed to write now get a 400 and everyone else the same refusal."""
+    if row.route in BODY_IGNORED:
+        return row
+    answers = [
+        "400" if answer.startswith("2") or (row.route, row.target, role) in REFUSED_FOR_THE_BODY else answer
+        for role, answer in zip(ROLES, row.expect.split(), strict=True)
+    ]
+    return Row(row.action, row.method, row.route, row.target, " ".join(answers))
+
+
+def test_a_write_with_an_invalid_body_is_refused_for_permission_before_it_is_validated(
+    world, actors, api_client, monkeypatch
+):
+    monkeypatch.setattr("sources.dispatch.check_source_now_task.delay", lambda *args: None)
+    clients = {role: api_client(role) for role in ROLES}
+    problems = []
+    for row in [_with_invalid_body(row) for row in API_MATRIX if row.method in WRITE_METHODS]:
+        url = reverse(row.route, kwargs=_target_kwargs(row, world, api=True))
+        _, headers = _api_body(row, world, actors)
+
+        def send(role, row=row, url=url, headers=headers):
+            body = INVALID_BODIES[row.route]
+            response = getattr(clients[role], row.method.lower())(url, body, format="json", **headers)
+            if response.status_code in (401, 403) and "errors" in response.json():
+                problems.append(f"{row.id}: {role}'s refusal lists field errors")
+            return response
+
+        problems.extend(_run(row, send))
+    assert problems == []
+
+
 # ---------------------------------------------------------------- methods nobody may use
 
 

@@ -1,11 +1,13 @@
 """Schemathesis over the whole OpenAPI schema, in process: no 500, and every answer matches the schema."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -18,6 +20,9 @@ pytestmark = pytest.mark.django_db
 
 # Per operation and kind of data; bounded so the whole run stays well under a minute.
 EXAMPLES = 5
+# Every run draws the same examples, so CI is red or green by the code, never by the draw; set
+# SCHEMATHESIS_SEED to explore other examples (a failure names the seed that found it).
+SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261130"))
 # Every check but "schema-valid data is accepted": the services refuse what a schema cannot express
 # (a claim needs a hop, workflow order, relations to unknown claims, cursors we did not issue), and
 # those refusals are 400s with field errors, which the schema documents.
@@ -53,16 +58,23 @@ def run_everywhere(api_schema, existing, headers: dict) -> list[str]:
         operation = result.ok()
         known = {name: value for name, value in existing.items() if name in operation.path}
         runs = [
-            ("positive", GenerationMode.POSITIVE, None),
-            ("positive, real ids", GenerationMode.POSITIVE, known or None),
-            ("negative", GenerationMode.NEGATIVE, None),
+            ("positive", GenerationMode.POSITIVE, None, False),
+            ("positive, real ids", GenerationMode.POSITIVE, known or None, False),
+            ("negative", GenerationMode.NEGATIVE, None, False),
+            # Hypothesis's own fixed, seed-independent draw: the same examples on every machine.
+            ("negative, derandomised", GenerationMode.NEGATIVE, known or None, True),
         ]
-        for label, mode, path_parameters in runs:
+        for label, mode, path_parameters, derandomize in runs:
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
+            @seed(SEED)
             @given(case=strategy)
             @settings(
-                max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=derandomize,
+                suppress_health_check=list(HealthCheck),
             )
             def check(case):
                 case.call_and_validate(headers=headers, excluded_checks=EXCLUDED)
@@ -72,7 +84,9 @@ def run_everywhere(api_schema, existing, headers: dict) -> list[str]:
             except Unsatisfiable:
                 pass  # nothing in this operation can be made invalid (no parameters, no body)
             except (Exception, BaseExceptionGroup) as error:  # collected: one finding must not hide others
-                failures.append(f"{operation.method.upper()} {operation.path} ({label}):\n{error}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} ({label}, seed {SEED}):\n{error}"
+                )
     return failures
 
 
