@@ -194,23 +194,23 @@ def _load(claims: int, user_id: int) -> int:
             "claims_source",
             ["id", "url", "title", "language", "published_precision", "created_at", "liveness", "strikes",
              "quotes_missing", "last_outcome", "etag", "last_modified", "baseline_sha256", "baseline_text",
-             "lease_token"],
+             "lease_token", "evidence_problem"],
             (
                 (i, f"https://news{host_zipf.draw()}.example.org/{i}", f"Article {i}", "en", "unknown", NOW,
-                 "unchecked", 0, 0, "", "", "", "", "", "")
+                 "unchecked", 0, 0, "", "", "", "", "", "", "")
                 for i in range(1, claims // 2 + 2)
             ),
         )  # fmt: skip
         rows += _copy(
             cursor,
             "claims_claim",
-            ["id", "uuid", "statement", "kind", "place", "item_category", "item_description", "stage", "stance",
+            ["id", "uuid", "statement", "kind", "place", "item_category", "item_description", "designation", "stage", "stance",
              "modality", "negated", "quantity_qualifier", "quantity_unit", "quantity_text", "event_start",
              "event_end", "event_precision", "status", "version", "created_at", "updated_at", "published_at",
              "created_by_id", "updated_by_id", "current_assessment_id", "supplier_id", "recipient_id",
              "search_document"],
             (
-                (c["id"], c["uuid"], c["statement"], c["kind"], "", c["item_category"], c["item_description"],
+                (c["id"], c["uuid"], c["statement"], c["kind"], "", c["item_category"], c["item_description"], "",
                  c["stage"], "assert", "occurred", False, "unknown", "", "", c["event_start"], c["event_end"],
                  c["event_precision"], c["status"], 1, c["updated_at"], c["updated_at"], c["published_at"],
                  c["user_id"], c["user_id"], c["id"], c["supplier_id"], c["recipient_id"], search_document(claim))

@@ -78,8 +78,9 @@ def _claim_formfield(model_field: models.Field, **kwargs) -> forms.Field:
     elif model_field.many_to_many:
         kwargs["widget"] = forms.SelectMultiple(attrs={"size": 4})
     field = model_field.formfield(**kwargs)
-    if model_field.choices and model_field.blank:
-        field.choices = BLANK + list(model_field.choices)
+    if model_field.choices:
+        # An optional choice starts blank; a required one starts on its first value, as it always has.
+        field.choices = (BLANK if model_field.blank else []) + list(model_field.choices)
     return field
 
 

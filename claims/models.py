@@ -279,6 +279,12 @@ class Claim(models.Model):
         _("Item category"), max_length=32, choices=vocab.ItemCategory.choices, blank=True
     )
     item_description = models.CharField(_("Item description"), max_length=SHORT_TEXT_MAX, blank=True)
+    designation = models.CharField(
+        _("Designation"),
+        max_length=100,
+        blank=True,
+        help_text=_("The weapon's designation as reported, e.g. KN-23 or Kh-101."),
+    )
     stage = models.CharField(_("Stage"), max_length=32, choices=vocab.Stage.choices, blank=True)
     stance = models.CharField(
         _("Stance"), max_length=16, choices=vocab.Stance.choices, default=vocab.Stance.ASSERT

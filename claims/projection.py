@@ -22,7 +22,7 @@ from claims import schema, vocab
 from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
 from claims.representation import iso, represent_claim
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Any constant works: it only has to be the same for every writer of the feed.
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"

@@ -5,6 +5,8 @@ the models' _meta here: a new column on Claim, AttributionHop or RouteStop reach
 browser form, the admin, the CSV, the importer and the demo without another hand-written list.
 """
 
+import copy
+import functools
 from datetime import date
 
 from django.db import models
@@ -321,13 +323,17 @@ def model_fields(model, columns) -> dict[str, serializers.Field]:
     """DRF fields for plain model columns: the model's choices, length limits and defaults."""
     meta = type("Meta", (), {"model": model, "fields": [field.name for field in columns]})
     built = type("Columns", (serializers.ModelSerializer,), {"Meta": meta})().get_fields()
-    for field in built.values():
-        field.validators = [v for v in field.validators if not hasattr(v, "queryset")]  # no unique look-ups
-        if isinstance(field, serializers.ChoiceField) and field.allow_blank:
-            field.allow_null = True  # an optional choice left open reads, and may be sent, as null
-        if isinstance(field, serializers.IntegerField) and field.max_value is None:
-            field.max_value = ID_MAX
-    return built
+    fields = {}
+    for name, field in built.items():
+        # Rebuilt from their arguments, so that the copy DRF makes of each field keeps these.
+        kwargs = dict(field._kwargs)
+        kwargs.pop("validators", None)  # no uniqueness look-ups: the services own those
+        if isinstance(field, serializers.ChoiceField) and kwargs.get("allow_blank"):
+            kwargs["allow_null"] = True  # an optional choice left open reads, and may be sent, as null
+        if isinstance(field, serializers.IntegerField) and kwargs.get("max_value") is None:
+            kwargs["max_value"] = ID_MAX
+        fields[name] = type(field)(*field._args, **kwargs)
+    return fields
 
 
 def _row_fields(columns, *, read: bool) -> dict[str, serializers.Field]:
@@ -362,6 +368,12 @@ def _serializer(name: str, fields: dict) -> type[serializers.Serializer]:
 
 
 def claim_fields(*, read: bool) -> dict[str, serializers.Field]:
+    """Fresh copies of the claim's write-shape fields (the nested classes are made once, for OpenAPI)."""
+    return copy.deepcopy(_claim_field_templates(read))
+
+
+@functools.cache
+def _claim_field_templates(read: bool) -> dict[str, serializers.Field]:
     """The write-shape fields of a claim, in the model's order, derived from the models."""
     plain = model_fields(Claim, SCALARS)
     fields = {

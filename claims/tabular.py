@@ -3,36 +3,46 @@
 import json
 import re
 
+from django.db import models
+from django.utils.text import capfirst
+
+from claims import schema
 from claims.schema import write_shape
+
+
+def _meaning(field: models.Field) -> str:
+    label = capfirst(str(field.verbose_name))
+    if field.choices:
+        return f"{label}: {', '.join(str(value) for value, _label in field.choices)}"
+    if isinstance(field, models.BooleanField):
+        return f"{label}: true or false"
+    if isinstance(field, models.IntegerField):
+        return f"{label}: whole number or empty"
+    if isinstance(field, models.DateField):
+        return f"{label}: YYYY-MM-DD or empty"
+    return label
+
+
+def _claim_columns():
+    """The claim's own columns, read off the model through claims.schema (actors: id and name)."""
+    for field in schema.STANDALONE:
+        if field.is_relation:
+            yield f"{field.name}_id", f"{capfirst(str(field.verbose_name))}: actor id"
+            yield field.name, f"{capfirst(str(field.verbose_name))}: actor name"
+        else:
+            yield field.name, _meaning(field)
+    yield "participant_ids", "actor ids separated by ;"
+    yield "participants", "actor names separated by ;"
+    for fields in schema.GROUPED.values():
+        yield from ((field.name, _meaning(field)) for field in fields)
+
 
 # (column, meaning) — the order is the file's column order; documented in the OpenAPI description.
 COLUMNS = [
     ("id", "claim uuid"),
     ("status", "draft, in_review, published or retracted"),
     ("version", "claim version"),
-    ("statement", "the atomic claim, in English"),
-    ("kind", "claim kind"),
-    ("supplier_id", "actor id"),
-    ("supplier", "actor name"),
-    ("recipient_id", "actor id"),
-    ("recipient", "actor name"),
-    ("participant_ids", "actor ids separated by ;"),
-    ("participants", "actor names separated by ;"),
-    ("place", "place of a non-transfer event"),
-    ("item_category", "item category"),
-    ("item_description", "free description of the items"),
-    ("stage", "stage"),
-    ("stance", "stance"),
-    ("modality", "modality"),
-    ("negated", "true or false"),
-    ("quantity_qualifier", "quantity qualifier"),
-    ("quantity_min", "whole number or empty"),
-    ("quantity_max", "whole number or empty"),
-    ("quantity_unit", "unit of the quantity"),
-    ("quantity_text", "the words used for the quantity"),
-    ("event_start", "YYYY-MM-DD or empty"),
-    ("event_end", "YYYY-MM-DD or empty"),
-    ("event_precision", "date precision"),
+    *_claim_columns(),
     ("route", "JSON list of route stops, as in the API"),
     ("hops", "JSON list of attribution hops in the API's write shape (actors by id, source by URL)"),
     ("reliability", "current assessment: A–F"),
@@ -74,33 +84,18 @@ def _text(value) -> str:
 def claim_row(claim: dict) -> list[str]:
     """One CSV row from a claim's §9 JSON, every cell neutralised."""
     assessment = claim["assessment"] or {}
-    values = {
-        "id": claim["id"],
-        "status": claim["status"],
-        "version": claim["version"],
-        "statement": claim["statement"],
-        "kind": claim["kind"],
-        "supplier_id": (claim["supplier"] or {}).get("id"),
-        "supplier": (claim["supplier"] or {}).get("name"),
-        "recipient_id": (claim["recipient"] or {}).get("id"),
-        "recipient": (claim["recipient"] or {}).get("name"),
-        "participant_ids": ";".join(str(actor["id"]) for actor in claim["participants"]),
-        "participants": ";".join(actor["name"] for actor in claim["participants"]),
-        "place": claim["place"],
-        "item_category": claim["item_category"],
-        "item_description": claim["item_description"],
-        "stage": claim["stage"],
-        "stance": claim["stance"],
-        "modality": claim["modality"],
-        "negated": claim["negated"],
-        "quantity_qualifier": claim["quantity"]["qualifier"],
-        "quantity_min": claim["quantity"]["min"],
-        "quantity_max": claim["quantity"]["max"],
-        "quantity_unit": claim["quantity"]["unit"],
-        "quantity_text": claim["quantity"]["text"],
-        "event_start": claim["event_date"]["start"],
-        "event_end": claim["event_date"]["end"],
-        "event_precision": claim["event_date"]["precision"],
+    values = {"id": claim["id"], "status": claim["status"], "version": claim["version"]}
+    for field in schema.STANDALONE:
+        if field.is_relation:
+            actor = claim.get(field.name) or {}
+            values[f"{field.name}_id"], values[field.name] = actor.get("id"), actor.get("name")
+        else:
+            values[field.name] = claim.get(field.name)
+    values["participant_ids"] = ";".join(str(actor["id"]) for actor in claim["participants"])
+    values["participants"] = ";".join(actor["name"] for actor in claim["participants"])
+    for group, fields in schema.GROUPED.items():
+        values |= {field.name: (claim.get(group) or {}).get(schema.group_of(field)[1]) for field in fields}
+    values |= {
         "route": json.dumps(claim["route"], ensure_ascii=False),
         "hops": json.dumps(write_shape(claim)["hops"], ensure_ascii=False),
         "reliability": assessment.get("reliability"),
@@ -139,6 +134,23 @@ def _optional_int(row: dict, column: str) -> int | None:
         raise RowError(f"{column}: {value!r} is not a whole number.") from error
 
 
+def _cell(field: models.Field, row: dict):
+    """A cell as the write shape wants it; an empty or missing cell takes the model's default."""
+    raw = row.get(field.name, "").strip()
+    if isinstance(field, models.BooleanField):
+        raw = raw.lower()
+        if raw not in ("true", "false", ""):
+            raise RowError(f"{field.name}: true or false, not {raw!r}.")
+        return raw == "true" if raw else schema.default_of(field)
+    if isinstance(field, models.IntegerField):
+        return _optional_int(row, field.name)
+    if isinstance(field, models.DateField):
+        return raw or None
+    if field.choices:
+        return raw or schema.default_of(field)
+    return row.get(field.name, "")
+
+
 def write_payload(row: dict[str, str]) -> dict:
     """A CSV row (as csv.DictReader gives it) in the API's write shape, for ClaimWriteSerializer."""
     row = {key: restore(value or "") for key, value in row.items() if key is not None}
@@ -150,34 +162,15 @@ def write_payload(row: dict[str, str]) -> dict:
         participant_ids = [int(part) for part in participants]
     except ValueError as error:
         raise RowError("participant_ids: actor ids separated by ;.") from error
-    negated = row.get("negated", "false").strip().lower()
-    if negated not in ("true", "false", ""):
-        raise RowError(f"negated: true or false, not {negated!r}.")
+    body = {
+        field.name: _optional_int(row, f"{field.name}_id") if field.is_relation else _cell(field, row)
+        for field in schema.STANDALONE
+    }
+    for group, fields in schema.GROUPED.items():
+        body[group] = {schema.group_of(field)[1]: _cell(field, row) for field in fields}
     return {
-        "statement": row["statement"],
-        "kind": row["kind"],
-        "supplier": _optional_int(row, "supplier_id"),
-        "recipient": _optional_int(row, "recipient_id"),
+        **body,
         "participants": participant_ids,
-        "place": row.get("place", ""),
-        "item_category": row.get("item_category", ""),
-        "item_description": row.get("item_description", ""),
-        "stage": row.get("stage", ""),
-        "stance": row.get("stance") or "assert",
-        "modality": row.get("modality") or "occurred",
-        "negated": negated == "true",
-        "quantity": {
-            "qualifier": row.get("quantity_qualifier") or "unknown",
-            "min": _optional_int(row, "quantity_min"),
-            "max": _optional_int(row, "quantity_max"),
-            "unit": row.get("quantity_unit", ""),
-            "text": row.get("quantity_text", ""),
-        },
-        "event_date": {
-            "start": row.get("event_start") or None,
-            "end": row.get("event_end") or None,
-            "precision": row.get("event_precision") or "unknown",
-        },
         "route": _json_list(row, "route"),
         "hops": _json_list(row, "hops"),
     }

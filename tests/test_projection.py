@@ -96,20 +96,20 @@ def test_old_claims_show_a_new_field_as_null_once_rebuilt_without_being_saved_ag
     claim = make_claim(vocab.Status.PUBLISHED)
     versions = list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot"))
     # The next shape adds a key: what a new field does to represent_claim.
-    monkeypatch.setattr(projection, "represent_claim", lambda c: {**represent_claim(c), "designation": None})
-    monkeypatch.setattr(projection, "SCHEMA_VERSION", 2)
-    assert "designation" not in document(claim).body
+    monkeypatch.setattr(projection, "represent_claim", lambda c: {**represent_claim(c), "next_field": None})
+    monkeypatch.setattr(projection, "SCHEMA_VERSION", projection.SCHEMA_VERSION + 1)
+    assert "next_field" not in document(claim).body
 
     # Until the rebuild has run, an outdated document is built from the rows when read.
     [served] = projection.current_representations([claim])
-    assert served["designation"] is None
+    assert served["next_field"] is None
 
     assert projection.rebuild_documents(outdated_only=True) == 1
     stored = document(claim)
-    assert stored.schema_version == 2 and stored.body["designation"] is None
+    assert stored.schema_version == projection.SCHEMA_VERSION and stored.body["next_field"] is None
     with django_assert_num_queries(3):  # documents, actors, source health: nothing built from the rows
         [served] = projection.current_representations([claim])
-    assert served["designation"] is None
+    assert served["next_field"] is None
     # Not saved again: same version, audit trail untouched.
     assert Claim.objects.get(pk=claim.pk).version == claim.version
     assert list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot")) == versions
@@ -194,8 +194,28 @@ def test_the_migration_gives_existing_claims_the_snapshot_of_their_current_versi
         claim_id=edited.pk, expected_version=1, data=claim_data(actors, place="Rason"), by=editor
     )
     ClaimDocument.objects.all().delete()
-    migration = importlib.import_module("claims.migrations.0009_claim_document")
-    migration.copy_current_snapshots(apps, None)
+    importlib.import_module("claims.migrations.0009_claim_document").copy_current_snapshots(apps, None)
+    # The later migrations take the copied documents on to today's shape.
+    designation = importlib.import_module("claims.migrations.0012_claim_designation")
+    designation.add_designation_to_documents(apps, None)
     for claim in (edited, published):
         assert_projected(claim)
     assert document(edited).body["place"] == "Rason"
+
+
+def test_the_designation_migration_gives_old_documents_the_new_key_without_a_new_version(make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    versions = list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot"))
+    old = document(claim)
+    old.body = {key: value for key, value in old.body.items() if key != "designation"}
+    old.schema_version = 1
+    old.save()
+    migration = importlib.import_module("claims.migrations.0012_claim_designation")
+    migration.add_designation_to_documents(apps, None)
+    stored = document(claim)
+    assert stored.schema_version == projection.SCHEMA_VERSION
+    assert stored.body["designation"] == "" and stored.body == represent_claim(
+        Claim.objects.with_details().get(pk=claim.pk)
+    )
+    assert Claim.objects.get(pk=claim.pk).version == claim.version
+    assert list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot")) == versions

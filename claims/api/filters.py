@@ -63,7 +63,13 @@ class StrictFilterBackend(DjangoFilterBackend):
             if paginator is not None:
                 accepted += [
                     getattr(paginator, name)
-                    for name in ("cursor_query_param", "page_size_query_param", "page_query_param")
+                    for name in (
+                        "cursor_query_param",
+                        "page_size_query_param",
+                        "page_query_param",
+                        "limit_query_param",
+                        "offset_query_param",
+                    )
                     if getattr(paginator, name, None)
                 ]
             refuse_unknown_parameters(request, accepted)

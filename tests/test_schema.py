@@ -1,0 +1,120 @@
+"""The write shape is read off the models: a claim column (designation, the first one added this way)
+reaches every surface, and its model limit is the one every surface enforces."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.test import APIClient
+
+from claims import schema, selectors, services, vocab
+from claims.importing import csv_rows, import_rows
+from claims.models import Claim
+from tests.api.test_writes import payload
+from tests.conftest import claim_data
+from tests.test_views import form_post
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def test_every_claim_column_but_the_services_own_is_in_the_write_shape():
+    names = {field.name for field in schema.CLAIM_COLUMNS}
+    assert {
+        "statement",
+        "kind",
+        "supplier",
+        "recipient",
+        "designation",
+        "quantity_min",
+        "event_start",
+    } <= names
+    assert names.isdisjoint({"id", "uuid", "status", "version", "search_document", "created_by"})
+
+
+def test_record_input_refuses_a_field_the_model_does_not_have():
+    with pytest.raises(TypeError, match="no field calibre"):
+        services.ClaimData(statement="x", kind="transfer", calibre="152 mm")
+
+
+def test_the_api_writes_and_reads_the_designation_and_documents_it(editor, actors):
+    created = api(editor).post("/api/v1/claims/", payload(actors, designation="KN-23"), format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["designation"] == "KN-23"
+    claim_id = created.json()["id"]
+    patched = api(editor).patch(
+        f"/api/v1/claims/{claim_id}/", {"designation": "Kh-101"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert patched.status_code == 200 and patched.json()["designation"] == "Kh-101"
+    spec = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = spec["components"]["schemas"]
+    assert components["Claim"]["properties"]["designation"]["maxLength"] == 100
+    assert "designation" in components["PatchedClaimWriteRequest"]["properties"]
+
+
+def test_a_designation_over_the_model_limit_is_refused_with_a_field_message_and_nothing_written(
+    editor, actors
+):
+    before = Claim.objects.count()
+    refused = api(editor).post("/api/v1/claims/", payload(actors, designation="K" * 101), format="json")
+    assert refused.status_code == 400
+    assert "designation" in refused.json()["errors"]
+    assert Claim.objects.count() == before
+    with pytest.raises(Exception, match="designation"):
+        services.create_claim(data=claim_data(actors, designation="K" * 101), by=editor)
+    services.create_claim(data=claim_data(actors, designation="K" * 100), by=editor)  # the limit itself
+
+
+def test_the_browser_form_edits_the_designation_and_the_page_and_list_show_it(client, editor, actors):
+    client.force_login(editor)
+    response = client.post("/claims/new/", form_post(actors, designation="KN-23"))
+    assert response.status_code == 302, response.context["form"].errors
+    claim = Claim.objects.get()
+    assert claim.designation == "KN-23"
+    assert "KN-23" in client.get(f"/claims/{claim.uuid}/").content.decode()
+    assert "KN-23" in client.get("/claims/").content.decode()
+    form = client.get(f"/claims/{claim.uuid}/edit/").content.decode()
+    assert 'name="designation"' in form and 'value="KN-23"' in form
+
+
+def test_the_designation_is_searchable_in_the_api_and_the_web_list(client, editor, actors):
+    services.create_claim(data=claim_data(actors, statement="Missiles.", designation="Hwasong-11"), by=editor)
+    services.create_claim(data=claim_data(actors, statement="Shells."), by=editor)
+    found = api(editor).get("/api/v1/claims/?q=Hwasong-11").json()["results"]
+    assert [claim["statement"] for claim in found] == ["Missiles."]
+    client.force_login(editor)
+    page = client.get("/claims/?q=Hwasong-11")
+    assert [claim.statement for claim in page.context["page"].object_list] == ["Missiles."]
+
+
+def test_the_csv_carries_the_designation_out_and_back_in(editor, reviewer, actors):
+    services.create_claim(data=claim_data(actors, designation="KN-23"), by=editor)
+    exported = b"".join(api(reviewer).get("/api/v1/claims/csv/").streaming_content).decode()
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert row["designation"] == "KN-23"
+    report = import_rows(csv_rows(io.StringIO(exported)), by=editor)
+    assert report.rejected == []
+    assert sorted(Claim.objects.values_list("designation", flat=True)) == ["KN-23", "KN-23"]
+
+
+def test_stix_and_the_admin_carry_the_designation(client, admin_user, reviewer, actors):
+    claim = services.create_claim(data=claim_data(actors, designation="KN-23"), by=reviewer)
+    bundle = api(reviewer).get(f"/api/v1/claims/{claim.uuid}/stix/").json()
+    [report] = [obj for obj in bundle["objects"] if obj["type"] == "report"]
+    assert report["x_claim"]["designation"] == "KN-23"
+    client.force_login(admin_user)
+    assert 'name="designation"' in client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
+
+
+def test_readers_get_the_designation_from_the_document(make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED, designation="KN-23")
+    [document] = selectors.documents_visible_to(AnonymousUser(), [claim])
+    assert document["designation"] == "KN-23"
+    assert schema.write_shape(document)["designation"] == "KN-23"
