@@ -194,6 +194,36 @@ def _hop_json(hop: AttributionHop, actor) -> dict:
     return body
 
 
+def input_document(data: ClaimData, actor) -> dict:
+    """Unsaved input in the document's shape; `actor` turns an actor id (or None) into its object.
+
+    The conflict view compares it with a stored version, so both sides read alike."""
+    body = {
+        field.name: actor(getattr(data, field.attname))
+        if field.is_relation
+        else _json(field, getattr(data, field.attname))
+        for field in STANDALONE
+    }
+    body["participants"] = [actor(pk) for pk in data.participant_ids]
+    for group, fields in GROUPED.items():
+        body[group] = {group_of(f)[1]: _json(f, getattr(data, f.attname)) for f in fields}
+    body["route"] = [
+        {f.name: _json(f, getattr(stop, f.attname)) for f in STOP_COLUMNS} for stop in data.route
+    ]
+    body["hops"] = [
+        {
+            f.name: hop.source_url
+            if f.name == "source"
+            else actor(getattr(hop, f.attname))
+            if f.is_relation
+            else _json(f, getattr(hop, f.attname))
+            for f in HOP_COLUMNS
+        }
+        for hop in data.hops
+    ]
+    return body
+
+
 def _actor_id(actor: dict | None) -> int | None:
     return actor["id"] if actor else None
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from claims import policies, revisions, selectors, services, vocab
+from claims import policies, revisions, schema, selectors, services, vocab
 from claims.forms import ClaimForm, FromArticleForm, HopFormSet, RouteFormSet, claim_data, put_errors
 from claims.models import Actor, Claim, ClaimVersion
 from claims.representation import represent_actor
@@ -24,36 +24,7 @@ def _snapshot_of(data: services.ClaimData, claim: Claim) -> dict:
     def actor(actor_id):
         return represent_actor(actors.get(actor_id)) if actor_id else None
 
-    return {
-        **{name: getattr(data, name) for name in ("statement", "kind", "place", "item_description")},
-        **{name: getattr(data, name) for name in ("item_category", "stage", "stance", "modality", "negated")},
-        "status": claim.status,
-        "supplier": actor(data.supplier_id),
-        "recipient": actor(data.recipient_id),
-        "participants": [actor(pk) for pk in data.participant_ids],
-        "quantity": {
-            "qualifier": data.quantity_qualifier,
-            "min": data.quantity_min,
-            "max": data.quantity_max,
-            "unit": data.quantity_unit,
-            "text": data.quantity_text,
-        },
-        "event_date": {
-            "start": data.event_start.isoformat() if data.event_start else None,
-            "end": data.event_end.isoformat() if data.event_end else None,
-            "precision": data.event_precision,
-        },
-        "route": [vars(stop) for stop in data.route],
-        "hops": [
-            {
-                **vars(hop),
-                "speaker": actor(hop.speaker_id),
-                "affiliation": actor(hop.affiliation_id),
-                "source": hop.source_url,
-            }
-            for hop in data.hops
-        ],
-    }
+    return {**schema.input_document(data, actor), "status": claim.status}
 
 
 def _forms(data=None, *, initial=None, hops=None, route=None):
