@@ -1,11 +1,8 @@
-"""Data, invariants and query verbs of the claim tracker."""
+"""Claims and what hangs off them: hops, route, assessments, relations, history, document, feed."""
 
 import uuid
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import pycountry
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
@@ -14,187 +11,16 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from claims import vocab
-from claims.hosts import normalise_host
-
-# Limits on free text, enforced by the models and the services alike.
-STATEMENT_MAX = 1000
-SHORT_TEXT_MAX = 300
-QUOTE_MAX = 5000
-RATIONALE_MAX = 4000
-URL_MAX = 2000
-
-# Query parameters that identify a campaign, not a document.
-TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
-
-
-def validate_country(value: str) -> None:
-    """Accept ISO 3166-1 alpha-2 codes only (GB, not UK; RU, not RUS)."""
-    if value and (len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None):
-        raise ValidationError(
-            _("%(value)s is not an ISO 3166-1 alpha-2 country code (for example GB, RU, KP)."),
-            code="invalid_country",
-            params={"value": value},
-        )
-
-
-def validate_language(value: str) -> None:
-    """Accept ISO 639-1 two-letter language codes (it, en, ko)."""
-    if value and (len(value) != 2 or not value.islower() or pycountry.languages.get(alpha_2=value) is None):
-        raise ValidationError(
-            _("%(value)s is not an ISO 639-1 language code (for example it, en, ru)."),
-            code="invalid_language",
-            params={"value": value},
-        )
-
-
-def normalise_url(url: str) -> str:
-    """One spelling per document: lower-case scheme and host, no default port, fragment or tracking."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError as error:  # e.g. characters that NFKC-normalise to "/", "?", "#", "@" or ":"
-        raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url") from error
-    scheme = parts.scheme.lower()
-    if scheme not in {"http", "https"} or not parts.hostname:
-        raise ValidationError(_("Enter an http or https URL with a host."), code="invalid_url")
-    # One Source per host however it is spelled: apple.com with a Cyrillic "a" is stored as xn--pple-43d.com.
-    host = normalise_host(parts.hostname)
-    default_port = {"http": 80, "https": 443}[scheme]
-    try:
-        port = parts.port
-    except ValueError as error:
-        raise ValidationError(_("The URL has an invalid port."), code="invalid_url") from error
-    netloc = host if port in (None, default_port) else f"{host}:{port}"
-    if ":" in host and not host.startswith("["):
-        netloc = f"[{host}]" if port in (None, default_port) else f"[{host}]:{port}"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not k.startswith(TRACKING_PARAMS)
-        ]
-    )
-    normalised = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-    if len(normalised) > URL_MAX:
-        raise ValidationError(_("URLs are limited to %(max)d characters."), params={"max": URL_MAX})
-    return normalised
-
-
-class Actor(models.Model):
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=32, choices=vocab.ActorKind.choices)
-    country = models.CharField(max_length=2, blank=True, validators=[validate_country])
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    aliases = models.JSONField(
-        default=list, blank=True, help_text=_("Other names, e.g. metonyms like Pyongyang.")
-    )
-    description = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    reliability = models.CharField(
-        _("default source reliability"), max_length=1, choices=vocab.Reliability.choices, blank=True
-    )
-    reliability_note = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(condition=Q(kind__in=vocab.ActorKind.values), name="actor_kind_valid"),
-            models.CheckConstraint(
-                condition=Q(reliability="") | Q(reliability__in=vocab.Reliability.values),
-                name="actor_reliability_valid",
-            ),
-            models.CheckConstraint(
-                condition=~Q(parent=F("pk")),
-                name="actor_not_own_parent",
-                violation_error_message=_("An actor cannot be its own parent."),
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def clean(self) -> None:
-        if not isinstance(self.aliases, list) or not all(
-            isinstance(a, str) and a.strip() for a in self.aliases
-        ):
-            raise ValidationError({"aliases": _("Aliases must be a list of non-empty names.")})
-        if any(len(a) > 200 for a in self.aliases):
-            raise ValidationError({"aliases": _("Each alias is limited to 200 characters.")})
-        ancestor = self.parent
-        while ancestor is not None:
-            if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("An actor cannot be its own ancestor.")})
-            ancestor = ancestor.parent
-
-
-class SourceQuerySet(models.QuerySet):
-    def due(self, now=None) -> "SourceQuerySet":
-        """Sources whose next check has come and that no worker holds a live lease on."""
-        now = now or timezone.now()
-        return self.filter(next_check_at__lte=now).filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-        )
-
-    def needing_attention(self) -> "SourceQuerySet":
-        return self.filter(
-            Q(liveness__in=[vocab.Liveness.CHANGED, vocab.Liveness.SUSPECT, vocab.Liveness.DEAD])
-            | Q(quotes_missing__gt=0)
-            | ~Q(evidence_problem="")
-        )
-
-
-class Source(models.Model):
-    url = models.URLField(max_length=URL_MAX, unique=True)
-    title = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    publisher = models.ForeignKey(
-        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="sources"
-    )
-    language = models.CharField(max_length=2, blank=True, validators=[validate_language])
-    published_on = models.DateField(null=True, blank=True)
-    published_precision = models.CharField(
-        max_length=16, choices=vocab.DatePrecision.choices, default=vocab.DatePrecision.UNKNOWN
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Health, maintained by the re-checker (the sources app).
-    liveness = models.CharField(
-        max_length=16, choices=vocab.Liveness.choices, default=vocab.Liveness.UNCHECKED
-    )
-    strikes = models.PositiveSmallIntegerField(default=0)
-    first_strike_at = models.DateTimeField(null=True, blank=True)
-    # Strikes closer together than SOURCE_DEAD_STRIKE_INTERVAL count once (see sources/policy.py).
-    last_strike_at = models.DateTimeField(null=True, blank=True)
-    quotes_missing = models.PositiveSmallIntegerField(default=0)
-    last_outcome = models.CharField(max_length=32, choices=vocab.CheckOutcome.choices, blank=True)
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    lease_token = models.CharField(max_length=64, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    etag = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    last_modified = models.CharField(max_length=64, blank=True)
-    baseline_sha256 = models.CharField(max_length=64, blank=True)
-    baseline_text = models.TextField(blank=True)
-    # What verify_evidence last found wrong with this source's stored evidence ("" when all is well).
-    evidence_problem = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-
-    objects = SourceQuerySet.as_manager()
-    history = HistoricalRecords(
-        excluded_fields=["lease_token", "lease_expires_at", "next_check_at", "evidence_problem"]
-    )
-
-    class Meta:
-        ordering = ["id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(liveness__in=vocab.Liveness.values), name="source_liveness_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title or self.url
+from claims.models.actors import Actor
+from claims.models.common import (
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    SHORT_TEXT_MAX,
+    STATEMENT_MAX,
+    validate_country,
+    validate_language,
+)
+from claims.models.sources import Source
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -617,77 +443,3 @@ class FeedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.type}"
-
-
-class SourceCheck(models.Model):
-    """Append-only record of one re-check of a source."""
-
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="checks")
-    outcome = models.CharField(max_length=32, choices=vocab.CheckOutcome.choices)
-    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    final_url = models.URLField(max_length=URL_MAX, blank=True)
-    checked_at = models.DateTimeField(default=timezone.now)
-    content_sha256 = models.CharField(max_length=64, blank=True)
-    similarity = models.FloatField(null=True, blank=True)
-    detail = models.CharField(max_length=SHORT_TEXT_MAX * 2, blank=True)
-    lease_token = models.CharField(max_length=64, blank=True)
-    redirects = models.JSONField(default=list, blank=True)
-    elapsed_ms = models.PositiveIntegerField(null=True, blank=True)
-    # Evidence: the raw body, content-addressed under EVIDENCE_DIR, and its WARC record.
-    content_type = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    body_sha256 = models.CharField(max_length=64, blank=True)
-    warc_path = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
-    # The text diff against the baseline, computed once by the worker (sources/textdiff.py).
-    text_diff = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["source", "-checked_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(outcome__in=vocab.CheckOutcome.values), name="check_outcome_valid"
-            ),
-            # A redelivered task for the same lease must not write a second row.
-            models.UniqueConstraint(
-                fields=["source", "lease_token"], condition=~Q(lease_token=""), name="check_once_per_lease"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source_id} {self.outcome}"
-
-
-class QuoteCheck(models.Model):
-    check_run = models.ForeignKey(SourceCheck, on_delete=models.CASCADE, related_name="quotes")
-    hop = models.ForeignKey(AttributionHop, on_delete=models.CASCADE, related_name="quote_checks")
-    result = models.CharField(max_length=16, choices=vocab.QuoteResult.choices)
-    score = models.FloatField()
-    passage = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["check_run", "hop"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(result__in=vocab.QuoteResult.values), name="quote_result_valid"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.hop_id} {self.result}"
-
-
-class ApiToken(models.Model):
-    """The client name of a knox token (knox keeps only the digest); deleting either revokes it."""
-
-    token = models.OneToOneField(
-        "knox.AuthToken", primary_key=True, on_delete=models.CASCADE, related_name="client"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["user", "name"]
-        constraints = [models.UniqueConstraint(fields=["user", "name"], name="api_token_name_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user} / {self.name}"

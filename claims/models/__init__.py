@@ -1,0 +1,61 @@
+"""Data, invariants and query verbs of the claim tracker, one module per concern."""
+
+from claims.models.actors import Actor
+from claims.models.checks import QuoteCheck, SourceCheck
+from claims.models.claims import (
+    CLAIM_DETAIL_JOINS,
+    Assessment,
+    AttributionHop,
+    Claim,
+    ClaimDocument,
+    ClaimQuerySet,
+    ClaimRelation,
+    ClaimVersion,
+    FeedEvent,
+    RouteStop,
+    StatusChange,
+    claim_detail_prefetches,
+)
+from claims.models.common import (
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    SHORT_TEXT_MAX,
+    STATEMENT_MAX,
+    TRACKING_PARAMS,
+    URL_MAX,
+    normalise_url,
+    validate_country,
+    validate_language,
+)
+from claims.models.sources import Source, SourceQuerySet
+from claims.models.tokens import ApiToken
+
+__all__ = [
+    "CLAIM_DETAIL_JOINS",
+    "QUOTE_MAX",
+    "RATIONALE_MAX",
+    "SHORT_TEXT_MAX",
+    "STATEMENT_MAX",
+    "TRACKING_PARAMS",
+    "URL_MAX",
+    "Actor",
+    "ApiToken",
+    "Assessment",
+    "AttributionHop",
+    "Claim",
+    "ClaimDocument",
+    "ClaimQuerySet",
+    "ClaimRelation",
+    "ClaimVersion",
+    "FeedEvent",
+    "QuoteCheck",
+    "RouteStop",
+    "Source",
+    "SourceCheck",
+    "SourceQuerySet",
+    "StatusChange",
+    "claim_detail_prefetches",
+    "normalise_url",
+    "validate_country",
+    "validate_language",
+]
