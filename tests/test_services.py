@@ -1,7 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from claims import services, vocab
 from claims.models import (
@@ -158,6 +159,24 @@ def test_dates_with_unknown_precision_are_refused(actors, editor):
 def test_speculation_recorded_as_occurred_is_refused(actors, editor):
     data = claim_data(actors, stance="speculate", modality="occurred")
     refused(lambda: services.create_claim(data=data, by=editor), field="modality")
+
+
+def test_an_occurred_event_dated_in_the_future_is_refused(actors, editor):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    data = claim_data(actors, modality="occurred", event_start=tomorrow, event_precision="day")
+    error = refused(lambda: services.create_claim(data=data, by=editor), field="event_start")
+    assert "cannot be dated in the future" in error.message_dict["event_start"][0]
+
+
+def test_an_occurred_event_dated_today_or_planned_in_the_future_is_accepted(actors, editor):
+    today = timezone.localdate()
+    services.create_claim(
+        data=claim_data(actors, modality="occurred", event_start=today, event_precision="day"), by=editor
+    )
+    services.create_claim(
+        data=claim_data(actors, modality="planned", event_start=date(2027, 6, 1), event_precision="day"),
+        by=editor,
+    )
 
 
 @pytest.mark.parametrize("anonymity", ["named_on_record", "named_paraphrased"])

@@ -4,6 +4,7 @@ import calendar
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims import schema, vocab
@@ -219,7 +220,13 @@ def _check_claim_fields(
         )
 
     _check_quantity(data, errors)
-    return _event_range(data, errors)
+    start, end = _event_range(data, errors)
+    if data.modality == vocab.Modality.OCCURRED and start is not None and start > timezone.localdate():
+        errors.add(
+            "event_start",
+            _("An event that has occurred cannot be dated in the future: use planned or possible."),
+        )
+    return start, end
 
 
 def _actors_by_id(ids: set[int | None], known: dict[int, Actor] | None = None) -> dict[int, Actor]:
