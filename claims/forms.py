@@ -293,10 +293,15 @@ class TransitionForm(forms.Form):
     )
 
 
+def graded_choices(vocabulary) -> list[tuple[str, str]]:
+    """Blank first (no grade is ever preselected), then "B — usually reliable": the code reviewers use."""
+    return BLANK + [(value, f"{value} — {label}") for value, label in vocabulary.choices]
+
+
 class AssessmentForm(forms.Form):
-    reliability = forms.ChoiceField(label=_("Source reliability"), choices=vocab.Reliability.choices)
+    reliability = forms.ChoiceField(label=_("Source reliability"), choices=graded_choices(vocab.Reliability))
     credibility = forms.TypedChoiceField(
-        label=_("Information credibility"), choices=vocab.Credibility.choices, coerce=int
+        label=_("Information credibility"), choices=graded_choices(vocab.Credibility), coerce=int
     )
     likelihood = forms.ChoiceField(label=_("Likelihood"), choices=choices(vocab.Likelihood), required=False)
     confidence = forms.ChoiceField(

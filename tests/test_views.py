@@ -416,6 +416,22 @@ def test_assessments_are_for_reviewers(client, editor, reviewer, make_claim):
     )
 
 
+def test_the_assessment_form_starts_blank_and_refuses_a_rationale_alone(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    page = login(client, reviewer).get(f"/claims/{claim.uuid}/")
+    html = page.content.decode()
+    for name in ("reliability", "credibility"):
+        select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group()
+        assert re.search(r"<option.*?>", select).group() == '<option value="" selected>'
+    assert "B — usually reliable</option>" in html and "2 — probably true</option>" in html
+
+    response = client.post(f"/claims/{claim.uuid}/assess/", {"rationale": "Only words."})
+    errors = response.context["assessment_form"].errors
+    assert errors["reliability"] == ["This field is required."]
+    assert errors["credibility"] == ["This field is required."]
+    assert not claim.assessments.exists()
+
+
 def test_credibility_one_without_corroboration_is_refused_on_the_field(client, reviewer, make_claim):
     claim = make_claim(vocab.Status.IN_REVIEW)
     data = {"reliability": "A", "credibility": "1", "rationale": "Sure."}
