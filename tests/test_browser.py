@@ -173,3 +173,40 @@ def test_a_stale_copy_gets_the_conflict_and_overwrites_nothing(browser, live_ser
     claim.refresh_from_db()
     assert claim.statement == "The editor's late wording." and claim.version == 3
     assert editor.problems == [] and reviewer.problems == []
+
+
+def test_the_api_docs_list_the_operations_without_inline_script(browser, live_server):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.locator(".opblock-summary-path", has_text="/api/v1/claims/").first.wait_for(timeout=10_000)
+    assert page.locator(".opblock").count() > 10
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "api-docs.png")
+    assert problems == []
+
+
+def test_the_check_strip_stays_a_strip_with_one_check(browser, live_server, make_claim):
+    from claims.models import SourceCheck
+
+    source = make_claim().hops.get().source
+    SourceCheck.objects.create(source=source, outcome=vocab.CheckOutcome.OK, http_status=200)
+    eddie = Session(browser, live_server.url, "eddie")
+    eddie.page.set_viewport_size({"width": 1366, "height": 900})
+    page = eddie.go(f"/sources/{source.pk}/")
+    box = page.locator("svg.strip").bounding_box()
+    assert box["height"] <= 40, box
+    eddie.shot("source-one-check")
+    assert eddie.problems == []
+
+
+def test_adding_a_hop_or_a_route_stop_moves_focus_to_its_first_field(browser, live_server, editor):
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/new/")
+    page.get_by_role("button", name="+ Add a hop").click()
+    assert page.evaluate("document.activeElement.id") == "id_hops-1-speaker"
+    page.get_by_role("button", name="+ Add a route stop").click()
+    assert page.evaluate("document.activeElement.id") == "id_route-0-role"
+    assert eddie.problems == []

@@ -32,7 +32,10 @@ function setUpRows(container) {
     total.value = String(index + 1);
     renumber(container);
     const added = rowsOf(container).at(-1);
-    const first = added.querySelector("input:not([type=hidden]):not([type=number]), select, textarea");
+    // The first field the editor can see: the row's Position and Remove inputs are hidden once enhanced.
+    const first = Array.from(added.querySelectorAll(".grid-form :is(input, select, textarea)")).find(
+      (field) => field.type !== "hidden" && !field.disabled && field.getClientRects().length > 0,
+    );
     if (first) first.focus();
   });
 
