@@ -330,15 +330,28 @@ def test_stale_edit_shows_their_version_and_saves_nothing(client, editor, review
     assert claim.statement == "Their edit." and claim.version == 2
 
 
-def test_from_article_prefills_hop_zero(client, editor):
+def test_from_article_puts_the_article_in_the_last_hop_and_leaves_hop_zero_for_the_originator(
+    client, editor
+):
     login(client, editor)
     assert client.get("/claims/new/from-article/").status_code == 200
     response = client.post(
         "/claims/new/from-article/",
         {"source_url": SOURCE_URL, "quote": "Secondo Washington…", "quote_language": "it"},
     )
+    hops = response.context["hops"]
+    assert [row.initial for row in hops.forms] == [
+        {},
+        {
+            "anonymity": "outlet_voice",
+            "source_url": SOURCE_URL,
+            "quote": "Secondo Washington…",
+            "quote_language": "it",
+        },
+    ]
     html = response.content.decode()
-    assert f'value="{SOURCE_URL}"' in html and "Secondo Washington…</textarea>" in html
+    assert f'name="hops-1-source_url" value="{SOURCE_URL}"' in html
+    assert "Secondo Washington…</textarea>" in html
     assert 'action="/claims/new/"' in html
     assert Claim.objects.count() == 0
 

@@ -147,12 +147,18 @@ def claim_edit(request, uuid):
 @reader_required
 @require_http_methods(["GET", "POST"])
 def from_article(request):
-    """Paste a URL and a passage: the claim form opens with hop 0 holding them."""
+    """Paste a URL and a passage: the claim form opens with them as the document we read."""
     require(policies.may_create_claim(request.user))
     article = FromArticleForm(request.POST or None)
     if request.method == "POST" and article.is_valid():
         c = article.cleaned_data
-        hop = {"source_url": c["source_url"], "quote": c["quote"], "quote_language": c["quote_language"]}
-        form, hops, route = _forms(hops=[hop])
+        # The article is the last hop, in the outlet's voice; hop 0 stays empty for the originator.
+        article_hop = {
+            "anonymity": vocab.Anonymity.OUTLET_VOICE,
+            "source_url": c["source_url"],
+            "quote": c["quote"],
+            "quote_language": c["quote_language"],
+        }
+        form, hops, route = _forms(hops=[{}, article_hop])
         return _render(request, None, form, hops, route)
     return render(request, "claims/from_article.html", {"form": article})
