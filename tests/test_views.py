@@ -290,6 +290,37 @@ def test_viewer_cannot_open_or_post_the_forms(client, viewer, actors, make_claim
     assert claim.statement != "Hijacked" and claim.version == 4
 
 
+def test_the_conflict_compares_only_what_the_form_edits(client, reviewer, actors, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    other = make_claim(statement="Another claim.")
+    services.add_relation(
+        from_claim_id=claim.pk,
+        to_claim_id=other.pk,
+        kind="corroborates",
+        independence="independent",
+        by=reviewer,
+    )
+    services.add_assessment(
+        claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale="Two officials."
+    )
+    claim.refresh_from_db()
+    # As the edit form posts it: the end date shown is the stored end of the month.
+    month = {"event_end": "2023-09-30"}
+    login(client, reviewer)
+    theirs = client.post(
+        f"/claims/{claim.uuid}/edit/", edit_post(claim, actors, statement="Their edit.", **month)
+    )
+    assert theirs.status_code == 302
+    response = client.post(
+        f"/claims/{claim.uuid}/edit/", edit_post(claim, actors, statement="My late edit.", **month)
+    )
+    conflict = response.context["conflict"]
+    changed = [line.text for line in conflict["lines"] if line.op != "same"]
+    assert changed == ["Statement: Their edit.", "Statement: My late edit."]
+    shown = conflict["their_lines"] + conflict["my_lines"]
+    assert not [line for line in shown if line.startswith(("Assessment", "Rationale", "Relation"))]
+
+
 def test_editor_cannot_edit_someone_elses_draft(client, other_editor, actors, make_claim):
     claim = make_claim()
     login(client, other_editor)
@@ -330,9 +361,7 @@ def test_stale_edit_shows_their_version_and_saves_nothing(client, editor, review
     assert claim.statement == "Their edit." and claim.version == 2
 
 
-def test_from_article_puts_the_article_in_the_last_hop_and_leaves_hop_zero_for_the_originator(
-    client, editor
-):
+def test_from_article_puts_the_article_in_the_last_hop_and_leaves_hop_zero_for_the_originator(client, editor):
     login(client, editor)
     assert client.get("/claims/new/from-article/").status_code == 200
     response = client.post(

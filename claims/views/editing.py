@@ -79,6 +79,9 @@ def _save(request, claim: Claim | None):
             claim=claim, version=stale.current_version
         )
         mine = _snapshot_of(data, claim)
+        # The stored version also holds what this form does not edit (assessment, relations):
+        # compared with nothing, it would read as removed although saving keeps it.
+        theirs_edited = {key: value for key, value in theirs.snapshot.items() if key in mine}
         # The form comes back with the user's input, now based on their version: saving again is a
         # deliberate choice made after seeing it, never a silent overwrite.
         posted = request.POST.copy()
@@ -88,9 +91,9 @@ def _save(request, claim: Claim | None):
             bound.is_valid()
         conflict = {
             "theirs": theirs,
-            "their_lines": revisions.flatten(theirs.snapshot),
+            "their_lines": revisions.flatten(theirs_edited),
             "my_lines": revisions.flatten(mine),
-            "lines": revisions.diff(theirs.snapshot, mine),
+            "lines": revisions.diff(theirs_edited, mine),
         }
         return _render(request, claim, form, hops, route, conflict=conflict)
     messages.success(request, _("Saved as version %(v)s.") % {"v": saved.version})
