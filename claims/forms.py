@@ -291,6 +291,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=services.REASON_MAX, widget=forms.Textarea({"rows": 2})
     )
+    confirm_unverified_sources = forms.BooleanField(required=False)
 
 
 def graded_choices(vocabulary) -> list[tuple[str, str]]:

@@ -40,6 +40,18 @@ def sources_visible_to(user) -> QuerySet[Source]:
     )
 
 
+def sources_needing_confirmation(claim: Claim) -> list[Source]:
+    """Sources a reviewer must knowingly accept before publishing: nothing captured, suspect or dead.
+
+    Publishing on such a source promises readers a document nobody has seen intact."""
+    return list(
+        Source.objects.filter(hops__claim=claim)
+        .filter(Q(baseline_sha256="") | Q(liveness__in=[vocab.Liveness.SUSPECT, vocab.Liveness.DEAD]))
+        .distinct()
+        .order_by("url")
+    )
+
+
 def quote_checks_visible_to(user) -> QuerySet[QuoteCheck]:
     """A quote result names a hop, and an unpublished claim's hop carries its quote."""
     return QuoteCheck.objects.filter(hop__claim__in=claims_visible_to(user))

@@ -74,10 +74,12 @@ class Session:
         self.page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
 
-def workflow(page, action: str, reason: str) -> None:
+def workflow(page, action: str, reason: str, *, confirm_sources: bool = False) -> None:
     page.locator("summary", has_text=action).click()
     form = page.locator("details[open] form")
     form.locator("textarea[name=reason]").fill(reason)
+    if confirm_sources:
+        form.get_by_label("I have read these sources myself and publish anyway").check()
     form.get_by_role("button", name="Confirm").click()
 
 
@@ -130,7 +132,11 @@ def test_editor_logs_a_claim_meets_an_error_fixes_it_and_a_reviewer_publishes(
     page.fill("#id_rationale", "Official source, relayed by a daily.")
     page.get_by_role("button", name="Record assessment").click()
     assert "B3 — usually reliable source" in page.locator(".assessment-words").inner_text()
-    workflow(page, "Publish", "Checked against the article.")
+    page.locator("summary", has_text="Publish").click()
+    assert ARTICLE in page.locator(".unverified-sources").inner_text()  # the worker never captured it
+    rita.shot("publish-unverified-source")
+    page.locator("summary", has_text="Publish").click()
+    workflow(page, "Publish", "Checked against the article.", confirm_sources=True)
     assert "Published" in page.locator(".eyebrow").inner_text()
     rita.shot("claim-published")
 

@@ -56,7 +56,13 @@ def test_every_kind_of_write_leaves_the_document_equal_to_the_rows_and_the_curre
     services.transition_claim(claim_id=claim.pk, to=vocab.Status.IN_REVIEW, reason="ready", by=editor)
     services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=3, rationale="ok")
     assert_projected(claim)
-    services.transition_claim(claim_id=claim.pk, to=vocab.Status.PUBLISHED, reason="go", by=reviewer)
+    services.transition_claim(
+        claim_id=claim.pk,
+        to=vocab.Status.PUBLISHED,
+        reason="go",
+        by=reviewer,
+        confirm_unverified_sources=True,
+    )
     assert_projected(claim)
     services.transition_claim(claim_id=claim.pk, to=vocab.Status.RETRACTED, reason="withdrawn", by=reviewer)
     assert_projected(claim)

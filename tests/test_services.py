@@ -535,6 +535,45 @@ def test_editor_publishing_is_refused(make_claim, editor):
     assert claim.status == vocab.Status.IN_REVIEW
 
 
+def _assessed_in_review(make_claim, reviewer) -> Claim:
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=3, rationale="ok")
+    return claim
+
+
+def test_publishing_on_a_source_never_captured_needs_a_confirmation(make_claim, reviewer):
+    claim = _assessed_in_review(make_claim, reviewer)
+    error = refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to="published", reason="go", by=reviewer),
+        field="confirm_unverified_sources",
+    )
+    assert SOURCE_URL in error.message_dict["confirm_unverified_sources"][0]
+    services.transition_claim(
+        claim_id=claim.pk, to="published", reason="go", by=reviewer, confirm_unverified_sources=True
+    )
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.PUBLISHED
+
+
+@pytest.mark.parametrize("liveness", ["suspect", "dead"])
+def test_publishing_on_a_suspect_or_dead_source_needs_a_confirmation(make_claim, reviewer, liveness):
+    claim = _assessed_in_review(make_claim, reviewer)
+    Source.objects.filter(url=SOURCE_URL).update(baseline_sha256="a" * 64, liveness=liveness)
+    refused(
+        lambda: services.transition_claim(claim_id=claim.pk, to="published", reason="go", by=reviewer),
+        field="confirm_unverified_sources",
+    )
+
+
+@pytest.mark.parametrize("liveness", ["live", "changed", "degraded"])
+def test_publishing_on_a_captured_source_needs_no_confirmation(make_claim, reviewer, liveness):
+    claim = _assessed_in_review(make_claim, reviewer)
+    Source.objects.filter(url=SOURCE_URL).update(baseline_sha256="a" * 64, liveness=liveness)
+    services.transition_claim(claim_id=claim.pk, to="published", reason="go", by=reviewer)
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.PUBLISHED
+
+
 @pytest.mark.parametrize("target", ["draft", "in_review", "published"])
 def test_nothing_leaves_retracted(make_claim, reviewer, target):
     claim = make_claim(vocab.Status.RETRACTED)

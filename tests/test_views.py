@@ -424,11 +424,28 @@ def test_reviewer_publishes_and_the_page_offers_retract(client, reviewer, make_c
     services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale="ok")
     login(client, reviewer)
     assert (
-        client.post(f"/claims/{claim.uuid}/transition/", {"to": "published", "reason": "go"}).status_code
+        client.post(
+            f"/claims/{claim.uuid}/transition/",
+            {"to": "published", "reason": "go", "confirm_unverified_sources": "on"},
+        ).status_code
         == 302
     )
     html = client.get(f"/claims/{claim.uuid}/").content.decode()
     assert "Retract" in html and "Publish</summary>" not in html
+
+
+def test_publishing_on_an_uncaptured_source_warns_and_needs_the_checkbox(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=2, rationale="ok")
+    page = login(client, reviewer).get(f"/claims/{claim.uuid}/").content.decode()
+    assert "No intact copy of these sources was captured, or they are suspect or dead:" in page
+    assert SOURCE_URL in page and 'name="confirm_unverified_sources"' in page
+    response = client.post(f"/claims/{claim.uuid}/transition/", {"to": "published", "reason": "go"})
+    assert response.status_code == 200
+    form = response.context["transitions"][-1][2]
+    assert "Confirm that you publish anyway" in form.errors["confirm_unverified_sources"][0]
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
 
 
 def test_publishing_an_unassessed_claim_shows_why(client, reviewer, make_claim):

@@ -151,6 +151,12 @@ class AssessmentWriteSerializer(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=vocab.Status.choices)
     reason = serializers.CharField(max_length=SHORT_TEXT_MAX * 2)
+    confirm_unverified_sources = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Publish although a cited source was never captured, or is suspect or dead "
+        "(without it such a publication is refused with 400 on this field).",
+    )
 
 
 class RelationWriteSerializer(serializers.Serializer):

@@ -236,7 +236,8 @@ class ClaimTransitions(APIView):
     @extend_schema(
         summary="Move a claim through the workflow",
         description="draft → in_review (editors, own claims), in_review → draft, in_review → published "
-        "(reviewers, needs an assessment), published → retracted (reviewers; a tombstone reaches the feed).",
+        "(reviewers, needs an assessment, and `confirm_unverified_sources` when a cited source was never "
+        "captured or is suspect or dead), published → retracted (reviewers; a tombstone reaches the feed).",
         request=serializers.TransitionSerializer,
         responses={201: serializers.ClaimSerializer, **schema.errors(400, 403, 404)},
     )
@@ -250,6 +251,7 @@ class ClaimTransitions(APIView):
             to=payload.validated_data["to"],
             reason=payload.validated_data["reason"],
             by=request.user,
+            confirm_unverified_sources=payload.validated_data["confirm_unverified_sources"],
         )
         return _respond_with_claim(request, _reloaded(claim.pk), status_code=201)
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from claims import policies, projection, vocab
+from claims import policies, projection, selectors, vocab
 from claims.models import SHORT_TEXT_MAX, Claim, StatusChange
 from claims.services.common import bump_version, require
 from claims.services.validation import Errors
@@ -25,8 +25,12 @@ def _retraction_tombstone(claim: Claim, change: StatusChange) -> dict:
 
 
 @transaction.atomic
-def transition_claim(*, claim_id: int, to: str, reason: str, by: AbstractBaseUser) -> StatusChange:
-    """Move a claim through draft → in review → published → retracted, recording who, when and why."""
+def transition_claim(
+    *, claim_id: int, to: str, reason: str, by: AbstractBaseUser, confirm_unverified_sources: bool = False
+) -> StatusChange:
+    """Move a claim through draft → in review → published → retracted, recording who, when and why.
+
+    Publishing on sources never captured, suspect or dead needs `confirm_unverified_sources`."""
     claim = Claim.objects.select_for_update().get(pk=claim_id)
     current = claim.status
     if current == vocab.Status.RETRACTED:
@@ -45,6 +49,17 @@ def transition_claim(*, claim_id: int, to: str, reason: str, by: AbstractBaseUse
     errors.check_length("reason", reason, REASON_MAX)
     if to == vocab.Status.PUBLISHED and claim.current_assessment_id is None:
         errors.add("to", _("Assess the claim before publishing it."))
+    if to == vocab.Status.PUBLISHED and not confirm_unverified_sources:
+        unverified = selectors.sources_needing_confirmation(claim)
+        if unverified:
+            errors.add(
+                "confirm_unverified_sources",
+                _(
+                    "No intact copy of these sources was captured, or they are suspect or dead: "
+                    "%(urls)s. Confirm that you publish anyway."
+                )
+                % {"urls": ", ".join(source.url for source in unverified)},
+            )
     errors.raise_if_any()
 
     change = StatusChange.objects.create(

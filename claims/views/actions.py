@@ -33,6 +33,7 @@ def transition(request, uuid):
                 to=form.cleaned_data["to"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                confirm_unverified_sources=form.cleaned_data["confirm_unverified_sources"],
             )
         except ValidationError as error:
             put_errors(error, form, rename={"to": "reason"})

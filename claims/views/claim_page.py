@@ -85,6 +85,8 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         "can_edit": policies.may_edit(user, claim),
         "transitions": transitions,
     }
+    if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):
+        context["unverified_sources"] = selectors.sources_needing_confirmation(claim)
     if policies.may_assess(user, claim):
         context["assessment_form"] = forms.get("assessment") or AssessmentForm()
     if policies.may_relate(user, claim):

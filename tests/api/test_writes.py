@@ -167,10 +167,30 @@ def test_reviewer_assesses_and_publishes_through_their_own_endpoints(as_user, ed
     assert response.status_code == 201, response.json()
     assert response.json()["likelihood"] == "likely"
     response = as_user(reviewer).post(
-        f"{url}transitions/", {"to": "published", "reason": "checked"}, format="json"
+        f"{url}transitions/",
+        {"to": "published", "reason": "checked", "confirm_unverified_sources": True},
+        format="json",
     )
     assert response.status_code == 201 and response.json()["status"] == "published"
     assert [a["credibility"] for a in as_user(editor).get(f"{url}assessments/").json()] == [2]
+
+
+def test_publishing_on_an_uncaptured_source_is_a_400_until_confirmed(as_user, reviewer, make_claim):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    url = f"{LIST}{claim.uuid}/"
+    as_user(reviewer).post(
+        f"{url}assessments/", {"reliability": "B", "credibility": 3, "rationale": "ok"}, format="json"
+    )
+    body = refused(
+        as_user(reviewer), "post", f"{url}transitions/", {"to": "published", "reason": "go"}, status=400
+    )
+    assert "Confirm that you publish anyway" in body["errors"]["confirm_unverified_sources"][0]
+    response = as_user(reviewer).post(
+        f"{url}transitions/",
+        {"to": "published", "reason": "go", "confirm_unverified_sources": True},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["status"] == "published"
 
 
 def test_editor_may_not_assess_or_publish(as_user, editor, make_claim):

@@ -99,7 +99,8 @@ class Writer(threading.Thread):
         services.add_assessment(claim_id=claim.pk, by=self.reviewer, reliability="B", credibility=3,
                                 rationale="ok")  # fmt: skip
         self.committed.append(("version", str(claim.uuid), 3))
-        services.transition_claim(claim_id=claim.pk, to=vocab.Status.PUBLISHED, reason="go", by=self.reviewer)
+        services.transition_claim(claim_id=claim.pk, to=vocab.Status.PUBLISHED, reason="go", by=self.reviewer,
+                                  confirm_unverified_sources=True)  # fmt: skip
         self.committed.append(("version", str(claim.uuid), 4))
         # As the re-checker does: the body is stored before the row citing it commits.
         digest = evidence.store_body(f"capture {n} ".encode() * 200)
@@ -200,7 +201,8 @@ def test_a_backup_under_load_restores_a_consistent_prefix_with_tokens_evidence_a
                 return False
 
         wait_until(up, timeout=30, what="the restored app to serve")
-        published = api.post(f"/claims/{pending.uuid}/transitions/", json={"to": "published", "reason": "go"})
+        publish = {"to": "published", "reason": "go", "confirm_unverified_sources": True}
+        published = api.post(f"/claims/{pending.uuid}/transitions/", json=publish)
         assert published.status_code == 201, published.text
         after = api.get(f"/feed/?after={last_seq}").json()["events"]
         assert [(e["type"], e["claim_id"]) for e in after] == [("published", str(pending.uuid))]

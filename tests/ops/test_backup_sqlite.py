@@ -30,7 +30,8 @@ from django.test import Client
 from claims.models import Claim
 claim = Claim.objects.filter(status="in_review").first()
 api = Client(headers={"Authorization": "Bearer " + TOKEN})
-answer = api.post(f"/api/v1/claims/{claim.uuid}/transitions/", {"to": "published", "reason": "go"},
+answer = api.post(f"/api/v1/claims/{claim.uuid}/transitions/",
+                  {"to": "published", "reason": "go", "confirm_unverified_sources": True},
                   content_type="application/json")
 print("RESULT=" + json.dumps([answer.status_code, api.get("/api/v1/feed/?limit=500").json()["events"][-1]]))
 """

@@ -193,7 +193,8 @@ def walk_a_claim_to_the_feed(browser: Browser, tokens: dict[str, str], actors, s
     })  # fmt: skip
     assert assessed.status_code == 201, assessed.text
     published = browser.request("POST", f"/api/v1/claims/{claim['id']}/transitions/", headers=reviewer,
-                                json={"to": "published", "reason": "checked"})  # fmt: skip
+                                json={"to": "published", "reason": "checked",
+                                      "confirm_unverified_sources": True})  # fmt: skip
     assert published.status_code == 201, published.text
 
     feed = browser.request("GET", "/api/v1/feed/?after=0").json()

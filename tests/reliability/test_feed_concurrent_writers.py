@@ -42,7 +42,9 @@ def test_a_replaying_consumer_sees_every_committed_event_once_and_in_order(edito
         rng = random.Random(index)
         me = User.objects.get(pk=reviewer.pk)
         steps = [
-            lambda pk: services.transition_claim(claim_id=pk, to=vocab.Status.PUBLISHED, reason="go", by=me),
+            lambda pk: services.transition_claim(
+                claim_id=pk, to=vocab.Status.PUBLISHED, reason="go", by=me, confirm_unverified_sources=True
+            ),
             lambda pk: services.add_assessment(
                 claim_id=pk, by=me, reliability="C", credibility=4, rationale="doubts"
             ),

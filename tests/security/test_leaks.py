@@ -146,7 +146,13 @@ def test_an_actor_appears_to_readers_once_a_claim_using_it_is_published(
 ):
     claim = make_claim(vocab.Status.IN_REVIEW, supplier_id=secret_actors["supplier"].pk)
     services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="B", credibility=3, rationale="Ok.")
-    services.transition_claim(claim_id=claim.pk, to=vocab.Status.PUBLISHED, reason="checked", by=reviewer)
+    services.transition_claim(
+        claim_id=claim.pk,
+        to=vocab.Status.PUBLISHED,
+        reason="checked",
+        by=reviewer,
+        confirm_unverified_sources=True,
+    )
     assert secret_actors["supplier"].name in api_actor_names(api_client("anonymous"))
 
 
