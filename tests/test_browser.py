@@ -216,3 +216,53 @@ def test_adding_a_hop_or_a_route_stop_moves_focus_to_its_first_field(browser, li
     page.get_by_role("button", name="+ Add a route stop").click()
     assert page.evaluate("document.activeElement.id") == "id_route-0-role"
     assert eddie.problems == []
+
+
+def test_a_skip_link_leads_to_the_results_and_date_filters_take_no_tab_stops(
+    browser, live_server, editor, make_claim
+):
+    make_claim(statement="The first result.")
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/")
+    first_result = page.get_by_role("link", name="The first result.")
+    focused = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if first_result.evaluate("link => link === document.activeElement"):
+            break
+        focused.append(page.evaluate("document.activeElement.type || document.activeElement.tagName"))
+    assert "date" not in focused and "datetime-local" not in focused
+    assert len(focused) < 30, focused
+
+    page = eddie.go("/claims/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to results"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert first_result.evaluate("link => link === document.activeElement")
+    page.get_by_text("Dates").click()
+    page.fill("#id_event_after", "2023-09-01")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator("details.date-filters").get_attribute("open") is not None  # a date in use shows
+    assert eddie.problems == []
+
+
+def test_no_page_scrolls_sideways_at_390_px(browser, live_server, make_claim):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    demo = Claim.objects.filter(status=vocab.Status.PUBLISHED).order_by("id").first()
+    untitled_source = make_claim()  # its source table shows the bare URL
+    eddie = Session(browser, live_server.url, "eddie")
+    eddie.page.set_viewport_size({"width": 390, "height": 844})
+    for name, path in [
+        ("claims", "/claims/"),
+        ("claim", f"/claims/{demo.uuid}/"),
+        ("claim-untitled-source", f"/claims/{untitled_source.uuid}/"),
+    ]:
+        page = eddie.go(path)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        eddie.shot(f"{name}-390")
+        assert width[0] <= width[1], (path, width)
+    assert eddie.problems == []

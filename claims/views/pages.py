@@ -125,6 +125,7 @@ def claim_list(request):
     page = Paginator(claims, per_page).get_page(request.GET.get("page"))
     for claim in page.object_list:
         claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
+    dates = [field for field in filters.form if field.widget_type in ("date", "datetime")]
     return render(
         request,
         "claims/list.html",
@@ -134,6 +135,7 @@ def claim_list(request):
             "page": page,
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
+            "dates_open": any(field.value() or field.errors for field in dates),
         },
     )
 
