@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from claims import vocab
 from claims.models import Claim
@@ -173,6 +176,15 @@ def test_reviewer_assesses_and_publishes_through_their_own_endpoints(as_user, ed
     )
     assert response.status_code == 201 and response.json()["status"] == "published"
     assert [a["credibility"] for a in as_user(editor).get(f"{url}assessments/").json()] == [2]
+
+
+def test_an_occurred_event_dated_in_the_future_is_a_400_on_its_date(as_user, editor, actors):
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    body = payload(actors, modality="occurred", event_date={"start": tomorrow, "precision": "day"})
+    errors = refused(as_user(editor), "post", LIST, body, status=400)["errors"]
+    assert errors == {
+        "event_start": ["An event that has occurred cannot be dated in the future: use planned or possible."]
+    }
 
 
 def test_publishing_on_an_uncaptured_source_is_a_400_until_confirmed(as_user, reviewer, make_claim):
