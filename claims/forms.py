@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from claims import schema, selectors, services, vocab
@@ -296,7 +296,7 @@ class TransitionForm(forms.Form):
 
 def graded_choices(vocabulary) -> list[tuple[str, str]]:
     """Blank first (no grade is ever preselected), then "B — usually reliable": the code reviewers use."""
-    return BLANK + [(value, f"{value} — {label}") for value, label in vocabulary.choices]
+    return BLANK + [(value, format_lazy("{} — {}", value, label)) for value, label in vocabulary.choices]
 
 
 class AssessmentForm(forms.Form):

@@ -490,6 +490,10 @@ def test_the_assessment_form_starts_blank_and_refuses_a_rationale_alone(client, 
     assert errors["credibility"] == ["This field is required."]
     assert not claim.assessments.exists()
 
+    client.post("/i18n/setlang/", {"language": "it", "next": "/"})
+    html = client.get(f"/claims/{claim.uuid}/").content.decode()
+    assert "B — di solito affidabile</option>" in html and "2 — probabilmente vera</option>" in html
+
 
 def test_credibility_one_without_corroboration_is_refused_on_the_field(client, reviewer, make_claim):
     claim = make_claim(vocab.Status.IN_REVIEW)
