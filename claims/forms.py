@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from claims import services, vocab
 from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MAX, URL_MAX, Actor, Claim
+from claims.search import RankedSearch
 
 BLANK = [("", "—")]
 # Fields that only say where a row sits or whether it goes: a row with nothing else is a blank row.
@@ -375,6 +376,7 @@ class ClaimFilterForm(forms.Form):
         label=_("Sort by"),
         required=False,
         choices=[
+            ("relevance", _("Best match (when searching)")),
             ("updated", _("Recently updated")),
             ("-event", _("Event date, newest first")),
             ("event", _("Event date, oldest first")),
@@ -392,8 +394,9 @@ class ClaimFilterForm(forms.Form):
         if not self.is_valid():
             return claims.none()
         c = self.cleaned_data
-        if c["q"].strip():
-            claims = claims.search(c["q"].strip())
+        query = c["q"].strip()
+        if query:
+            claims = claims.search(query)
         for name in ("supplier", "recipient"):
             if c[name] is not None:
                 claims = claims.filter(**{f"{name}_id": c[name]})
@@ -409,6 +412,8 @@ class ClaimFilterForm(forms.Form):
             claims = claims.filter(Q(event_end__gte=c["date_from"]))
         if c["date_to"]:
             claims = claims.filter(Q(event_start__lte=c["date_to"]))
+        if query and c["sort"] in ("", "relevance"):
+            return RankedSearch(claims, query)  # relevance, then newest; pages by offset
         return claims.order_by(*SORTS.get(c["sort"] or "updated", SORTS["updated"]))
 
 

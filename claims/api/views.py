@@ -14,7 +14,7 @@ from claims import services, vocab
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, ClaimFilter, SourceFilter
-from claims.api.pagination import StrictCursorPagination
+from claims.api.pagination import ClaimCursorPagination, StrictCursorPagination
 from claims.api.visibility import represent_many, sees_drafts, strip_hidden_relations
 from claims.models import (
     CLAIM_DETAIL_JOINS,
@@ -92,7 +92,7 @@ def precondition_required() -> Response:
 class ClaimList(generics.GenericAPIView):
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
-    pagination_class = StrictCursorPagination
+    pagination_class = ClaimCursorPagination
 
     def get_queryset(self):
         # The body comes from stored snapshots: the page itself needs only ids, versions and stamps.

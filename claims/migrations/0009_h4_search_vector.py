@@ -1,0 +1,36 @@
+"""A stored tsvector for full-text search (PostgreSQL only; SQLite falls back to substring matching)."""
+
+from django.db import migrations
+
+# Stored, so that neither the match test nor the ranking re-parses the text of every row they visit
+# (an expression index only serves the index scan; filters and ts_rank recomputed to_tsvector per row).
+FORWARD = [
+    "ALTER TABLE claims_claim ADD COLUMN IF NOT EXISTS search_vector tsvector"
+    " GENERATED ALWAYS AS (to_tsvector('simple', search_document)) STORED",
+    "CREATE INDEX IF NOT EXISTS claim_search_vector_gin ON claims_claim USING gin (search_vector)",
+    "DROP INDEX IF EXISTS claim_search_gin",
+]
+BACKWARD = [
+    "CREATE INDEX IF NOT EXISTS claim_search_gin ON claims_claim"
+    " USING gin (to_tsvector('simple', search_document))",
+    "DROP INDEX IF EXISTS claim_search_vector_gin",
+    "ALTER TABLE claims_claim DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in FORWARD:
+            schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for statement in BACKWARD:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("claims", "0008_actor_updated_at_index")]
+
+    operations = [migrations.RunPython(forward, backward)]

@@ -1,0 +1,148 @@
+"""Full-text search: which claims match, and in what order (relevance, then newest first)."""
+
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+# How many of the newest matches are ordered by relevance. Ranking reads each ranked row's stored
+# vector, so ranking every match of a broad word (thousands of rows) would cost as much as the rest of
+# the request; the newest RANKED matches are where readers look, the older ones follow newest first.
+RANKED = 500
+# A search page counts at most this many matches: counting every match of a broad word reads them all.
+COUNT_CAP = 1000
+
+_TSQUERY = "websearch_to_tsquery('simple', %s)"
+
+
+def matching(queryset: models.QuerySet, query: str) -> models.QuerySet:
+    """The claims whose statement, quotes, descriptors or actor names match (websearch syntax)."""
+    if connection.vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        return queryset.filter(
+            RawSQL(  # noqa: S611 (the query is a bound parameter)
+                f"{table}.search_vector @@ {_TSQUERY}", [query], output_field=models.BooleanField()
+            )
+        )
+    # SQLite: every word must appear somewhere; quotes and operators are ignored.
+    words = [word.strip('"') for word in query.split() if word.strip('"-')]
+    for word in words:
+        queryset = queryset.filter(search_document__icontains=word.lstrip("-"))
+    return queryset
+
+
+def _rank(queryset: models.QuerySet, query: str):
+    if connection.vendor != "postgresql":
+        return models.Value(0.0, output_field=models.FloatField())  # SQLite: newest first, unranked
+    # Normalisation 1 divides by 1 + log(length): a word that fills a short claim outranks a passing
+    # mention in a long one; more occurrences, and more of the query's words, rank higher.
+    return RawSQL(  # noqa: S611 (the query is a bound parameter)
+        f"ts_rank({queryset.model._meta.db_table}.search_vector, {_TSQUERY}, 1)",
+        [query],
+        output_field=models.FloatField(),
+    )
+
+
+@dataclass(frozen=True)
+class Position:
+    """A row's place in the order: in the ranked head (rank set) or in the newest-first tail."""
+
+    id: int
+    rank: float | None
+    # Smallest id of the ranked head as the first page saw it (0: the head held every match), so
+    # that later pages rank the same rows even while newer claims arrive.
+    boundary: int
+
+    def as_dict(self) -> dict:
+        return {"i": self.id, "r": self.rank, "b": self.boundary}
+
+    @classmethod
+    def from_dict(cls, data) -> "Position":
+        if not isinstance(data, dict) or set(data) != {"i", "r", "b"}:
+            raise ValueError("not a search position")
+        rank = data["r"]
+        if not isinstance(data["i"], int) or not isinstance(data["b"], int):
+            raise ValueError("not a search position")
+        if rank is not None and not isinstance(rank, int | float):
+            raise ValueError("not a search position")
+        return cls(id=data["i"], rank=None if rank is None else float(rank), boundary=data["b"])
+
+
+class RankedSearch:
+    """Matches in search order: the newest RANKED by relevance (ties newest first), then the rest
+    newest first. Pages by keyset (`after`, the API) or by offset (slicing, the UI's Paginator)."""
+
+    def __init__(self, matches: models.QuerySet, query: str):
+        """`matches`: already filtered by `matching(…, query)`, with the joins the page needs."""
+        self.queryset = matches
+        self.query = query
+        self.matches = matches.order_by()
+        self._first_head: tuple[list[tuple[int, float]], int] | None = None
+        self._counted: int | None = None
+
+    def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
+        """(id, rank) of the ranked head in search order, and its boundary."""
+        if boundary is None and self._first_head is not None:
+            return self._first_head
+        ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
+        if boundary is None:
+            rows = list(ranked.values_list("id", "search_rank")[:RANKED])
+            found = 0 if len(rows) < RANKED else rows[-1][0]
+        else:
+            rows, found = list(ranked.filter(id__gte=boundary).values_list("id", "search_rank")), boundary
+        rows.sort(key=lambda row: (-row[1], -row[0]))
+        if boundary is None:
+            self._first_head = (rows, found)
+        return rows, found
+
+    def _tail(self, *, below: int, offset: int, size: int) -> list[int]:
+        newest = self.matches.filter(id__lt=below).order_by("-id").values_list("id", flat=True)
+        return list(newest[offset : offset + size])
+
+    def _claims(self, ids: list[int]) -> list:
+        """The page's rows in the order given (one query, with the caller's joins and annotations)."""
+        by_id = self.queryset.filter(id__in=ids).in_bulk()
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def after(self, position: Position | None, size: int) -> list[tuple[object, Position]]:
+        """Up to `size` claims that follow `position` (None: the first page), each with its position."""
+        positions: list[Position] = []
+        boundary = None if position is None else position.boundary
+        if position is None or position.rank is not None:
+            head, boundary = self._head(boundary)
+            if position is not None:
+                key = (-position.rank, -position.id)
+                head = [row for row in head if (-row[1], -row[0]) > key]
+            positions = [Position(pk, rank, boundary) for pk, rank in head[:size]]
+        if len(positions) < size and boundary:
+            below = position.id if position is not None and position.rank is None else boundary
+            positions += [
+                Position(pk, None, boundary)
+                for pk in self._tail(below=below, offset=0, size=size - len(positions))
+            ]
+        placed = {p.id: p for p in positions}
+        return [(claim, placed[claim.pk]) for claim in self._claims(list(placed))]
+
+    def count(self) -> int:
+        """Matches, counted up to COUNT_CAP (see `truncated`)."""
+        if self._counted is None:
+            self._counted = self.matches.order_by()[: COUNT_CAP + 1].count()
+        return min(self._counted, COUNT_CAP)
+
+    @property
+    def truncated(self) -> bool:
+        """More than COUNT_CAP claims match: the numbered pages stop there."""
+        self.count()
+        return self._counted > COUNT_CAP
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        """The claims at these offsets of the search order (the UI's numbered pages)."""
+        start, stop = window.start or 0, window.stop
+        head, boundary = self._head(None)
+        ids = [pk for pk, _ in head[start:stop]]
+        if len(ids) < stop - start and boundary:
+            ids += self._tail(below=boundary, offset=max(0, start - len(head)), size=stop - start - len(ids))
+        return self._claims(ids)
