@@ -1,8 +1,12 @@
 """Browser forms: they parse input into service arguments and put service errors next to fields."""
 
+from html import escape
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from claims import services, vocab
@@ -343,12 +347,31 @@ SORTS = {
 }
 
 
+class QuickSelect(forms.Select):
+    """A <select> built in Python: the claim list's two actor pickers hold every actor, and Django's
+    template per option cost more than the rest of the page (~100 ms at 400 actors)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = "".join(
+            f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in self.choices
+        )
+        attributes = flatatt(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')  # noqa: S308 (escaped)
+
+
 class ClaimFilterForm(forms.Form):
     """The list's filters; every value lives in the URL so that a view can be shared."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    supplier = forms.TypedChoiceField(label=_("Supplier"), coerce=int, empty_value=None, required=False)
-    recipient = forms.TypedChoiceField(label=_("Recipient"), coerce=int, empty_value=None, required=False)
+    supplier = forms.TypedChoiceField(
+        label=_("Supplier"), coerce=int, empty_value=None, required=False, widget=QuickSelect
+    )
+    recipient = forms.TypedChoiceField(
+        label=_("Recipient"), coerce=int, empty_value=None, required=False, widget=QuickSelect
+    )
     item_category = forms.ChoiceField(
         label=_("Item category"), choices=choices(vocab.ItemCategory), required=False
     )
