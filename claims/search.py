@@ -80,16 +80,21 @@ class RankedSearch:
         self._first_head: tuple[list[tuple[int, float]], int] | None = None
         self._counted: int | None = None
 
+    def head_query(self, boundary: int | None = None) -> models.QuerySet:
+        """(id, rank) of the newest RANKED matches, or of the matches from `boundary` up."""
+        ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
+        ranked = ranked.values_list("id", "search_rank")
+        return ranked[:RANKED] if boundary is None else ranked.filter(id__gte=boundary)
+
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
         """(id, rank) of the ranked head in search order, and its boundary."""
         if boundary is None and self._first_head is not None:
             return self._first_head
-        ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
         if boundary is None:
-            rows = list(ranked.values_list("id", "search_rank")[:RANKED])
+            rows = list(self.head_query())
             found = 0 if len(rows) < RANKED else rows[-1][0]
         else:
-            rows, found = list(ranked.filter(id__gte=boundary).values_list("id", "search_rank")), boundary
+            rows, found = list(self.head_query(boundary)), boundary
         rows.sort(key=lambda row: (-row[1], -row[0]))
         if boundary is None:
             self._first_head = (rows, found)
