@@ -44,8 +44,9 @@ def run_tier(
                                 "rows_per_s": round(loaded.rows_per_second)}  # fmt: skip
     figures["search"], plans = search.run(repeat=repeat)
     call_command("collectstatic", interactive=False, verbosity=0)  # the UI pages need the manifest
-    with gunicorn(env=env) as (base, _):
-        figures["search_http"] = search.run_http(base, seconds=max(1, seconds // 4))
+    # One worker and one connection: the latency of a request, with nothing queued in front of it.
+    with gunicorn(workers=1, env=env) as (base, _):
+        figures["search_http"] = search.run_http(base, seconds=max(2, seconds // 3))
     if "search-only" in parts:
         return figures, plans
     figures["api"] = api.run(seconds=seconds, env=env)

@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
-# How many of the newest matches are ordered by relevance. Ranking reads each ranked row's stored
-# vector, so ranking every match of a broad word (thousands of rows) would cost as much as the rest of
-# the request; the newest RANKED matches are where readers look, the older ones follow newest first.
+# How many of the newest matches are ordered by relevance. Ranking (and counting) reads each row, so
+# doing it for every match of a broad word (thousands of rows) would cost more than the rest of the
+# request; the newest RANKED matches are where readers look. The API's cursor then goes on through
+# the older matches newest first; the UI's numbered pages stop there and say so.
 RANKED = 500
-# A search page counts at most this many matches: counting every match of a broad word reads them all.
-COUNT_CAP = 1000
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
 
@@ -78,13 +77,14 @@ class RankedSearch:
         self.query = query
         self.matches = matches.order_by()
         self._first_head: tuple[list[tuple[int, float]], int] | None = None
-        self._counted: int | None = None
+        self._more = False
 
     def head_query(self, boundary: int | None = None) -> models.QuerySet:
-        """(id, rank) of the newest RANKED matches, or of the matches from `boundary` up."""
+        """(id, rank) of the newest RANKED matches and one more (to tell whether there are more), or of
+        the matches from `boundary` up."""
         ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
         ranked = ranked.values_list("id", "search_rank")
-        return ranked[:RANKED] if boundary is None else ranked.filter(id__gte=boundary)
+        return ranked[: RANKED + 1] if boundary is None else ranked.filter(id__gte=boundary)
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
         """(id, rank) of the ranked head in search order, and its boundary."""
@@ -92,7 +92,8 @@ class RankedSearch:
             return self._first_head
         if boundary is None:
             rows = list(self.head_query())
-            found = 0 if len(rows) < RANKED else rows[-1][0]
+            self._more, rows = len(rows) > RANKED, rows[:RANKED]
+            found = rows[-1][0] if self._more else 0
         else:
             rows, found = list(self.head_query(boundary)), boundary
         rows.sort(key=lambda row: (-row[1], -row[0]))
@@ -100,9 +101,8 @@ class RankedSearch:
             self._first_head = (rows, found)
         return rows, found
 
-    def _tail(self, *, below: int, offset: int, size: int) -> list[int]:
-        newest = self.matches.filter(id__lt=below).order_by("-id").values_list("id", flat=True)
-        return list(newest[offset : offset + size])
+    def _tail(self, *, below: int, size: int) -> list[int]:
+        return list(self.matches.filter(id__lt=below).order_by("-id").values_list("id", flat=True)[:size])
 
     def _claims(self, ids: list[int]) -> list:
         """The page's rows in the order given (one query, with the caller's joins and annotations)."""
@@ -122,32 +122,25 @@ class RankedSearch:
         if len(positions) < size and boundary:
             below = position.id if position is not None and position.rank is None else boundary
             positions += [
-                Position(pk, None, boundary)
-                for pk in self._tail(below=below, offset=0, size=size - len(positions))
+                Position(pk, None, boundary) for pk in self._tail(below=below, size=size - len(positions))
             ]
         placed = {p.id: p for p in positions}
         return [(claim, placed[claim.pk]) for claim in self._claims(list(placed))]
 
     def count(self) -> int:
-        """Matches, counted up to COUNT_CAP (see `truncated`)."""
-        if self._counted is None:
-            self._counted = self.matches.order_by()[: COUNT_CAP + 1].count()
-        return min(self._counted, COUNT_CAP)
+        """How many claims the numbered pages hold: every match, or the ranked head (see `truncated`)."""
+        return len(self._head(None)[0])
 
     @property
     def truncated(self) -> bool:
-        """More than COUNT_CAP claims match: the numbered pages stop there."""
-        self.count()
-        return self._counted > COUNT_CAP
+        """More than RANKED claims match: the numbered pages hold the newest RANKED only."""
+        self._head(None)
+        return self._more
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list:
-        """The claims at these offsets of the search order (the UI's numbered pages)."""
-        start, stop = window.start or 0, window.stop
-        head, boundary = self._head(None)
-        ids = [pk for pk, _ in head[start:stop]]
-        if len(ids) < stop - start and boundary:
-            ids += self._tail(below=boundary, offset=max(0, start - len(head)), size=stop - start - len(ids))
-        return self._claims(ids)
+        """The claims at these offsets of the ranked head (the UI's numbered pages)."""
+        head, _ = self._head(None)
+        return self._claims([pk for pk, _ in head[window]])

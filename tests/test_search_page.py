@@ -36,25 +36,27 @@ def test_the_list_page_orders_a_search_by_relevance_unless_another_sort_is_chose
     assert by_update == uuids([c6, c5, c4, c3, c2, c1])
 
 
-def test_the_list_page_numbers_search_pages_across_the_ranked_head(client, viewer, six, monkeypatch):
-    monkeypatch.setattr("claims.search.RANKED", 3)
+def test_the_list_page_numbers_the_pages_of_a_search(client, viewer, six, monkeypatch):
     monkeypatch.setattr("claims.views.pages.PAGE_SIZES", (4, 25))
     client.force_login(viewer)
     first = client.get("/claims/?q=drones&per_page=4").content.decode()
     second = client.get("/claims/?q=drones&per_page=4&page=2").content.decode()
     assert "6 claims" in first and "Page 1 of 2" in first
+    assert len(rows(first)) == 4 and len(rows(second)) == 2
     assert sorted(rows(first) + rows(second)) == sorted(uuids(six))
-    assert rows(second) == uuids(six[1::-1])  # c2, c1: the oldest, newest first
 
 
-def test_a_search_matching_more_than_the_cap_says_so_and_stops_numbering_there(
+def test_a_search_matching_more_than_the_ranked_head_says_so_and_a_date_sort_shows_all(
     client, viewer, six, monkeypatch
 ):
-    monkeypatch.setattr("claims.search.COUNT_CAP", 4)
+    monkeypatch.setattr("claims.search.RANKED", 4)
     client.force_login(viewer)
     html = client.get("/claims/?q=drones").content.decode()
-    assert "More than 4 claims match: narrow the search to reach the others." in html
-    assert len(rows(html)) == 4
+    assert "More than 4 claims match: these are the 4 newest, best match first." in html
+    assert sorted(rows(html)) == sorted(uuids(six[2:]))
+    by_date = client.get("/claims/?q=drones&sort=updated").content.decode()
+    assert "6 claims" in by_date and "More than" not in by_date
+    assert rows(by_date) == uuids(six[::-1])
 
 
 def test_the_search_page_runs_a_fixed_number_of_queries(
@@ -65,8 +67,8 @@ def test_the_search_page_runs_a_fixed_number_of_queries(
     client.get("/claims/?q=drones")  # the session's first request warms the permission cache
     for _ in range(30):
         make_claim(vocab.Status.PUBLISHED, statement=WEAK)
-    # session, user, group and user permissions, actors, count, ranked head, page
-    with django_assert_num_queries(8):
+    # session, user, group and user permissions, actors, ranked head (it counts too), page
+    with django_assert_num_queries(7):
         response = client.get("/claims/?q=drones&per_page=50")
     assert len(rows(response.content.decode())) == 31
 

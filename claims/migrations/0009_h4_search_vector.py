@@ -9,6 +9,8 @@ FORWARD = [
     " GENERATED ALWAYS AS (to_tsvector('simple', search_document)) STORED",
     "CREATE INDEX IF NOT EXISTS claim_search_vector_gin ON claims_claim USING gin (search_vector)",
     "DROP INDEX IF EXISTS claim_search_gin",
+    # The planner needs the new column's statistics to choose between the index and the GIN scan.
+    "ANALYZE claims_claim",
 ]
 BACKWARD = [
     "CREATE INDEX IF NOT EXISTS claim_search_gin ON claims_claim"

@@ -131,7 +131,7 @@ def claim_list(request):
     for claim in page.object_list:
         claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
     context = {"form": form, "page": page, "per_page": per_page, "page_sizes": PAGE_SIZES}
-    # A search counts its matches only up to a cap; past it the pages stop and the page says so.
+    # A search's numbered pages hold its ranked head only; past it the page says so.
     context["more_than"] = claims.count() if getattr(claims, "truncated", False) else None
     return render(request, "claims/list.html", context)
 
