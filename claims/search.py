@@ -1,5 +1,6 @@
 """Full-text search: which claims match, and in what order (relevance, then newest first)."""
 
+import math
 from dataclasses import dataclass
 
 from django.db import connection, models
@@ -57,12 +58,13 @@ class Position:
 
     @classmethod
     def from_dict(cls, data) -> "Position":
+        """Refuses anything `as_dict` could not have made (ids are the database's 64-bit keys)."""
         if not isinstance(data, dict) or set(data) != {"i", "r", "b"}:
             raise ValueError("not a search position")
-        rank = data["r"]
-        if not isinstance(data["i"], int) or not isinstance(data["b"], int):
+        ids, rank = (data["i"], data["b"]), data["r"]
+        if not all(type(value) is int and 0 <= value < 2**63 for value in ids):
             raise ValueError("not a search position")
-        if rank is not None and not isinstance(rank, int | float):
+        if rank is not None and not (type(rank) in (int, float) and math.isfinite(rank)):
             raise ValueError("not a search position")
         return cls(id=data["i"], rank=None if rank is None else float(rank), boundary=data["b"])
 

@@ -71,6 +71,6 @@ def test_route_country_codes_are_upper_cased():
 def test_filter_form_refuses_nonsense_and_returns_nothing(actors):
     from claims.models import Claim
 
-    form = ClaimFilterForm({"supplier": "not-a-number"}, actors=list(actors.values()))
+    form = ClaimFilterForm({"supplier": "not-a-number"}, actors=[(a.pk, a.name) for a in actors.values()])
     assert list(form.apply(Claim.objects.all())) == []
     assert "supplier" in form.errors

@@ -117,7 +117,8 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(Actor.objects.only("id", "name").order_by("name"))
+    # (id, name) pairs, not instances: building 400 model instances a page showed in the profile.
+    actors = list(Actor.objects.order_by("name").values_list("id", "name"))
     form = ClaimFilterForm(request.GET, actors=actors)
     claims = form.apply(
         Claim.objects.visible_to(request.user).select_related("supplier", "recipient", "current_assessment")

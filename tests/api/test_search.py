@@ -1,6 +1,6 @@
 """Search order (relevance among the newest matches, then newest first) and its pages, API and UI."""
 
-from base64 import b64encode
+from base64 import urlsafe_b64encode as b64encode
 
 import pytest
 from django.db import connection  # noqa: F401 (read by the skipif conditions)
@@ -100,6 +100,9 @@ def test_editors_find_drafts_on_every_search_page_and_readers_never(six, make_cl
         b64encode(b'{"i": 1, "r": 0.1, "b": 0}').decode(),  # no search prefix
         b64encode(b's:{"i": "1", "r": 0.1, "b": 0}').decode(),  # an id that is not a number
         b64encode(b"p=12").decode(),  # a cursor of the unsearched list
+        b64encode(b's:{"i": 99999999999999999999, "r": 0.1, "b": 0}').decode(),  # past 64 bits
+        b64encode(b's:{"i": 1, "r": NaN, "b": 0}').decode(),  # JSON that Python would accept
+        b64encode(b's:{"i": true, "r": 0.1, "b": 0}').decode(),
     ],
 )
 def test_a_search_cursor_we_did_not_issue_is_a_clear_400(six, cursor):
