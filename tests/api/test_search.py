@@ -31,11 +31,13 @@ def six(make_claim) -> list[Claim]:
 def api_walk(client, url: str) -> list[str]:
     """Every claim id the API hands out, following `next` links to the end."""
     seen = []
-    while url:
+    for _ in range(20):  # a cursor that loops must fail the test, not hang it
+        if not url:
+            return seen
         body = client.get(url).json()
         seen += [item["id"] for item in body["results"]]
         url = body["next"]
-    return seen
+    raise AssertionError(f"still paging after 20 pages: {seen}")
 
 
 def uuids(claims) -> list[str]:
@@ -70,11 +72,13 @@ def test_paging_a_search_hands_out_every_match_once_even_when_a_claim_arrives_me
     monkeypatch.setattr("claims.search.RANKED", 3)
     client = APIClient()
     first = client.get(f"{API}?q=drones&page_size=2").json()
-    newcomer = make_claim(vocab.Status.PUBLISHED, statement=STRONG)
+    # Newer than the whole ranked head: a head recounted from the top would push c5, already shown,
+    # down into the older matches where the reader would meet it again.
+    newcomers = [make_claim(vocab.Status.PUBLISHED, statement=WEAK) for _ in range(2)]
     rest = api_walk(client, first["next"])
     seen = [item["id"] for item in first["results"]] + rest
     assert sorted(seen) == sorted(uuids(six))  # no repeat, nothing lost
-    assert str(newcomer.uuid) not in seen  # it ranks above where the reader already is
+    assert not set(uuids(newcomers)) & set(seen)  # they rank above where the reader already is
 
 
 def test_search_pages_link_forward_only(six):
