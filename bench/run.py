@@ -3,6 +3,8 @@
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 
 import django
@@ -43,7 +45,13 @@ def run_tier(
         figures["generator"] = {"claims": loaded.claims, "rows": loaded.rows, "seconds": round(loaded.seconds, 2),
                                 "rows_per_s": round(loaded.rows_per_second)}  # fmt: skip
     figures["search"], plans = search.run(repeat=repeat)
-    call_command("collectstatic", interactive=False, verbosity=0)  # the UI pages need the manifest
+    # The UI pages need the static manifest, built with the settings the web server runs with.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
     # One worker and one connection: the latency of a request, with nothing queued in front of it.
     with gunicorn(workers=1, env=env) as (base, _):
         figures["search_http"] = search.run_http(base, seconds=max(2, seconds // 3))
