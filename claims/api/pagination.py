@@ -50,6 +50,7 @@ class ClaimCursorPagination(StrictCursorPagination):
     """Claims newest first; with `q`, in search order (relevance, then newest), linked forward only."""
 
     search_prefix = "s:"
+    search: RankedSearch | None = None  # set per request by paginate_queryset
 
     def paginate_queryset(self, queryset, request, view=None):
         query = request.query_params.get("q", "").strip()
@@ -69,6 +70,8 @@ class ClaimCursorPagination(StrictCursorPagination):
         if not raw:
             return None
         try:
+            if len(raw) > 200:  # ours are under 100 characters; json would recurse on deep nesting
+                raise ValueError("not a search cursor")
             text = b64decode(raw.encode("ascii"), altchars=b"-_", validate=True).decode("ascii")
             if not text.startswith(self.search_prefix):
                 raise ValueError("not a search cursor")

@@ -107,6 +107,7 @@ def test_editors_find_drafts_on_every_search_page_and_readers_never(six, make_cl
         b64encode(b's:{"i": 99999999999999999999, "r": 0.1, "b": 0}').decode(),  # past 64 bits
         b64encode(b's:{"i": 1, "r": NaN, "b": 0}').decode(),  # JSON that Python would accept
         b64encode(b's:{"i": true, "r": 0.1, "b": 0}').decode(),
+        b64encode(b"s:" + b"[" * 5000 + b"]" * 5000).decode(),  # deep enough to make json recurse
     ],
 )
 def test_a_search_cursor_we_did_not_issue_is_a_clear_400(six, cursor):
