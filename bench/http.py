@@ -64,12 +64,17 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def wrk(url: str, *, seconds: int = 10, connections: int = 2, threads: int = 1) -> dict:
+def wrk(
+    url: str, *, seconds: int = 10, connections: int = 2, threads: int = 1, headers: dict | None = None
+) -> dict:
     """Closed-loop load with as many connections as gunicorn workers, so nothing queues in front."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is missing: apt-get install -y wrk (make bench does it)")
-    urllib.request.urlopen(url, timeout=300).read()  # noqa: S310 (warm-up, and proof it answers)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout=300s", "--latency", url]
+    warmup = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own server)
+    urllib.request.urlopen(warmup, timeout=300).read()  # noqa: S310 (warm-up, and proof it answers)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout=300s", "--latency"]
+    command += [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    command.append(url)
     output = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 600).stdout
     return parse_wrk(output)
 

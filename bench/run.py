@@ -3,6 +3,8 @@
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 
 import django
@@ -14,7 +16,9 @@ from django.core.management import call_command  # noqa: E402
 
 from bench import api, importing, recheck, search  # noqa: E402
 from bench import generate as generator  # noqa: E402
-from bench.measure import ROOT, stamp  # noqa: E402
+from bench.http import gunicorn  # noqa: E402
+from bench.measure import ROOT, ratio, stamp  # noqa: E402
+from claims.models import Claim  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 TIERS = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -28,15 +32,31 @@ def run_tier(
     import_rows: int,
     recheck_sources: int = 0,
     env: dict | None = None,
+    reuse: bool = False,
+    parts: tuple[str, ...] = (),
 ) -> tuple[dict, dict[str, str]]:
     """Load the tier's data, then measure; `env` reaches the web server (the smoke test's database)."""
     call_command("migrate", verbosity=0)
-    loaded = generator.generate(claims=TIERS[name])
-    figures = {
-        "generator": {"claims": loaded.claims, "rows": loaded.rows, "seconds": round(loaded.seconds, 2),
-                      "rows_per_s": round(loaded.rows_per_second)},
-    }  # fmt: skip
+    figures = {}
+    if reuse and Claim.objects.count() == TIERS[name]:
+        figures["generator"] = {"claims": TIERS[name], "reused": True}
+    else:
+        loaded = generator.generate(claims=TIERS[name])
+        figures["generator"] = {"claims": loaded.claims, "rows": loaded.rows, "seconds": round(loaded.seconds, 2),
+                                "rows_per_s": round(loaded.rows_per_second)}  # fmt: skip
     figures["search"], plans = search.run(repeat=repeat)
+    # The UI pages need the static manifest, built with the settings the web server runs with.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    # One worker and one connection: the latency of a request, with nothing queued in front of it.
+    with gunicorn(workers=1, env=env) as (base, _):
+        figures["search_http"] = search.run_http(base, seconds=max(2, seconds // 3))
+    if "search-only" in parts:
+        return figures, plans
     figures["api"] = api.run(seconds=seconds, env=env)
     figures["import"] = importing.run(count=import_rows)
     if recheck_sources:  # last: it empties the tables and loads sources of its own
@@ -47,8 +67,11 @@ def run_tier(
 def headline(tiers: dict) -> dict:
     """The keys the README and CI read, taken from the largest tier that ran."""
     largest = tiers[max(tiers, key=lambda name: TIERS[name])]
+    figures = search_headline(largest)
+    if "api" not in largest:  # --search-only
+        return figures
     listing = largest["api"]["list"]
-    figures = {
+    figures |= {
         "feed_speedup_vs_naive": largest["api"]["list_speedup_vs_naive"],
         "feed_vs_raw_limit": largest["api"]["list_vs_raw_limit"],
         "feed_p50_ms": listing["ours"]["p50_ms"],
@@ -72,6 +95,15 @@ def headline(tiers: dict) -> dict:
     return figures
 
 
+def search_headline(tier: dict) -> dict:
+    """Each selectivity's slowest search page (API or UI, first or later, reader or editor)."""
+    p50s = {label: tier["search_http"][label]["p50_ms"] for label in search.TERMS}
+    return {
+        **{f"search_p50_ms_{label}": value for label, value in p50s.items()},
+        "search_worst_vs_best": ratio(max(p50s.values()), min(p50s.values())),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiers", default="10k", help=f"comma-separated, from {', '.join(TIERS)}")
@@ -80,6 +112,10 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=1000)
     parser.add_argument("--recheck-sources", type=int, default=1000, help="0 skips the re-check benchmark")
     parser.add_argument("--output", default=str(RESULTS / "latest.json"))
+    parser.add_argument(
+        "--reuse-data", action="store_true", help="keep the loaded tier when the database holds exactly it"
+    )
+    parser.add_argument("--search-only", action="store_true", help="measure the search benchmark only")
     args = parser.parse_args()
     started = time.perf_counter()
     tiers, plans = {}, {}
@@ -90,6 +126,8 @@ def main() -> None:
             seconds=args.seconds,
             import_rows=args.import_rows,
             recheck_sources=args.recheck_sources,
+            reuse=args.reuse_data,
+            parts=("search-only",) if args.search_only else (),
         )
         plans.update({f"{name}-{key}": plan for key, plan in tier_plans.items()})
     results = {

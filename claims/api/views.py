@@ -15,7 +15,7 @@ from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_parameters
 from claims.api.lookup import claim_for
-from claims.api.pagination import StrictCursorPagination
+from claims.api.pagination import ClaimCursorPagination, StrictCursorPagination
 from claims.api.permissions import require
 from claims.filtering import ClaimFilter
 from claims.models import (
@@ -82,7 +82,7 @@ def precondition_required() -> Response:
 class ClaimList(generics.GenericAPIView):
     serializer_class = serializers.ClaimSerializer
     filterset_class = ClaimFilter
-    pagination_class = StrictCursorPagination
+    pagination_class = ClaimCursorPagination
 
     def get_queryset(self):
         # The body comes from stored snapshots: the page itself needs only ids, versions and stamps.

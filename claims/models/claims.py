@@ -3,9 +3,8 @@
 import uuid
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -21,6 +20,7 @@ from claims.models.common import (
     validate_language,
 )
 from claims.models.sources import Source
+from claims.search import RankedSearch, matching
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -32,21 +32,11 @@ class ClaimQuerySet(models.QuerySet):
 
     def search(self, query: str) -> "ClaimQuerySet":
         """Full-text search over statement, quotes, descriptors and actor names (websearch syntax)."""
-        if connection.vendor == "postgresql":
-            return self.filter(
-                RawSQL(  # noqa: S611 (the query is a bound parameter)
-                    f"to_tsvector('simple', {Claim._meta.db_table}.search_document)"
-                    " @@ websearch_to_tsquery('simple', %s)",
-                    [query],
-                    output_field=models.BooleanField(),
-                )
-            )
-        # SQLite: every word must appear somewhere; quotes and operators are ignored.
-        words = [word.strip('"') for word in query.split() if word.strip('"-')]
-        matches = self
-        for word in words:
-            matches = matches.filter(search_document__icontains=word.lstrip("-"))
-        return matches
+        return matching(self, query)
+
+    def ranked_search(self, query: str) -> RankedSearch:
+        """The matches in search order (relevance, then newest first), paged by the API and the UI."""
+        return RankedSearch(self.search(query), query)
 
     def with_details(self) -> "ClaimQuerySet":
         """Everything the claim representation needs, in a fixed number of queries."""

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims import charts, policies, revisions, selectors, vocab
 from claims.filtering import ClaimFilter
-from claims.forms import ClaimSortForm, offer_actors_and_countries
+from claims.forms import ClaimSortForm, offer_actors_and_countries, quick_pickers
 from claims.models import Claim, ClaimVersion, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
@@ -104,7 +104,9 @@ def dashboard(request):
 
 @reader_required
 def claim_list(request):
-    actors = list(selectors.actors_visible_to(request.user).only("id", "name", "country").order_by("name"))
+    actors = list(
+        selectors.actors_visible_to(request.user).order_by("name").values_list("id", "name", "country")
+    )
     # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
     # any other key in the URL is ignored (a browser only sends what the form has).
     filters = ClaimFilter(
@@ -115,8 +117,11 @@ def claim_list(request):
         request=request,
     )
     offer_actors_and_countries(filters.form, actors)
+    quick_pickers(filters.form)
     sort = ClaimSortForm(request.GET)
-    claims = sort.order(filters.qs) if filters.is_valid() and sort.is_valid() else Claim.objects.none()
+    query = request.GET.get("q", "").strip()
+    valid = filters.is_valid() and sort.is_valid()
+    claims = sort.order(filters.qs, query) if valid else Claim.objects.none()
     try:
         per_page = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -136,6 +141,8 @@ def claim_list(request):
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
             "dates_open": any(field.value() or field.errors for field in dates),
+            # A search's numbered pages hold its ranked head only; past it the page says so.
+            "more_than": claims.count() if getattr(claims, "truncated", False) else None,
         },
     )
 

@@ -32,6 +32,9 @@ def test_tiny_tier_produces_every_headline_figure(on_postgresql):
     assert figures["api"]["list"]["ours"]["non_2xx"] == 0
     assert figures["import"]["rows"] == 20
     assert "search-selective-fulltext" in plans
+    for label in ("selective", "medium", "broad"):
+        assert figures["search_http"][label]["non_2xx"] == 0
+        assert figures["search_http"][label]["pages"]["ui-editor-first"]["req_per_s"] > 0
     headline = run.headline({"tiny": figures})
     assert set(headline) >= {
         "feed_speedup_vs_naive",
@@ -39,5 +42,9 @@ def test_tiny_tier_produces_every_headline_figure(on_postgresql):
         "feed_p50_ms",
         "feed_p99_ms",
         "search_speedup_selective",
+        "search_p50_ms_selective",
+        "search_p50_ms_medium",
+        "search_p50_ms_broad",
+        "search_worst_vs_best",
         "import_speedup",
     }
