@@ -85,7 +85,11 @@ def test_feed_reader_never_misses_an_event_when_writers_commit_out_of_order(edit
 
     def publish(claim_id: int) -> None:
         services.transition_claim(
-            claim_id=claim_id, to=vocab.Status.PUBLISHED, reason="go", by=User.objects.get(pk=reviewer.pk)
+            claim_id=claim_id,
+            to=vocab.Status.PUBLISHED,
+            reason="go",
+            by=User.objects.get(pk=reviewer.pk),
+            confirm_unverified_sources=True,  # nothing is captured in tests
         )
 
     def writer_a() -> None:
