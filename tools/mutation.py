@@ -1,0 +1,168 @@
+"""Mutation scores of the rule modules: mutmut 3, one module at a time against its own tests.
+
+`make mutation` runs every module listed under [tool.mutation] in pyproject.toml; name some to run
+only those (`python tools/mutation.py sources/policy.py`). Each module gets a fresh `mutants/` copy,
+mutmut runs the module's own tests against each mutant, and docs/mutation.md receives the scores,
+the date, the commit and every surviving mutant.
+"""
+
+import argparse
+import dataclasses
+import datetime
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # a failing test, pytest's internal error, or a timeout
+SURVIVED = {0}
+NOT_RUN = {5, 33, 34, None}  # no test reaches the line, or skipped by a pragma
+
+
+def table() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutation"]
+
+
+def mutant_globs(entry: dict) -> list[str]:
+    """mutmut's names for the mutants of the entry's functions (all of the module's when none given)."""
+    dotted = entry["module"].removesuffix(".py").replace("/", ".")
+    return [f"{dotted}.{fnmatch_name(f)}__mutmut_*" for f in entry.get("functions", [])]
+
+
+def fnmatch_name(function: str) -> str:
+    # mutmut names a method x\u01c1Class\u01c1method and a function x_function.
+    if "." in function:
+        cls, method = function.split(".", 1)
+        return f"x\u01c1{cls}\u01c1{method}"
+    return f"x_{function}"
+
+
+def run_one(entry: dict, max_children: int) -> None:
+    """In a child process: point mutmut's configuration at one module and its tests, then run it."""
+    from mutmut import configuration
+    from mutmut.__main__ import cli
+
+    base = configuration.config()
+    configuration._config = dataclasses.replace(
+        base,
+        only_mutate=[entry["module"]],
+        pytest_add_cli_args_test_selection=list(entry["tests"]),
+    )
+    args = ["run", "--max-children", str(max_children), *mutant_globs(entry)]
+    cli.main(args, standalone_mode=False)
+
+
+def tally(entry: dict, equivalent: dict[str, str]) -> dict:
+    meta = json.loads((ROOT / "mutants" / (entry["module"] + ".meta")).read_text())
+    codes = meta["exit_code_by_key"]
+    globs = mutant_globs(entry)
+    if globs:
+        codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in globs)}
+    killed = sorted(k for k, v in codes.items() if v in KILLED)
+    equiv = sorted(k for k in codes if k in equivalent and k not in killed)
+    survived = sorted(k for k, v in codes.items() if v not in KILLED and v not in NOT_RUN and k not in equiv)
+    untested = sorted(k for k, v in codes.items() if v in NOT_RUN and k not in equiv)
+    # A mutant no test reaches is a hole too: it counts against the score like a survivor.
+    scored = len(killed) + len(survived) + len(untested)
+    return {
+        "module": entry["module"],
+        "functions": entry.get("functions", []),
+        "tests": entry["tests"],
+        "total": len(codes),
+        "killed": len(killed),
+        "equivalent": equiv,
+        "survived": survived,
+        "untested": untested,
+        "score": 100.0 * len(killed) / scored if scored else 100.0,
+    }
+
+
+def diff_of(name: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith(("-", "+")) and line[:3] not in ("---", "+++")]
+    return "\n".join(lines)
+
+
+def write_report(results: list[dict], equivalent: dict[str, str], path: Path) -> None:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "# Mutation scores",
+        "",
+        f"Measured by `make mutation` (mutmut 3, tools/mutation.py) on {today}, commit `{commit}`.",
+        "Score = killed / (killed + survived + untested); equivalent mutants, listed below with the reason",
+        "no caller can see the difference, are left out.",
+        "",
+        "| module | tests | mutants | killed | survived | untested | equivalent | score |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        name = r["module"] + (f" ({', '.join(r['functions'])})" if r["functions"] else "")
+        out.append(
+            f"| `{name}` | {', '.join(f'`{t}`' for t in r['tests'])} | {r['total']} | {r['killed']} | "
+            f"{len(r['survived'])} | {len(r['untested'])} | {len(r['equivalent'])} | {r['score']:.1f} % |"
+        )
+    out += ["", "## Equivalent mutants", ""]
+    for r in results:
+        for name in r["equivalent"]:
+            out.append(f"- `{name}`: {equivalent[name]}")
+    out += ["", "## Surviving and untested mutants", ""]
+    for r in results:
+        for name in r["survived"] + r["untested"]:
+            kind = "survived" if name in r["survived"] else "untested"
+            out += [f"- `{name}` ({kind})", "", "```diff", r["diffs"].get(name, ""), "```", ""]
+    path.write_text("\n".join(out).rstrip() + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="only these modules (as listed in pyproject.toml)")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--report", default="docs/mutation.md")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    config = table()
+    entries = config["modules"]
+    if args.one is not None:
+        run_one(entries[args.one], args.max_children)
+        return 0
+    equivalent = config.get("equivalent", {})
+    results = []
+    for index, entry in enumerate(entries):
+        if args.modules and entry["module"] not in args.modules:
+            continue
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        started = datetime.datetime.now()
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", str(index), "--max-children", str(args.max_children)],
+            cwd=ROOT,
+            check=False,
+        )
+        if child.returncode:
+            print(f"mutmut failed on {entry['module']} (exit {child.returncode})", file=sys.stderr)
+            return child.returncode
+        result = tally(entry, equivalent)
+        result["diffs"] = {name: diff_of(name) for name in result["survived"] + result["untested"]}
+        results.append(result)
+        took = (datetime.datetime.now() - started).total_seconds()
+        print(f"{entry['module']}: {result['score']:.1f} % ({result['killed']} killed, "
+              f"{len(result['survived'])} survived, {len(result['untested'])} untested, "
+              f"{len(result['equivalent'])} equivalent) in {took:.0f} s", flush=True)
+    write_report(results, equivalent, ROOT / args.report)
+    print(f"\n{'module':<45} score")
+    for r in results:
+        print(f"{r['module']:<45} {r['score']:5.1f} %")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
