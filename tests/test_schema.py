@@ -118,3 +118,14 @@ def test_readers_get_the_designation_from_the_document(make_claim):
     [document] = selectors.documents_visible_to(AnonymousUser(), [claim])
     assert document["designation"] == "KN-23"
     assert schema.write_shape(document)["designation"] == "KN-23"
+
+
+def test_a_quantity_with_both_a_number_and_words_keeps_the_words(editor, actors):
+    quantity = {"qualifier": "about", "min": 3000, "text": "some 3,000 shells", "unit": "shells"}
+    created = api(editor).post("/api/v1/claims/", payload(actors, quantity=quantity), format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["quantity"] == {**quantity, "max": None}
+    claim = Claim.objects.get(uuid=created.json()["id"])
+    assert (claim.quantity_min, claim.quantity_text) == (3000, "some 3,000 shells")
+    read = api(editor).get(f"/api/v1/claims/{claim.uuid}/").json()
+    assert read["quantity"]["text"] == "some 3,000 shells" and read["quantity"]["min"] == 3000

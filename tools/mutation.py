@@ -42,6 +42,17 @@ def fnmatch_name(function: str) -> str:
     return f"x_{function}"
 
 
+def prepare_database() -> dict[str, str]:
+    """Migrate one SQLite file that every test run copies (see tests/conftest.py): seconds, not minutes."""
+    template = ROOT / "var" / "mutation-template.sqlite3"
+    template.parent.mkdir(exist_ok=True)
+    template.unlink(missing_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
+    migrate_env = {**env, "DATABASE_URL": f"sqlite:///{template}", "DJANGO_SECRET_KEY": "mutation-only"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=migrate_env, check=True)
+    return {**env, "MUTATION_DB_TEMPLATE": str(template)}
+
+
 def run_one(entry: dict, max_children: int) -> None:
     """In a child process: point mutmut's configuration at one module and its tests, then run it."""
     from mutmut import configuration
@@ -136,6 +147,7 @@ def main() -> int:
         run_one(entries[args.one], args.max_children)
         return 0
     equivalent = config.get("equivalent", {})
+    env = prepare_database()
     results = []
     for index, entry in enumerate(entries):
         if args.modules and entry["module"] not in args.modules:
@@ -145,6 +157,7 @@ def main() -> int:
         child = subprocess.run(
             [sys.executable, __file__, "--one", str(index), "--max-children", str(args.max_children)],
             cwd=ROOT,
+            env=env,
             check=False,
         )
         if child.returncode:
