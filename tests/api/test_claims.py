@@ -97,6 +97,26 @@ def test_relation_to_a_draft_is_not_revealed_to_anonymous(anon, as_user, editor,
     assert as_user(editor).get(detail(published)).json()["relations"][0]["claim_id"] == str(draft.uuid)
 
 
+def test_relation_between_two_published_claims_shows_to_anonymous_in_detail_history_and_feed(
+    anon, reviewer, make_claim, published, draft
+):
+    other = make_claim(vocab.Status.PUBLISHED, statement="Another published claim.")
+    for target in (other, draft):
+        services.add_relation(
+            from_claim_id=published.pk,
+            to_claim_id=target.pk,
+            kind="corroborates",
+            independence="independent",
+            by=reviewer,
+        )
+    shown = [str(other.uuid)]
+    assert [r["claim_id"] for r in anon.get(detail(published)).json()["relations"]] == shown
+    latest = anon.get(f"{detail(published)}history/").json()[0]
+    assert [r["claim_id"] for r in latest["claim"]["relations"]] == shown
+    feed = anon.get("/api/v1/feed/").json()["events"][-1]["claim"]
+    assert [r["claim_id"] for r in feed["relations"]] == shown
+
+
 def test_public_api_off_means_every_read_needs_authentication(settings, anon, as_user, viewer, published):
     settings.PUBLIC_API = False
     for url in (
