@@ -97,7 +97,11 @@ def diff_of(name: str) -> str:
     out = subprocess.run(
         [sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True, check=False
     )
-    lines = [line for line in out.stdout.splitlines() if line.startswith(("-", "+")) and line[:3] not in ("---", "+++")]
+    lines = [
+        line
+        for line in out.stdout.splitlines()
+        if line.startswith(("-", "+")) and line[:3] not in ("---", "+++")
+    ]
     return "\n".join(lines)
 
 
@@ -167,9 +171,12 @@ def main() -> int:
         result["diffs"] = {name: diff_of(name) for name in result["survived"] + result["untested"]}
         results.append(result)
         took = (datetime.datetime.now() - started).total_seconds()
-        print(f"{entry['module']}: {result['score']:.1f} % ({result['killed']} killed, "
-              f"{len(result['survived'])} survived, {len(result['untested'])} untested, "
-              f"{len(result['equivalent'])} equivalent) in {took:.0f} s", flush=True)
+        print(
+            f"{entry['module']}: {result['score']:.1f} % ({result['killed']} killed, "
+            f"{len(result['survived'])} survived, {len(result['untested'])} untested, "
+            f"{len(result['equivalent'])} equivalent) in {took:.0f} s",
+            flush=True,
+        )
     write_report(results, equivalent, ROOT / args.report)
     print(f"\n{'module':<45} score")
     for r in results:

@@ -136,7 +136,7 @@ def test_feed_reader_never_misses_an_event_when_writers_commit_out_of_order(edit
 
 
 def _copies_of_one_event(count: int, make_claim) -> list[int]:
-    """`count` more events of one published claim, inserted directly: the cursor, not the writes, is tested."""
+    """`count` more events of one published claim, inserted directly: the cursor is tested, not writes."""
     event = FeedEvent.objects.get(claim=make_claim(vocab.Status.PUBLISHED))
     FeedEvent.objects.bulk_create(
         FeedEvent(type=event.type, claim=event.claim, version=event.version, payload=event.payload)
