@@ -93,3 +93,29 @@ def test_a_source_only_drafts_cite_is_hidden_from_readers_and_a_public_one_is_no
 def test_a_source_cited_by_a_draft_and_a_published_claim_is_shown_once(related, viewer, actors, editor):
     services.create_claim(data=claim_data(actors, statement="Another draft."), by=editor)
     assert selectors.sources_visible_to(viewer).count() == 1
+
+
+def test_a_relation_is_found_from_either_end_and_not_when_its_other_end_is_hidden(
+    related, viewer, editor, reviewer
+):
+    published, other = related["published"], related["other"]
+    public = published.relations_out.get(to_claim=other)
+    assert selectors.relation_visible_to(viewer, other, public.pk) == public  # asked from its target
+    from_draft = services.add_relation(
+        from_claim_id=related["draft"].pk,
+        to_claim_id=other.pk,
+        kind="context",
+        independence="independent",
+        by=reviewer,
+    )
+    assert selectors.relation_visible_to(viewer, other, from_draft.pk) is None
+    assert selectors.relation_visible_to(editor, other, from_draft.pk) == from_draft
+
+
+def test_one_relation_comes_with_both_its_claims_in_one_query(related, viewer, django_assert_num_queries):
+    published = related["published"]
+    public = published.relations_out.get(to_claim=related["other"])
+    selectors.relation_visible_to(viewer, published, public.pk)  # the viewer's permissions, cached
+    with django_assert_num_queries(1):
+        found = selectors.relation_visible_to(viewer, published, public.pk)
+        assert (found.from_claim.statement, found.to_claim.statement) == ("Published.", "Also published.")

@@ -170,6 +170,7 @@ def main() -> int:
         result = tally(entry, equivalent)
         result["diffs"] = {name: diff_of(name) for name in result["survived"] + result["untested"]}
         results.append(result)
+        write_report(results, equivalent, ROOT / args.report)  # so far: a long run can be read as it goes
         took = (datetime.datetime.now() - started).total_seconds()
         print(
             f"{entry['module']}: {result['score']:.1f} % ({result['killed']} killed, "
