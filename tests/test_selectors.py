@@ -1,11 +1,11 @@
 """What each role may see: the hidden side and, paired with it, what must still show."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 
 from claims import selectors, services, vocab
-from claims.models import Claim, Source
-from tests.conftest import claim_data, hop
+from claims.models import Claim, QuoteCheck, Source, SourceCheck
+from tests.conftest import claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,33 @@ def test_one_relation_comes_with_both_its_claims_in_one_query(related, viewer, d
     with django_assert_num_queries(1):
         found = selectors.relation_visible_to(viewer, published, public.pk)
         assert (found.from_claim.statement, found.to_claim.statement) == ("Published.", "Also published.")
+
+
+def test_a_drafts_quote_check_shows_to_editors_only_and_a_published_ones_to_everyone(related, viewer, editor):
+    by_claim = {}
+    for name in ("published", "draft"):
+        hop = related[name].hops.get()
+        run = SourceCheck.objects.create(source=hop.source, outcome="ok")
+        by_claim[name] = QuoteCheck.objects.create(check_run=run, hop=hop, result="found", score=1.0)
+    assert set(selectors.quote_checks_visible_to(viewer)) == {by_claim["published"]}
+    assert set(selectors.quote_checks_visible_to(AnonymousUser())) == {by_claim["published"]}
+    assert set(selectors.quote_checks_visible_to(editor)) == {by_claim["published"], by_claim["draft"]}
+
+
+def test_readers_see_roles_for_the_people_behind_a_change_and_editors_see_usernames(
+    editor, reviewer, admin_user
+):
+    both = make_user("bea", "editor")
+    both.groups.add(Group.objects.get(name="reviewer"))
+    staff = make_user("sam", None, is_staff=True)
+    for_reader = selectors.staff_names_for(AnonymousUser())
+    assert [for_reader(user) for user in (editor, reviewer, both, admin_user, staff, None)] == [
+        "editor",
+        "reviewer",
+        "reviewer",  # the most senior of their roles
+        "administrator",
+        "staff",
+        "",
+    ]
+    for_editor = selectors.staff_names_for(editor)
+    assert [for_editor(user) for user in (reviewer, admin_user, None)] == ["rita", "ada", ""]
