@@ -1,9 +1,9 @@
 """Mutation scores of the rule modules: mutmut 3, one module at a time against its own tests.
 
 `make mutation` runs every module listed under [tool.mutation] in pyproject.toml; name some to run
-only those (`python tools/mutation.py sources/policy.py`). Each module gets a fresh `mutants/` copy,
-mutmut runs the module's own tests against each mutant, and docs/mutation.md receives the scores,
-the date, the commit and every surviving mutant.
+only those (`make mutation MODULES=sources/policy.py`). Each module gets a fresh `mutants/` copy,
+mutmut runs the module's own tests against each mutant, docs/mutation/<module>.json keeps the result,
+and docs/mutation.md is rebuilt from every module's latest result: score, date, commit, survivors.
 """
 
 import argparse
@@ -19,6 +19,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The latest result of each module, so that running a few modules again keeps the others' figures.
+RESULTS = ROOT / "docs" / "mutation"
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # a failing test, pytest's internal error, or a timeout
 SURVIVED = {0}
 NOT_RUN = {5, 33, 34, None}  # no test reaches the line, or skipped by a pragma
@@ -105,31 +107,50 @@ def diff_of(name: str) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: list[dict], equivalent: dict[str, str], path: Path) -> None:
+def commit_and_date() -> tuple[str, str]:
+    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if os.environ.get("MUTATION_COMMIT"):  # a copy of the checkout without .git, run beside it
+        return os.environ["MUTATION_COMMIT"], today
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
-    today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return commit + ("+changes" if dirty else ""), today
+
+
+def write_report(entries: list[dict], equivalent: dict[str, str], path: Path) -> None:
+    """docs/mutation.md from the latest result of every module (each stamped with its own run)."""
+    results = []
+    for entry in entries:
+        stored = RESULTS / (entry["module"].replace("/", ".") + ".json")
+        if stored.exists():
+            results.append(json.loads(stored.read_text()))
     out = [
         "# Mutation scores",
         "",
-        f"Measured by `make mutation` (mutmut 3, tools/mutation.py) on {today}, commit `{commit}`.",
+        "Measured by `make mutation` (mutmut 3 through tools/mutation.py, SQLite, one module at a time",
+        "against the tests listed for it in pyproject.toml).",
         "Score = killed / (killed + survived + untested); equivalent mutants, listed below with the reason",
         "no caller can see the difference, are left out.",
         "",
-        "| module | tests | mutants | killed | survived | untested | equivalent | score |",
-        "|---|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | survived | untested | equivalent | score | run | seconds | commit |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         name = r["module"] + (f" ({', '.join(r['functions'])})" if r["functions"] else "")
         out.append(
-            f"| `{name}` | {', '.join(f'`{t}`' for t in r['tests'])} | {r['total']} | {r['killed']} | "
-            f"{len(r['survived'])} | {len(r['untested'])} | {len(r['equivalent'])} | {r['score']:.1f} % |"
+            f"| `{name}` | {r['total']} | {r['killed']} | {len(r['survived'])} | {len(r['untested'])} | "
+            f"{len(r['equivalent'])} | {r['score']:.1f} % | {r['date']} | {r['seconds']} | `{r['commit']}` |"
         )
+    out += ["", "## Tests per module", ""]
+    for r in results:
+        out.append(f"- `{r['module']}`: {', '.join(f'`{t}`' for t in r['tests'])}")
     out += ["", "## Equivalent mutants", ""]
     for r in results:
         for name in r["equivalent"]:
-            out.append(f"- `{name}`: {equivalent[name]}")
+            out.append(f"- `{name}`: {equivalent.get(name, r.get('reasons', {}).get(name, ''))}")
     out += ["", "## Surviving and untested mutants", ""]
     for r in results:
         for name in r["survived"] + r["untested"]:
@@ -158,6 +179,7 @@ def main() -> int:
             continue
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         started = datetime.datetime.now()
+        stamp = commit_and_date()  # mutmut copies the tests now: the figures belong to this commit
         child = subprocess.run(
             [sys.executable, __file__, "--one", str(index), "--max-children", str(args.max_children)],
             cwd=ROOT,
@@ -169,16 +191,19 @@ def main() -> int:
             return child.returncode
         result = tally(entry, equivalent)
         result["diffs"] = {name: diff_of(name) for name in result["survived"] + result["untested"]}
+        result["commit"], result["date"] = stamp
+        result["seconds"] = round((datetime.datetime.now() - started).total_seconds())
+        result["reasons"] = {name: equivalent[name] for name in result["equivalent"]}
         results.append(result)
-        write_report(results, equivalent, ROOT / args.report)  # so far: a long run can be read as it goes
-        took = (datetime.datetime.now() - started).total_seconds()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / (entry["module"].replace("/", ".") + ".json")).write_text(json.dumps(result, indent=1))
+        write_report(entries, equivalent, ROOT / args.report)  # after each module: readable as it goes
         print(
             f"{entry['module']}: {result['score']:.1f} % ({result['killed']} killed, "
             f"{len(result['survived'])} survived, {len(result['untested'])} untested, "
-            f"{len(result['equivalent'])} equivalent) in {took:.0f} s",
+            f"{len(result['equivalent'])} equivalent) in {result['seconds']} s",
             flush=True,
         )
-    write_report(results, equivalent, ROOT / args.report)
     print(f"\n{'module':<45} score")
     for r in results:
         print(f"{r['module']:<45} {r['score']:5.1f} %")
