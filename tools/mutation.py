@@ -174,9 +174,13 @@ def main() -> int:
     equivalent = config.get("equivalent", {})
     env = prepare_database()
     results = []
-    for index, entry in enumerate(entries):
-        if args.modules and entry["module"] not in args.modules:
-            continue
+    order = args.modules or [entry["module"] for entry in entries]  # in the order asked for
+    unknown = set(order) - {entry["module"] for entry in entries}
+    if unknown:
+        parser.error(f"not in pyproject.toml [tool.mutation]: {', '.join(sorted(unknown))}")
+    for module in order:
+        index = next(i for i, entry in enumerate(entries) if entry["module"] == module)
+        entry = entries[index]
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         started = datetime.datetime.now()
         stamp = commit_and_date()  # mutmut copies the tests now: the figures belong to this commit
