@@ -48,7 +48,8 @@ def prepare_database() -> dict[str, str]:
     """Migrate one SQLite file that every test run copies (see tests/conftest.py): seconds, not minutes."""
     template = ROOT / "var" / "mutation-template.sqlite3"
     template.parent.mkdir(exist_ok=True)
-    template.unlink(missing_ok=True)
+    for stale in template.parent.glob(template.name + "*"):  # with any journal or copy a killed run left
+        stale.unlink()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
     migrate_env = {**env, "DATABASE_URL": f"sqlite:///{template}", "DJANGO_SECRET_KEY": "mutation-only"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=migrate_env, check=True)
