@@ -149,3 +149,15 @@ def test_readers_see_roles_for_the_people_behind_a_change_and_editors_see_userna
     ]
     for_editor = selectors.staff_names_for(editor)
     assert [for_editor(user) for user in (reviewer, admin_user, None)] == ["rita", "ada", ""]
+
+
+def test_relations_say_which_way_they_point_from_the_claim_asked_about(related, viewer):
+    published, other = related["published"], related["other"]
+    from_published = Claim.objects.with_details().get(pk=published.pk)
+    from_other = Claim.objects.with_details().get(pk=other.pk)
+    assert [(r["other"], r["direction"]) for r in selectors.relations_visible_to(viewer, from_published)] == [
+        (other, "out")
+    ]
+    assert [(r["other"], r["direction"]) for r in selectors.relations_visible_to(viewer, from_other)] == [
+        (published, "in")
+    ]
