@@ -271,3 +271,27 @@ def test_database_cache_enforces_one_in_flight_and_back_off(db_cache):
     defer("ansa.it", 60)
     assert acquire("ansa.it", min_interval=0, lease_seconds=30) is None
     assert wait_hint("ansa.it") > 50
+
+
+def test_the_next_request_may_start_exactly_when_the_interval_ends(locmem, clock):
+    release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
+
+    clock.advance(9.5)
+    assert acquire("bbc.co.uk", min_interval=10, lease_seconds=30) is None
+    clock.advance(0.5)
+    assert acquire("bbc.co.uk", min_interval=10, lease_seconds=30) is not None
+
+
+def test_interval_and_back_off_leave_nothing_in_the_cache_a_second_after_they_end(locmem, clock):
+    # Without a TTL every domain ever fetched would stay in Redis for good.
+    release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
+    defer("ansa.it", 20)
+
+    clock.advance(10.5)
+    assert politeness.cache.has_key("sources:polite:next:bbc.co.uk")
+    clock.advance(1)
+    assert not politeness.cache.has_key("sources:polite:next:bbc.co.uk")
+    clock.advance(9)
+    assert politeness.cache.has_key("sources:polite:defer:ansa.it")
+    clock.advance(1)
+    assert not politeness.cache.has_key("sources:polite:defer:ansa.it")
