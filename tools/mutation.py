@@ -121,13 +121,24 @@ def commit_and_date() -> tuple[str, str]:
     return commit + ("+changes" if dirty else ""), today
 
 
+def reclassify(result: dict, equivalent: dict[str, str]) -> dict:
+    """Apply the current list of equivalent mutants to a stored result: a judgement, not a test run."""
+    moved = [n for n in result["survived"] + result["untested"] if n in equivalent]
+    result["survived"] = [n for n in result["survived"] if n not in equivalent]
+    result["untested"] = [n for n in result["untested"] if n not in equivalent]
+    result["equivalent"] = sorted(set(result["equivalent"]) | set(moved))
+    scored = result["killed"] + len(result["survived"]) + len(result["untested"])
+    result["score"] = 100.0 * result["killed"] / scored if scored else 100.0
+    return result
+
+
 def write_report(entries: list[dict], equivalent: dict[str, str], path: Path) -> None:
     """docs/mutation.md from the latest result of every module (each stamped with its own run)."""
     results = []
     for entry in entries:
         stored = RESULTS / (entry["module"].replace("/", ".") + ".json")
         if stored.exists():
-            results.append(json.loads(stored.read_text()))
+            results.append(reclassify(json.loads(stored.read_text()), equivalent))
     out = [
         "# Mutation scores",
         "",
