@@ -143,7 +143,7 @@ def test_a_new_source_is_captured_once_and_not_while_leased(db, sent_now, django
 
 
 def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
-    db, monkeypatch, django_capture_on_commit_callbacks
+    db, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
     def broker_down(*args):
         raise BrokerUnavailable("connection refused")
@@ -155,6 +155,7 @@ def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
     source.refresh_from_db()
     assert (source.lease_token, source.lease_expires_at) == ("", None)
     assert NOW - HOUR < source.next_check_at <= timezone.now()
+    assert f"broker unavailable: source {source.pk} left due for the next dispatch" in caplog.messages
 
 
 def test_release_leaves_a_source_alone_once_someone_else_leased_it(db):
@@ -181,3 +182,10 @@ def test_the_dispatcher_leases_at_most_its_limit_oldest_due_first(
     assert [source_id for source_id, _ in leases] == [due[2].pk, due[1].pk]
     lease = Source.objects.get(pk=due[2].pk).lease_expires_at
     assert lease == NOW + timedelta(seconds=settings.SOURCE_LEASE_SECONDS)
+
+
+def test_the_dispatcher_judges_due_at_the_time_it_is_given(db, sent, django_capture_on_commit_callbacks):
+    later = Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_due_sources(now=NOW) == []
+        assert [source_id for source_id, _ in dispatch_due_sources(now=NOW + 2 * HOUR)] == [later.pk]
