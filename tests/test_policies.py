@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from claims import policies, services, vocab
 from claims.models import ClaimRelation, FeedEvent, Source
 from claims.tokens import create_api_token
-from tests.conftest import claim_data, make_user
+from tests.conftest import claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,19 @@ def test_a_user_without_a_role_may_do_nothing(make_claim):
     assert not policies.may_relate(outsider, claim)
     assert policies.transitions_open_to(outsider, claim) == []
     assert not policies.may_tend_source(outsider)
+    assert not policies.may_change_source(outsider)
+    assert not policies.may_change_source(outsider, Source.objects.get())
+
+
+def test_a_source_public_claims_cite_is_the_reviewers_and_one_only_drafts_cite_stays_the_editors(
+    make_claim, editor, reviewer, viewer
+):
+    make_claim(vocab.Status.PUBLISHED)
+    make_claim(hops=[hop(source_url="https://internal.example.net/draft-only")])
+    public = Source.objects.get(url="https://news.example.org/2023/09/arms")
+    draft_only = Source.objects.get(url="https://internal.example.net/draft-only")
+    assert not policies.may_change_source(editor, public)
+    assert policies.may_change_source(editor, draft_only)  # other claims being public does not matter
+    assert policies.may_change_source(reviewer, public) and policies.may_change_source(reviewer, draft_only)
+    assert policies.may_change_source(editor) and policies.may_change_source(editor, Source())  # a new one
+    assert not policies.may_change_source(viewer, draft_only)
