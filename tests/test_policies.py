@@ -279,3 +279,18 @@ def test_a_source_public_claims_cite_is_the_reviewers_and_one_only_drafts_cite_s
     assert policies.may_change_source(reviewer, public) and policies.may_change_source(reviewer, draft_only)
     assert policies.may_change_source(editor) and policies.may_change_source(editor, Source())  # a new one
     assert not policies.may_change_source(viewer, draft_only)
+
+
+def test_a_reviewer_may_unrelate_public_claims_but_not_once_one_end_is_retracted(
+    make_claim, reviewer, editor
+):
+    first = make_claim(vocab.Status.PUBLISHED, statement="First.")
+    second = make_claim(vocab.Status.PUBLISHED, statement="Second.")
+    relation = services.add_relation(
+        from_claim_id=first.pk, to_claim_id=second.pk, kind="context", independence="independent", by=reviewer
+    )
+    assert policies.may_unrelate(reviewer, relation)
+    assert not policies.may_unrelate(editor, relation)  # public ends: a reviewer's act
+    services.transition_claim(claim_id=second.pk, to=vocab.Status.RETRACTED, reason="withdrawn", by=reviewer)
+    relation = ClaimRelation.objects.select_related("from_claim", "to_claim").get(pk=relation.pk)
+    assert not policies.may_unrelate(reviewer, relation)
