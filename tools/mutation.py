@@ -96,16 +96,13 @@ def tally(entry: dict, equivalent: dict[str, str]) -> dict:
     }
 
 
-def diff_of(name: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True, text=True, check=False
+def diff_of(name: str, module: str) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    diff = get_diff_for_mutant(name, path=module)
+    return "\n".join(
+        line for line in diff.splitlines() if line[:1] in "-+" and line[:3] not in ("---", "+++")
     )
-    lines = [
-        line
-        for line in out.stdout.splitlines()
-        if line.startswith(("-", "+")) and line[:3] not in ("---", "+++")
-    ]
-    return "\n".join(lines)
 
 
 def commit_and_date() -> tuple[str, str]:
@@ -206,7 +203,9 @@ def main() -> int:
             print(f"mutmut failed on {entry['module']} (exit {child.returncode})", file=sys.stderr)
             return child.returncode
         result = tally(entry, equivalent)
-        result["diffs"] = {name: diff_of(name) for name in result["survived"] + result["untested"]}
+        result["diffs"] = {
+            name: diff_of(name, entry["module"]) for name in result["survived"] + result["untested"]
+        }
         result["commit"], result["date"] = stamp
         result["seconds"] = round((datetime.datetime.now() - started).total_seconds())
         result["reasons"] = {name: equivalent[name] for name in result["equivalent"]}
