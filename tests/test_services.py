@@ -643,3 +643,74 @@ def test_a_source_added_by_another_writer_meanwhile_is_reused_not_an_error(actor
     monkeypatch.setattr(Source.objects, "filter", lambda **_: Source.objects.none())
     assert services.get_or_create_source(url=SOURCE_URL, by=editor) == existing
     assert Source.objects.count() == 1
+
+
+# ---------------------------------------------------------------- the accepted side of each boundary
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        {"quantity_qualifier": "exact", "quantity_min": 0},
+        {"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 5},
+        {"quantity_qualifier": "range", "quantity_min": 5, "quantity_max": 5},
+        {"quantity_qualifier": "about", "quantity_min": 3000, "quantity_text": "some 3,000 shells"},
+        {"quantity_qualifier": "at_least", "quantity_min": 1},
+        {"quantity_qualifier": "up_to", "quantity_max": 10},
+        {"quantity_qualifier": "qualitative", "quantity_text": "limited quantities"},
+        {"quantity_qualifier": "unknown"},
+    ],
+)
+def test_each_well_formed_quantity_is_accepted_as_given(actors, editor, quantity):
+    claim = services.create_claim(data=claim_data(actors, **quantity), by=editor)
+    for name, value in quantity.items():
+        assert getattr(claim, name) == value
+
+
+@pytest.mark.parametrize(
+    ("quantity", "field"),
+    [
+        ({"quantity_qualifier": "exact"}, "quantity_min"),
+        ({"quantity_qualifier": "about"}, "quantity_min"),
+        ({"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 6}, "quantity_max"),
+        ({"quantity_qualifier": "up_to"}, "quantity_max"),
+        ({"quantity_qualifier": "up_to", "quantity_min": 1, "quantity_max": 10}, "quantity_min"),
+        ({"quantity_qualifier": "range", "quantity_min": 5}, "quantity_max"),
+        ({"quantity_qualifier": "unknown", "quantity_max": 5}, "quantity_qualifier"),
+        ({"quantity_qualifier": "exact", "quantity_min": 1, "quantity_max": -1}, "quantity_max"),
+        ({"quantity_qualifier": "gross"}, "quantity_qualifier"),
+    ],
+)
+def test_each_malformed_quantity_is_refused_on_its_field(actors, editor, quantity, field):
+    refused(lambda: services.create_claim(data=claim_data(actors, **quantity), by=editor), field=field)
+
+
+def test_an_interval_is_stored_as_given_and_a_one_day_interval_is_accepted(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(
+            actors, event_start=date(2023, 9, 1), event_end=date(2023, 9, 1), event_precision="interval"
+        ),
+        by=editor,
+    )
+    assert (claim.event_start, claim.event_end) == (date(2023, 9, 1), date(2023, 9, 1))
+
+
+def test_a_february_in_a_leap_year_ends_on_the_29th(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(actors, event_start=date(2024, 2, 10), event_precision="month"), by=editor
+    )
+    assert (claim.event_start, claim.event_end) == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_an_interval_without_an_end_is_refused(actors, editor):
+    data = claim_data(actors, event_start=date(2023, 9, 1), event_precision="interval")
+    refused(lambda: services.create_claim(data=data, by=editor), field="event_end")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"place": "x" * 200}, "place"), ({"item_description": "x" * 300}, "item_description")],
+)
+def test_text_at_the_limit_is_accepted(actors, editor, overrides, field):
+    claim = services.create_claim(data=claim_data(actors, **overrides), by=editor)
+    assert getattr(claim, field) == overrides[field]
