@@ -760,3 +760,52 @@ def test_tls_to_a_pinned_address_verifies_the_certificate_for_the_host_name(
     assert (result.outcome, result.body) == ("ok", b"<p>secure</p>")
     assert server_names == ["news.example.net"]
     assert server.requests[0]["headers"]["Host"] == f"news.example.net:{server.port}"
+
+
+# --- the cap's boundary, what a refusal says, and what a result records --------------------------------
+
+
+def test_a_declared_length_exactly_at_the_cap_is_fetched(serve):
+    server = serve({"/": ok_page(b"x" * 1000)})
+
+    result = fetch(server.url(), max_bytes=1000)
+
+    assert (result.outcome, result.body) == ("ok", b"x" * 1000)
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading_and_says_so(serve):
+    server = serve({"/": ok_page(b"x" * 1001)})
+
+    result = fetch(server.url(), max_bytes=1000)
+
+    assert (result.outcome, result.error) == ("too_large", "declared 1001 bytes")
+
+
+def test_an_unsupported_type_names_it_and_a_missing_one_is_recorded_empty(serve):
+    def untyped(handler: Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"hi")
+
+    server = serve({"/zip": lambda h: h.reply(200, b"PK", content_type="application/zip"), "/none": untyped})
+
+    zipped = fetch(server.url("/zip"))
+    assert (zipped.outcome, zipped.error) == ("unsupported_type", "content type 'application/zip'")
+    untyped_result = fetch(server.url("/none"))
+    assert (untyped_result.outcome, untyped_result.content_type) == ("unsupported_type", "")
+
+
+def test_a_300_without_a_location_is_not_a_success(serve):
+    server = serve({"/": lambda h: h.reply(300, b"<html>pick one</html>")})
+
+    result = fetch(server.url())
+
+    assert (result.outcome, result.http_status, result.body) == ("server_error", 300, b"")
+    assert result.error == "unexpected status 300"
+
+
+def test_a_fetch_records_the_address_it_connected_to(serve):
+    server = serve({"/": ok_page()})
+
+    assert fetch(server.url()).peer_address == "127.0.0.1"
