@@ -451,6 +451,10 @@ def test_ordinary_names_that_merely_contain_a_special_use_label_are_resolved(hos
     assert resolver.calls == [(host, 80)]
 
 
+# What the guard says when it refuses a host before any connection is tried.
+GUARD_REFUSALS = ("resolves to non-public address", "invalid URL", "IPv6 zone identifiers")
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -490,6 +494,8 @@ def test_non_public_address_literals_are_refused_in_every_spelling(host):
     result = fetch(f"http://{host}/latest/meta-data/", resolver=must_not_resolve)
 
     assert result.outcome == "refused"
+    # Refused by the guard, before connecting: not a connection that failed.
+    assert any(refusal in result.error for refusal in GUARD_REFUSALS), result.error
 
 
 def test_decimal_spelling_of_loopback_is_refused():
