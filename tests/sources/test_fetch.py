@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import inspect
 import ipaddress
 import shutil
 import socket
@@ -451,8 +452,8 @@ def test_ordinary_names_that_merely_contain_a_special_use_label_are_resolved(hos
     assert resolver.calls == [(host, 80)]
 
 
-# What the guard says when it refuses a host before any connection is tried.
-GUARD_REFUSALS = ("resolves to non-public address", "invalid URL", "IPv6 zone identifiers")
+# Spellings httpx itself refuses to parse; every other host is refused by our address check.
+UNPARSEABLE = {"0177.0.0.1"}
 
 
 @pytest.mark.parametrize(
@@ -495,7 +496,12 @@ def test_non_public_address_literals_are_refused_in_every_spelling(host):
 
     assert result.outcome == "refused"
     # Refused by the guard, before connecting: not a connection that failed.
-    assert any(refusal in result.error for refusal in GUARD_REFUSALS), result.error
+    if "%25" in host:
+        assert result.error == "IPv6 zone identifiers are not allowed"
+    elif host in UNPARSEABLE:
+        assert result.error.startswith("invalid URL"), result.error
+    else:
+        assert "resolves to non-public address" in result.error, result.error
 
 
 def test_decimal_spelling_of_loopback_is_refused():
@@ -587,6 +593,38 @@ def test_temporary_resolver_failure_is_a_transient_dns_error():
     result = fetch("http://flaky-dns.example.net/", resolver=servfail)
 
     assert (result.outcome, result.transient) == ("dns_error", True)
+
+
+def test_an_unknown_name_says_which_name(settings):
+    def nxdomain(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    result = fetch("http://no-such-host.example.net/", resolver=nxdomain)
+
+    assert result.error == "no-such-host.example.net: [Errno -2] Name or service not known"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ([], "odd-dns.example.net: no addresses"),
+        (UnicodeError("label too long"), "odd-dns.example.net: label too long"),
+        (OSError("resolver crashed"), "odd-dns.example.net: resolver crashed"),
+        (
+            ["not-an-address"],
+            "odd-dns.example.net: 'not-an-address' does not appear to be an IPv4 or IPv6 address",
+        ),
+    ],
+)
+def test_a_resolver_answer_that_names_no_usable_address_is_a_final_dns_error(answer, error):
+    def resolver(host: str, port: int) -> list[str]:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    result = fetch("http://odd-dns.example.net/", resolver=resolver)
+
+    assert (result.outcome, result.transient, result.error) == ("dns_error", False, error)
 
 
 def test_refused_connection_is_a_transient_server_error(settings):
@@ -815,3 +853,12 @@ def test_a_fetch_records_the_address_it_connected_to(serve):
     server = serve({"/": ok_page()})
 
     assert fetch(server.url()).peer_address == "127.0.0.1"
+
+
+def test_the_fetch_time_limits_are_5_s_to_connect_15_s_between_reads_and_30_s_in_all():
+    defaults = {name: p.default for name, p in inspect.signature(fetch).parameters.items()}
+    assert (defaults["connect_timeout"], defaults["read_timeout"], defaults["total_timeout"]) == (
+        5.0,
+        15.0,
+        30.0,
+    )
