@@ -294,3 +294,15 @@ def test_a_reviewer_may_unrelate_public_claims_but_not_once_one_end_is_retracted
     services.transition_claim(claim_id=second.pk, to=vocab.Status.RETRACTED, reason="withdrawn", by=reviewer)
     relation = ClaimRelation.objects.select_related("from_claim", "to_claim").get(pk=relation.pk)
     assert not policies.may_unrelate(reviewer, relation)
+
+
+def test_a_retracted_claim_is_edited_and_related_by_nobody_while_a_published_one_is_by_a_reviewer(
+    make_claim, reviewer, editor
+):
+    published = make_claim(vocab.Status.PUBLISHED, statement="Published.")
+    retracted = make_claim(vocab.Status.RETRACTED, statement="Retracted.")
+    assert policies.may_edit(reviewer, published) and policies.may_relate(reviewer, published)
+    assert not policies.may_edit(reviewer, retracted)
+    assert not policies.may_relate(reviewer, retracted)
+    assert not policies.may_relate(reviewer, published, retracted)
+    assert not policies.may_edit(editor, retracted) and not policies.may_relate(editor, retracted)
