@@ -714,3 +714,56 @@ def test_an_interval_without_an_end_is_refused(actors, editor):
 def test_text_at_the_limit_is_accepted(actors, editor, overrides, field):
     claim = services.create_claim(data=claim_data(actors, **overrides), by=editor)
     assert getattr(claim, field) == overrides[field]
+
+
+# ---------------------------------------------------------------- what each refusal says
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"stage": "teleportation"},
+            "stage",
+            "'teleportation' is not one of: request, negotiation, agreement, production, shipment, delivery, "
+            "battlefield_use.",
+        ),
+        ({"place": "x" * 201}, "place", "At most 200 characters (this has 201)."),
+        (
+            {"event_start": date(2023, 9, 1)},
+            "event_precision",
+            "Give a precision other than unknown when dates are given.",
+        ),
+        ({"event_precision": "month"}, "event_start", "A start date is required with precision month."),
+        (
+            {"event_start": date(2023, 9, 30), "event_end": date(2023, 9, 1), "event_precision": "interval"},
+            "event_end",
+            "The end date must be on or after the start date.",
+        ),
+        (
+            {"event_start": date(2023, 9, 1), "event_precision": "interval"},
+            "event_end",
+            "An interval needs an end date.",
+        ),
+    ],
+)
+def test_each_refusal_says_what_is_wrong(actors, editor, overrides, field, message):
+    error = refused(
+        lambda: services.create_claim(data=claim_data(actors, **overrides), by=editor), field=field
+    )
+    assert error.message_dict[field] == [message]
+
+
+def test_hops_route_and_fields_are_validated_on_their_own_too(actors):
+    with pytest.raises(ValidationError) as hops:
+        services.validate_hops([hop(position=1)])
+    assert "hops" in hops.value.message_dict
+    services.validate_hops([hop()])  # a well-formed chain passes
+    with pytest.raises(ValidationError) as route:
+        services.validate_route([services.RouteStopData(position=0, role="origin", country="UK")])
+    assert list(route.value.message_dict) == ["route.0.country"]
+    services.validate_route([services.RouteStopData(position=0, role="origin", country="GB")])
+    with pytest.raises(ValidationError) as fields:
+        services.validate_claim_fields(claim_data(actors, stage="teleportation"))
+    assert list(fields.value.message_dict) == ["stage"]
+    services.validate_claim_fields(claim_data(actors))
