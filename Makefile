@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local runs are debug runs (make test and the benchmarks say otherwise on their own lines).
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install lint format clean bench bench-full bench-setup mutation
+.PHONY: run test install lint format clean bench bench-full bench-setup
 
 # Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
@@ -52,6 +52,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # Mutation scores of the rule modules (pyproject.toml [tool.mutation]) into docs/mutation.md; not in CI.
+.PHONY: mutation
 mutation: install
 	$(BIN)/pip install --quiet -r requirements-mutation.txt
 	$(BIN)/python tools/mutation.py $(MODULES)
