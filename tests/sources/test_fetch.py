@@ -155,6 +155,9 @@ def test_plain_get_returns_body_validators_and_an_honest_user_agent(serve):
     assert result.media_type == "text/html"
     assert not result.transient
     assert server.requests[0]["headers"]["User-Agent"] == USER_AGENT
+    assert server.requests[0]["headers"]["Accept"].startswith("text/html")
+    assert "gzip" in server.requests[0]["headers"]["Accept-Encoding"]
+    assert result.final_url == server.url()
 
 
 def test_conditional_get_sends_validators_and_304_is_not_modified(serve):
@@ -625,6 +628,7 @@ def test_a_resolver_answer_that_names_no_usable_address_is_a_final_dns_error(ans
     result = fetch("http://odd-dns.example.net/", resolver=resolver)
 
     assert (result.outcome, result.transient, result.error) == ("dns_error", False, error)
+    assert result.final_url == "http://odd-dns.example.net/"
 
 
 def test_refused_connection_is_a_transient_server_error(settings):
@@ -823,6 +827,7 @@ def test_a_declared_length_over_the_cap_is_refused_before_reading_and_says_so(se
     result = fetch(server.url(), max_bytes=1000)
 
     assert (result.outcome, result.error) == ("too_large", "declared 1001 bytes")
+    assert result.final_url == server.url()
 
 
 def test_an_unsupported_type_names_it_and_a_missing_one_is_recorded_empty(serve):
@@ -862,3 +867,11 @@ def test_the_fetch_time_limits_are_5_s_to_connect_15_s_between_reads_and_30_s_in
         15.0,
         30.0,
     )
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "http://user:pw@example.org/"])
+def test_a_url_refused_before_any_lookup_says_why_and_keeps_its_address(url):
+    result = fetch(url, resolver=must_not_resolve)
+
+    assert (result.outcome, result.final_url) == ("refused", url)
+    assert "not allowed" in result.error
