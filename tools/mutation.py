@@ -53,7 +53,8 @@ def prepare_database() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CACHE_URL", "CELERY_BROKER_URL")}
     migrate_env = {**env, "DATABASE_URL": f"sqlite:///{template}", "DJANGO_SECRET_KEY": "mutation-only"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=migrate_env, check=True)
-    return {**env, "MUTATION_DB_TEMPLATE": str(template)}
+    # As `make test` runs the suite: the Makefile exports DJANGO_DEBUG=1 for local runs.
+    return {**env, "MUTATION_DB_TEMPLATE": str(template), "DJANGO_DEBUG": "0"}
 
 
 def run_one(entry: dict, max_children: int) -> None:
