@@ -767,3 +767,79 @@ def test_hops_route_and_fields_are_validated_on_their_own_too(actors):
         services.validate_claim_fields(claim_data(actors, stage="teleportation"))
     assert list(fields.value.message_dict) == ["stage"]
     services.validate_claim_fields(claim_data(actors))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"quantity_qualifier": "exact", "quantity_min": -3},
+            "quantity_min",
+            "A quantity cannot be negative.",
+        ),
+        (
+            {"quantity_qualifier": "range", "quantity_min": 10, "quantity_max": 5},
+            "quantity_max",
+            "The maximum must be greater than or equal to the minimum.",
+        ),
+        (
+            {"quantity_qualifier": "unknown", "quantity_max": 5},
+            "quantity_qualifier",
+            "A unknown quantity carries no numbers.",
+        ),
+        (
+            {"quantity_qualifier": "qualitative"},
+            "quantity_text",
+            "Give the words used, e.g. 'limited quantities'.",
+        ),
+        ({"quantity_qualifier": "about"}, "quantity_min", "A quantity qualified as about needs a number."),
+        ({"quantity_qualifier": "up_to"}, "quantity_max", "'Up to' needs a maximum."),
+        (
+            {"quantity_qualifier": "range", "quantity_min": 5},
+            "quantity_max",
+            "A range needs both a minimum and a maximum.",
+        ),
+        (
+            {"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 6},
+            "quantity_max",
+            "An exact quantity has one number.",
+        ),
+        (
+            {"quantity_qualifier": "at_least", "quantity_min": 5, "quantity_max": 9},
+            "quantity_max",
+            "'At least' has no maximum.",
+        ),
+        (
+            {"quantity_qualifier": "up_to", "quantity_min": 1, "quantity_max": 9},
+            "quantity_min",
+            "'Up to' has no minimum.",
+        ),
+        ({"hops": []}, "hops", "A claim needs at least one attribution hop: who said it."),
+        (
+            {"hops": [hop(position=1)]},
+            "hops",
+            "Positions must run 0, 1, 2 … without gaps or repeats (got [1]).",
+        ),
+        (
+            {"hops": [hop(anonymity="named_on_record", speaker_id=None)]},
+            "hops.0.speaker",
+            "A named source needs a speaker actor.",
+        ),
+        (
+            {"hops": [hop(descriptor="")]},
+            "hops.0.descriptor",
+            "An unnamed source needs the words used, e.g. 'a US official'.",
+        ),
+        (
+            {"hops": [hop(anonymity="named_on_record", speaker_id=999_999)]},
+            "hops.0.speaker",
+            "Unknown actor 999999.",
+        ),
+        ({"hops": [hop(affiliation_id=999_999)]}, "hops.0.affiliation", "Unknown actor 999999."),
+    ],
+)
+def test_each_quantity_and_hop_refusal_says_what_is_wrong(actors, editor, overrides, field, message):
+    error = refused(
+        lambda: services.create_claim(data=claim_data(actors, **overrides), by=editor), field=field
+    )
+    assert message in error.message_dict[field], error.message_dict
