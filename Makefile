@@ -51,6 +51,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Mutation scores of the rule modules (pyproject.toml [tool.mutation]) into docs/mutation.md; not in CI.
+.PHONY: mutation
+mutation: install
+	$(BIN)/pip install --quiet -r requirements-mutation.txt
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 clean:
 	rm -rf var staticfiles
 

@@ -1,5 +1,8 @@
 """Personas and small builders shared by the whole suite."""
 
+import os
+import shutil
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
@@ -9,6 +12,20 @@ from claims.models import Actor
 from tests.sources.site import site  # noqa: F401 (fixture: the re-checker's local web site)
 
 SOURCE_URL = "https://news.example.org/2023/09/arms"
+
+
+def pytest_configure(config):
+    # make mutation runs pytest once per mutant: start each run from a copy of a migrated SQLite file
+    # (tools/mutation.py makes it) instead of migrating a fresh test database every time.
+    template = os.environ.get("MUTATION_DB_TEMPLATE")
+    if template:
+        from django.conf import settings
+
+        copy = f"{template}.{os.getpid()}"
+        shutil.copyfile(template, copy)
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = copy
+        config.option.reuse_db = True
+        config.add_cleanup(lambda: os.path.exists(copy) and os.remove(copy))
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from claims import policies, services, vocab
 from claims.models import ClaimRelation, FeedEvent, Source
 from claims.tokens import create_api_token
-from tests.conftest import claim_data, make_user
+from tests.conftest import claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,46 @@ def test_a_user_without_a_role_may_do_nothing(make_claim):
     assert not policies.may_relate(outsider, claim)
     assert policies.transitions_open_to(outsider, claim) == []
     assert not policies.may_tend_source(outsider)
+    assert not policies.may_change_source(outsider)
+    assert not policies.may_change_source(outsider, Source.objects.get())
+
+
+def test_a_source_public_claims_cite_is_the_reviewers_and_one_only_drafts_cite_stays_the_editors(
+    make_claim, editor, reviewer, viewer
+):
+    make_claim(vocab.Status.PUBLISHED)
+    make_claim(hops=[hop(source_url="https://internal.example.net/draft-only")])
+    public = Source.objects.get(url="https://news.example.org/2023/09/arms")
+    draft_only = Source.objects.get(url="https://internal.example.net/draft-only")
+    assert not policies.may_change_source(editor, public)
+    assert policies.may_change_source(editor, draft_only)  # other claims being public does not matter
+    assert policies.may_change_source(reviewer, public) and policies.may_change_source(reviewer, draft_only)
+    assert policies.may_change_source(editor) and policies.may_change_source(editor, Source())  # a new one
+    assert not policies.may_change_source(viewer, draft_only)
+
+
+def test_a_reviewer_may_unrelate_public_claims_but_not_once_one_end_is_retracted(
+    make_claim, reviewer, editor
+):
+    first = make_claim(vocab.Status.PUBLISHED, statement="First.")
+    second = make_claim(vocab.Status.PUBLISHED, statement="Second.")
+    relation = services.add_relation(
+        from_claim_id=first.pk, to_claim_id=second.pk, kind="context", independence="independent", by=reviewer
+    )
+    assert policies.may_unrelate(reviewer, relation)
+    assert not policies.may_unrelate(editor, relation)  # public ends: a reviewer's act
+    services.transition_claim(claim_id=second.pk, to=vocab.Status.RETRACTED, reason="withdrawn", by=reviewer)
+    relation = ClaimRelation.objects.select_related("from_claim", "to_claim").get(pk=relation.pk)
+    assert not policies.may_unrelate(reviewer, relation)
+
+
+def test_a_retracted_claim_is_edited_and_related_by_nobody_while_a_published_one_is_by_a_reviewer(
+    make_claim, reviewer, editor
+):
+    published = make_claim(vocab.Status.PUBLISHED, statement="Published.")
+    retracted = make_claim(vocab.Status.RETRACTED, statement="Retracted.")
+    assert policies.may_edit(reviewer, published) and policies.may_relate(reviewer, published)
+    assert not policies.may_edit(reviewer, retracted)
+    assert not policies.may_relate(reviewer, retracted)
+    assert not policies.may_relate(reviewer, published, retracted)
+    assert not policies.may_edit(editor, retracted) and not policies.may_relate(editor, retracted)

@@ -118,3 +118,62 @@ def test_readers_get_the_designation_from_the_document(make_claim):
     [document] = selectors.documents_visible_to(AnonymousUser(), [claim])
     assert document["designation"] == "KN-23"
     assert schema.write_shape(document)["designation"] == "KN-23"
+
+
+def test_a_quantity_with_both_a_number_and_words_keeps_the_words(editor, actors):
+    quantity = {"qualifier": "about", "min": 3000, "text": "some 3,000 shells", "unit": "shells"}
+    created = api(editor).post("/api/v1/claims/", payload(actors, quantity=quantity), format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["quantity"] == {**quantity, "max": None}
+    claim = Claim.objects.get(uuid=created.json()["id"])
+    assert (claim.quantity_min, claim.quantity_text) == (3000, "some 3,000 shells")
+    read = api(editor).get(f"/api/v1/claims/{claim.uuid}/").json()
+    assert read["quantity"]["text"] == "some 3,000 shells" and read["quantity"]["min"] == 3000
+
+
+def test_nested_api_errors_become_the_services_dotted_paths():
+    detail = {
+        "statement": "Too long.",
+        "hops": [{}, {"descriptor": ["Give a descriptor."], "non_field_errors": ["Bad hop."]}],
+        "route": [["Bad stop."], {"country": ["UK is not a code."]}],
+        "non_field_errors": ["Supplier equals recipient."],
+    }
+    assert schema.flatten(detail) == {
+        "statement": ["Too long."],
+        "hops.1.descriptor": ["Give a descriptor."],
+        "hops.1": ["Bad hop."],
+        "route.0": ["Bad stop."],
+        "route.1.country": ["UK is not a code."],
+        "non_field_errors": ["Supplier equals recipient."],
+    }
+    assert schema.flatten([{"x": ["a"]}, {"x": ["b"]}]) == {"0.x": ["a"], "1.x": ["b"]}
+    assert schema.flatten(["One.", "Two."]) == {"non_field_errors": ["One.", "Two."]}
+    assert schema.flatten([]) == {} and schema.flatten({}) == {}
+
+
+def test_an_old_document_missing_columns_and_lists_gets_the_models_defaults_in_the_write_shape():
+    body = schema.write_shape(
+        {"statement": "Old.", "supplier": {"id": 7}, "hops": [{"position": 0, "speaker": None}]}
+    )
+    assert body["statement"] == "Old."
+    assert body["negated"] is False and body["designation"] == "" and body["stage"] == ""
+    assert (body["supplier"], body["recipient"]) == (7, None)
+    assert body["participants"] == [] and body["route"] == []
+    assert body["quantity"] == {} and body["event_date"] == {}
+    assert body["hops"] == [{"position": 0, "speaker": None, "affiliation": None}]
+
+
+def test_a_documents_route_participants_and_hop_actors_go_into_the_write_shape_by_id():
+    document = {
+        "participants": [{"id": 3, "name": "Russia"}],
+        "quantity": {"qualifier": "about", "min": 3},
+        "route": [{"position": 0, "role": "origin", "country": "KP"}],
+        "hops": [{"position": 0, "speaker": {"id": 5, "name": "Kirby"}, "descriptor": "", "quote": "q"}],
+    }
+    body = schema.write_shape(document)
+    assert body["participants"] == [3]
+    assert body["quantity"] == {"qualifier": "about", "min": 3}
+    assert body["route"] == [{"position": 0, "role": "origin", "country": "KP"}]
+    assert body["hops"] == [
+        {"position": 0, "descriptor": "", "quote": "q", "speaker": 5, "affiliation": None}
+    ]

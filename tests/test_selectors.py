@@ -1,11 +1,11 @@
 """What each role may see: the hidden side and, paired with it, what must still show."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 
 from claims import selectors, services, vocab
-from claims.models import Claim, Source
-from tests.conftest import claim_data, hop
+from claims.models import Claim, QuoteCheck, Source, SourceCheck
+from tests.conftest import claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,71 @@ def test_a_source_only_drafts_cite_is_hidden_from_readers_and_a_public_one_is_no
 def test_a_source_cited_by_a_draft_and_a_published_claim_is_shown_once(related, viewer, actors, editor):
     services.create_claim(data=claim_data(actors, statement="Another draft."), by=editor)
     assert selectors.sources_visible_to(viewer).count() == 1
+
+
+def test_a_relation_is_found_from_either_end_and_not_when_its_other_end_is_hidden(
+    related, viewer, editor, reviewer
+):
+    published, other = related["published"], related["other"]
+    public = published.relations_out.get(to_claim=other)
+    assert selectors.relation_visible_to(viewer, other, public.pk) == public  # asked from its target
+    from_draft = services.add_relation(
+        from_claim_id=related["draft"].pk,
+        to_claim_id=other.pk,
+        kind="context",
+        independence="independent",
+        by=reviewer,
+    )
+    assert selectors.relation_visible_to(viewer, other, from_draft.pk) is None
+    assert selectors.relation_visible_to(editor, other, from_draft.pk) == from_draft
+
+
+def test_one_relation_comes_with_both_its_claims_in_one_query(related, viewer, django_assert_num_queries):
+    published = related["published"]
+    public = published.relations_out.get(to_claim=related["other"])
+    selectors.relation_visible_to(viewer, published, public.pk)  # the viewer's permissions, cached
+    with django_assert_num_queries(1):
+        found = selectors.relation_visible_to(viewer, published, public.pk)
+        assert (found.from_claim.statement, found.to_claim.statement) == ("Published.", "Also published.")
+
+
+def test_a_drafts_quote_check_shows_to_editors_only_and_a_published_ones_to_everyone(related, viewer, editor):
+    by_claim = {}
+    for name in ("published", "draft"):
+        hop = related[name].hops.get()
+        run = SourceCheck.objects.create(source=hop.source, outcome="ok")
+        by_claim[name] = QuoteCheck.objects.create(check_run=run, hop=hop, result="found", score=1.0)
+    assert set(selectors.quote_checks_visible_to(viewer)) == {by_claim["published"]}
+    assert set(selectors.quote_checks_visible_to(AnonymousUser())) == {by_claim["published"]}
+    assert set(selectors.quote_checks_visible_to(editor)) == {by_claim["published"], by_claim["draft"]}
+
+
+def test_readers_see_roles_for_the_people_behind_a_change_and_editors_see_usernames(
+    editor, reviewer, admin_user
+):
+    both = make_user("bea", "editor")
+    both.groups.add(Group.objects.get(name="reviewer"))
+    staff = make_user("sam", None, is_staff=True)
+    for_reader = selectors.staff_names_for(AnonymousUser())
+    assert [for_reader(user) for user in (editor, reviewer, both, admin_user, staff, None)] == [
+        "editor",
+        "reviewer",
+        "reviewer",  # the most senior of their roles
+        "administrator",
+        "staff",
+        "",
+    ]
+    for_editor = selectors.staff_names_for(editor)
+    assert [for_editor(user) for user in (reviewer, admin_user, None)] == ["rita", "ada", ""]
+
+
+def test_relations_say_which_way_they_point_from_the_claim_asked_about(related, viewer):
+    published, other = related["published"], related["other"]
+    from_published = Claim.objects.with_details().get(pk=published.pk)
+    from_other = Claim.objects.with_details().get(pk=other.pk)
+    assert [(r["other"], r["direction"]) for r in selectors.relations_visible_to(viewer, from_published)] == [
+        (other, "out")
+    ]
+    assert [(r["other"], r["direction"]) for r in selectors.relations_visible_to(viewer, from_other)] == [
+        (published, "in")
+    ]

@@ -701,3 +701,203 @@ def test_a_source_added_by_another_writer_meanwhile_is_reused_not_an_error(actor
     monkeypatch.setattr(Source.objects, "filter", lambda **_: Source.objects.none())
     assert services.get_or_create_source(url=SOURCE_URL, by=editor) == existing
     assert Source.objects.count() == 1
+
+
+# ---------------------------------------------------------------- the accepted side of each boundary
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        {"quantity_qualifier": "exact", "quantity_min": 0},
+        {"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 5},
+        {"quantity_qualifier": "range", "quantity_min": 5, "quantity_max": 5},
+        {"quantity_qualifier": "about", "quantity_min": 3000, "quantity_text": "some 3,000 shells"},
+        {"quantity_qualifier": "at_least", "quantity_min": 1},
+        {"quantity_qualifier": "up_to", "quantity_max": 10},
+        {"quantity_qualifier": "qualitative", "quantity_text": "limited quantities"},
+        {"quantity_qualifier": "unknown"},
+    ],
+)
+def test_each_well_formed_quantity_is_accepted_as_given(actors, editor, quantity):
+    claim = services.create_claim(data=claim_data(actors, **quantity), by=editor)
+    for name, value in quantity.items():
+        assert getattr(claim, name) == value
+
+
+@pytest.mark.parametrize(
+    ("quantity", "field"),
+    [
+        ({"quantity_qualifier": "exact"}, "quantity_min"),
+        ({"quantity_qualifier": "about"}, "quantity_min"),
+        ({"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 6}, "quantity_max"),
+        ({"quantity_qualifier": "up_to"}, "quantity_max"),
+        ({"quantity_qualifier": "up_to", "quantity_min": 1, "quantity_max": 10}, "quantity_min"),
+        ({"quantity_qualifier": "range", "quantity_min": 5}, "quantity_max"),
+        ({"quantity_qualifier": "unknown", "quantity_max": 5}, "quantity_qualifier"),
+        ({"quantity_qualifier": "exact", "quantity_min": 1, "quantity_max": -1}, "quantity_max"),
+        ({"quantity_qualifier": "gross"}, "quantity_qualifier"),
+    ],
+)
+def test_each_malformed_quantity_is_refused_on_its_field(actors, editor, quantity, field):
+    refused(lambda: services.create_claim(data=claim_data(actors, **quantity), by=editor), field=field)
+
+
+def test_an_interval_is_stored_as_given_and_a_one_day_interval_is_accepted(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(
+            actors, event_start=date(2023, 9, 1), event_end=date(2023, 9, 1), event_precision="interval"
+        ),
+        by=editor,
+    )
+    assert (claim.event_start, claim.event_end) == (date(2023, 9, 1), date(2023, 9, 1))
+
+
+def test_a_february_in_a_leap_year_ends_on_the_29th(actors, editor):
+    claim = services.create_claim(
+        data=claim_data(actors, event_start=date(2024, 2, 10), event_precision="month"), by=editor
+    )
+    assert (claim.event_start, claim.event_end) == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_an_interval_without_an_end_is_refused(actors, editor):
+    data = claim_data(actors, event_start=date(2023, 9, 1), event_precision="interval")
+    refused(lambda: services.create_claim(data=data, by=editor), field="event_end")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"place": "x" * 200}, "place"), ({"item_description": "x" * 300}, "item_description")],
+)
+def test_text_at_the_limit_is_accepted(actors, editor, overrides, field):
+    claim = services.create_claim(data=claim_data(actors, **overrides), by=editor)
+    assert getattr(claim, field) == overrides[field]
+
+
+# ---------------------------------------------------------------- what each refusal says
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"stage": "teleportation"},
+            "stage",
+            "'teleportation' is not one of: request, negotiation, agreement, production, shipment, delivery, "
+            "battlefield_use.",
+        ),
+        ({"place": "x" * 201}, "place", "At most 200 characters (this has 201)."),
+        (
+            {"event_start": date(2023, 9, 1)},
+            "event_precision",
+            "Give a precision other than unknown when dates are given.",
+        ),
+        ({"event_precision": "month"}, "event_start", "A start date is required with precision month."),
+        (
+            {"event_start": date(2023, 9, 30), "event_end": date(2023, 9, 1), "event_precision": "interval"},
+            "event_end",
+            "The end date must be on or after the start date.",
+        ),
+        (
+            {"event_start": date(2023, 9, 1), "event_precision": "interval"},
+            "event_end",
+            "An interval needs an end date.",
+        ),
+    ],
+)
+def test_each_refusal_says_what_is_wrong(actors, editor, overrides, field, message):
+    error = refused(
+        lambda: services.create_claim(data=claim_data(actors, **overrides), by=editor), field=field
+    )
+    assert error.message_dict[field] == [message]
+
+
+def test_hops_route_and_fields_are_validated_on_their_own_too(actors):
+    with pytest.raises(ValidationError) as hops:
+        services.validate_hops([hop(position=1)])
+    assert "hops" in hops.value.message_dict
+    services.validate_hops([hop()])  # a well-formed chain passes
+    with pytest.raises(ValidationError) as route:
+        services.validate_route([services.RouteStopData(position=0, role="origin", country="UK")])
+    assert list(route.value.message_dict) == ["route.0.country"]
+    services.validate_route([services.RouteStopData(position=0, role="origin", country="GB")])
+    with pytest.raises(ValidationError) as fields:
+        services.validate_claim_fields(claim_data(actors, stage="teleportation"))
+    assert list(fields.value.message_dict) == ["stage"]
+    services.validate_claim_fields(claim_data(actors))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"quantity_qualifier": "exact", "quantity_min": -3},
+            "quantity_min",
+            "A quantity cannot be negative.",
+        ),
+        (
+            {"quantity_qualifier": "range", "quantity_min": 10, "quantity_max": 5},
+            "quantity_max",
+            "The maximum must be greater than or equal to the minimum.",
+        ),
+        (
+            {"quantity_qualifier": "unknown", "quantity_max": 5},
+            "quantity_qualifier",
+            "A unknown quantity carries no numbers.",
+        ),
+        (
+            {"quantity_qualifier": "qualitative"},
+            "quantity_text",
+            "Give the words used, e.g. 'limited quantities'.",
+        ),
+        ({"quantity_qualifier": "about"}, "quantity_min", "A quantity qualified as about needs a number."),
+        ({"quantity_qualifier": "up_to"}, "quantity_max", "'Up to' needs a maximum."),
+        (
+            {"quantity_qualifier": "range", "quantity_min": 5},
+            "quantity_max",
+            "A range needs both a minimum and a maximum.",
+        ),
+        (
+            {"quantity_qualifier": "exact", "quantity_min": 5, "quantity_max": 6},
+            "quantity_max",
+            "An exact quantity has one number.",
+        ),
+        (
+            {"quantity_qualifier": "at_least", "quantity_min": 5, "quantity_max": 9},
+            "quantity_max",
+            "'At least' has no maximum.",
+        ),
+        (
+            {"quantity_qualifier": "up_to", "quantity_min": 1, "quantity_max": 9},
+            "quantity_min",
+            "'Up to' has no minimum.",
+        ),
+        ({"hops": []}, "hops", "A claim needs at least one attribution hop: who said it."),
+        (
+            {"hops": [hop(position=1)]},
+            "hops",
+            "Positions must run 0, 1, 2 … without gaps or repeats (got [1]).",
+        ),
+        (
+            {"hops": [hop(anonymity="named_on_record", speaker_id=None)]},
+            "hops.0.speaker",
+            "A named source needs a speaker actor.",
+        ),
+        (
+            {"hops": [hop(descriptor="")]},
+            "hops.0.descriptor",
+            "An unnamed source needs the words used, e.g. 'a US official'.",
+        ),
+        (
+            {"hops": [hop(anonymity="named_on_record", speaker_id=999_999)]},
+            "hops.0.speaker",
+            "Unknown actor 999999.",
+        ),
+        ({"hops": [hop(affiliation_id=999_999)]}, "hops.0.affiliation", "Unknown actor 999999."),
+    ],
+)
+def test_each_quantity_and_hop_refusal_says_what_is_wrong(actors, editor, overrides, field, message):
+    error = refused(
+        lambda: services.create_claim(data=claim_data(actors, **overrides), by=editor), field=field
+    )
+    assert message in error.message_dict[field], error.message_dict

@@ -97,6 +97,26 @@ def test_relation_to_a_draft_is_not_revealed_to_anonymous(anon, as_user, editor,
     assert as_user(editor).get(detail(published)).json()["relations"][0]["claim_id"] == str(draft.uuid)
 
 
+def test_relation_between_two_published_claims_shows_to_anonymous_in_detail_history_and_feed(
+    anon, reviewer, make_claim, published, draft
+):
+    other = make_claim(vocab.Status.PUBLISHED, statement="Another published claim.")
+    for target in (other, draft):
+        services.add_relation(
+            from_claim_id=published.pk,
+            to_claim_id=target.pk,
+            kind="corroborates",
+            independence="independent",
+            by=reviewer,
+        )
+    shown = [str(other.uuid)]
+    assert [r["claim_id"] for r in anon.get(detail(published)).json()["relations"]] == shown
+    latest = anon.get(f"{detail(published)}history/").json()[0]
+    assert [r["claim_id"] for r in latest["claim"]["relations"]] == shown
+    feed = anon.get("/api/v1/feed/").json()["events"][-1]["claim"]
+    assert [r["claim_id"] for r in feed["relations"]] == shown
+
+
 def test_public_api_off_means_every_read_needs_authentication(settings, anon, as_user, viewer, published):
     settings.PUBLIC_API = False
     for url in (
@@ -216,6 +236,35 @@ def test_cursor_pages_walk_every_claim_once_newest_first(anon, make_claim):
     assert seen == [str(c.uuid) for c in reversed(made)]
 
 
+@pytest.mark.parametrize("size", [1, 500])
+def test_page_size_accepts_both_ends_of_its_range(anon, make_claim, size):
+    for n in range(2):
+        make_claim(vocab.Status.PUBLISHED, statement=f"Claim {n}")
+    response = anon.get(f"{LIST}?page_size={size}")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(size, 2)
+
+
+def test_page_size_past_either_end_is_refused_with_the_range(anon, published):
+    for size in ("0", "501"):
+        response = anon.get(f"{LIST}?page_size={size}")
+        assert response.status_code == 400
+        assert response.json()["errors"]["page_size"] == [f"Give a whole number from 1 to 500, not '{size}'."]
+
+
+def test_default_page_is_fifty_claims(anon, actors, editor):
+    _bulk_published(51, actors, editor)
+    body = anon.get(LIST).json()
+    assert len(body["results"]) == 50 and body["next"]
+
+
+def test_openapi_bounds_page_size_from_1_to_500_and_allows_an_empty_cursor(anon):
+    schema = anon.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/claims/"]["get"]["parameters"]}
+    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
+    assert parameters["cursor"]["allowEmptyValue"] is True
+
+
 def _bulk_published(count: int, actors, editor) -> None:
     """Copies of one published claim, inserted directly: the query count, not the services, is tested."""
     template = services.create_claim(data=claim_data(actors), by=editor)
@@ -280,6 +329,27 @@ def test_list_answers_304_to_its_etag_without_building_the_body(anon, published,
     with CaptureQueriesContext(connection) as queries:
         assert anon.get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert len(queries) == 2  # the page and its sources' ETag stamp
+
+
+def test_a_weak_etag_from_a_compressing_proxy_still_gets_a_304(anon, published):
+    etag = anon.get(detail(published))["ETag"]
+    assert anon.get(detail(published), HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+    list_etag = anon.get(LIST)["ETag"]
+    assert anon.get(LIST, HTTP_IF_NONE_MATCH=f'"other", W/{list_etag}').status_code == 304
+
+
+def test_if_none_match_star_gets_a_304_with_the_current_etag(anon, published):
+    etag = anon.get(detail(published))["ETag"]
+    again = anon.get(detail(published), HTTP_IF_NONE_MATCH="*")
+    assert again.status_code == 304 and again["ETag"] == etag
+
+
+def test_an_etag_the_client_does_not_hold_gets_the_full_body(anon, published):
+    etag = anon.get(detail(published))["ETag"]
+    for header in ('"stale"', f'W/{etag[:-2]}x"', ""):
+        response = anon.get(detail(published), HTTP_IF_NONE_MATCH=header)
+        assert response.status_code == 200 and response.json()["id"] == str(published.uuid)
+        assert response["ETag"] == etag
 
 
 def test_etags_change_with_a_new_version_source_health_or_actor_rename(anon, published, reviewer, actors):

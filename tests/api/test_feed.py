@@ -137,3 +137,83 @@ def test_feed_reader_never_misses_an_event_when_writers_commit_out_of_order(edit
     assert len(committed) == 2
     assert seen == committed, f"reader saw {seen}, feed holds {committed}"
     assert Claim.objects.filter(status=vocab.Status.PUBLISHED).count() == 2
+
+
+def _copies_of_one_event(count: int, make_claim) -> list[int]:
+    """`count` more events of one published claim, inserted directly: the cursor is tested, not writes."""
+    event = FeedEvent.objects.get(claim=make_claim(vocab.Status.PUBLISHED))
+    FeedEvent.objects.bulk_create(
+        FeedEvent(type=event.type, claim=event.claim, version=event.version, payload=event.payload)
+        for _ in range(count)
+    )
+    return list(FeedEvent.objects.order_by("seq").values_list("seq", flat=True))
+
+
+@pytest.mark.django_db
+def test_feed_default_page_is_a_hundred_events(anon, make_claim):
+    seqs = _copies_of_one_event(100, make_claim)
+    body = anon.get(FEED).json()
+    assert [event["seq"] for event in body["events"]] == seqs[:100]
+    assert body["next_after"] == seqs[99] and body["has_more"] is True
+
+
+@pytest.mark.django_db
+def test_feed_limit_accepts_both_ends_of_its_range(anon, make_claim):
+    seqs = _copies_of_one_event(1000, make_claim)
+    one = anon.get(FEED, {"limit": 1}).json()
+    assert [event["seq"] for event in one["events"]] == seqs[:1] and one["has_more"] is True
+    most = anon.get(FEED, {"limit": 1000}).json()
+    assert len(most["events"]) == 1000 and most["next_after"] == seqs[999] and most["has_more"] is True
+    last = anon.get(FEED, {"after": seqs[999], "limit": 1000}).json()
+    assert [event["seq"] for event in last["events"]] == seqs[1000:] and last["has_more"] is False
+
+
+@pytest.mark.django_db
+def test_feed_after_accepts_zero_and_the_largest_id(anon, make_claim):
+    seqs = _copies_of_one_event(0, make_claim)
+    assert [event["seq"] for event in anon.get(FEED, {"after": 0}).json()["events"]] == seqs
+    largest = 2**63 - 1
+    assert anon.get(FEED, {"after": largest}).json() == {
+        "events": [],
+        "next_after": largest,
+        "has_more": False,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=0", "Give a whole number from 1 to 1000, not '0'."),
+        ("limit=1001", "Give a whole number from 1 to 1000, not '1001'."),
+        ("after=-1", "Give a whole number from 0 to 9223372036854775807, not '-1'."),
+        (
+            "after=9223372036854775808",
+            "Give a whole number from 0 to 9223372036854775807, not '9223372036854775808'.",
+        ),
+    ],
+)
+def test_feed_refusals_name_the_range(anon, make_claim, query, message):
+    make_claim(vocab.Status.PUBLISHED)
+    response = anon.get(f"{FEED}?{query}")
+    assert response.status_code == 400
+    assert response.json()["errors"][query.split("=")[0]] == [message]
+
+
+@pytest.mark.django_db
+def test_feed_shows_anonymous_readers_a_relation_between_two_published_claims(anon, make_claim, reviewer):
+    first = make_claim(vocab.Status.PUBLISHED, statement="First.")
+    second = make_claim(vocab.Status.PUBLISHED, statement="Second.")
+    draft = make_claim(vocab.Status.DRAFT, statement="Draft.")
+    for target in (second, draft):
+        services.add_relation(
+            from_claim_id=first.pk,
+            to_claim_id=target.pk,
+            kind="corroborates",
+            independence="independent",
+            note="",
+            by=reviewer,
+        )
+    latest = anon.get(FEED, {"limit": 1000}).json()["events"][-1]["claim"]
+    assert latest["id"] == str(first.uuid)
+    assert [r["claim_id"] for r in latest["relations"]] == [str(second.uuid)]  # the draft's is gone

@@ -181,6 +181,16 @@ def test_a_forged_cursor_is_a_400_invalid_cursor(make_claim, api_client, url, cu
     assert body["errors"]["cursor"] == ["This cursor is not one we issued: start again."]
 
 
+def test_a_cursor_at_the_largest_id_pages_and_one_past_it_is_refused(make_claim, api_client):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    client = api_client("anonymous")
+    largest = client.get(CLAIMS, {"cursor": b64(f"p={2**63 - 1}")})
+    assert largest.status_code == 200
+    assert [item["id"] for item in largest.json()["results"]] == [str(claim.uuid)]
+    body = refused_as_json(client.get(CLAIMS, {"cursor": b64(f"p={2**63}")}), 400)
+    assert body["code"] == "invalid_cursor", body
+
+
 EXPORTS = [CLAIMS, "/api/v1/claims/csv/", "/api/v1/claims/stix/"]
 
 

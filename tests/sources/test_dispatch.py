@@ -4,13 +4,15 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims.models import Source
 from sources import dispatch
 from sources.dispatch import dispatch_due_sources, lease_source
-from sources.tasks import check_source_task
+from sources.tasks import check_source_now_task, check_source_task
 
 NOW = timezone.now()
 HOUR = timedelta(hours=1)
@@ -110,3 +112,80 @@ def test_the_fallback_skips_sources_another_dispatcher_leased_after_its_select(d
     monkeypatch.setattr(dispatch, "_take", rival_gets_there_first)
     leases = dispatch._lease_due_one_by_one(now=NOW, limit=10)
     assert [source_id for source_id, _ in leases] == ids[2:]
+
+
+@pytest.fixture
+def sent_now(monkeypatch):
+    calls: list[tuple] = []
+    monkeypatch.setattr(check_source_now_task, "delay", lambda *args: calls.append(args))
+    return calls
+
+
+def test_check_now_takes_the_lease_even_from_a_waiting_check_and_enqueues_on_checks_now(
+    db, sent, sent_now, django_capture_on_commit_callbacks
+):
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW)
+    old = lease_source(source_id=source.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.check_now(source_id=source.pk)
+    source.refresh_from_db()
+    assert source.lease_token not in ("", old)
+    assert sent_now == [(source.pk, source.lease_token)] and sent == []
+
+
+def test_a_new_source_is_captured_once_and_not_while_leased(db, sent_now, django_capture_on_commit_callbacks):
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.capture_new_source(source_id=source.pk)
+        dispatch.capture_new_source(source_id=source.pk)  # the lease is live: nothing more
+    source.refresh_from_db()
+    assert sent_now == [(source.pk, source.lease_token)]
+
+
+def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
+    db, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broker_down(*args):
+        raise BrokerUnavailable("connection refused")
+
+    monkeypatch.setattr(check_source_task, "delay", broker_down)
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW - HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [source_id for source_id, _ in dispatch_due_sources(now=NOW)] == [source.pk]
+    source.refresh_from_db()
+    assert (source.lease_token, source.lease_expires_at) == ("", None)
+    assert NOW - HOUR < source.next_check_at <= timezone.now()
+    assert f"broker unavailable: source {source.pk} left due for the next dispatch" in caplog.messages
+
+
+def test_release_leaves_a_source_alone_once_someone_else_leased_it(db):
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW + HOUR)
+    stale = lease_source(source_id=source.pk)
+    fresh = lease_source(source_id=source.pk, steal=True)
+    dispatch.release_lease(source_id=source.pk, lease_token=stale)
+    source.refresh_from_db()
+    assert (source.lease_token, source.next_check_at) == (fresh, NOW + HOUR)
+    dispatch.release_lease(source_id=source.pk, lease_token=fresh)
+    source.refresh_from_db()
+    assert source.lease_token == "" and source.lease_expires_at is None
+
+
+def test_the_dispatcher_leases_at_most_its_limit_oldest_due_first(
+    db, sent, django_capture_on_commit_callbacks
+):
+    due = [
+        Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR * (i + 1))
+        for i in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        leases = dispatch_due_sources(now=NOW, limit=2)
+    assert [source_id for source_id, _ in leases] == [due[2].pk, due[1].pk]
+    lease = Source.objects.get(pk=due[2].pk).lease_expires_at
+    assert lease == NOW + timedelta(seconds=settings.SOURCE_LEASE_SECONDS)
+
+
+def test_the_dispatcher_judges_due_at_the_time_it_is_given(db, sent, django_capture_on_commit_callbacks):
+    later = Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_due_sources(now=NOW) == []
+        assert [source_id for source_id, _ in dispatch_due_sources(now=NOW + 2 * HOUR)] == [later.pk]

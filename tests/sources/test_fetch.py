@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import inspect
 import ipaddress
 import shutil
 import socket
@@ -154,6 +155,9 @@ def test_plain_get_returns_body_validators_and_an_honest_user_agent(serve):
     assert result.media_type == "text/html"
     assert not result.transient
     assert server.requests[0]["headers"]["User-Agent"] == USER_AGENT
+    assert server.requests[0]["headers"]["Accept"].startswith("text/html")
+    assert "gzip" in server.requests[0]["headers"]["Accept-Encoding"]
+    assert result.final_url == server.url()
 
 
 def test_conditional_get_sends_validators_and_304_is_not_modified(serve):
@@ -451,6 +455,10 @@ def test_ordinary_names_that_merely_contain_a_special_use_label_are_resolved(hos
     assert resolver.calls == [(host, 80)]
 
 
+# Spellings httpx itself refuses to parse; every other host is refused by our address check.
+UNPARSEABLE = {"0177.0.0.1"}
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -490,6 +498,13 @@ def test_non_public_address_literals_are_refused_in_every_spelling(host):
     result = fetch(f"http://{host}/latest/meta-data/", resolver=must_not_resolve)
 
     assert result.outcome == "refused"
+    # Refused by the guard, before connecting: not a connection that failed.
+    if "%25" in host:
+        assert result.error == "IPv6 zone identifiers are not allowed"
+    elif host in UNPARSEABLE:
+        assert result.error.startswith("invalid URL"), result.error
+    else:
+        assert "resolves to non-public address" in result.error, result.error
 
 
 def test_decimal_spelling_of_loopback_is_refused():
@@ -581,6 +596,39 @@ def test_temporary_resolver_failure_is_a_transient_dns_error():
     result = fetch("http://flaky-dns.example.net/", resolver=servfail)
 
     assert (result.outcome, result.transient) == ("dns_error", True)
+
+
+def test_an_unknown_name_says_which_name(settings):
+    def nxdomain(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    result = fetch("http://no-such-host.example.net/", resolver=nxdomain)
+
+    assert result.error == "no-such-host.example.net: [Errno -2] Name or service not known"
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ([], "odd-dns.example.net: no addresses"),
+        (UnicodeError("label too long"), "odd-dns.example.net: label too long"),
+        (OSError("resolver crashed"), "odd-dns.example.net: resolver crashed"),
+        (
+            ["not-an-address"],
+            "odd-dns.example.net: 'not-an-address' does not appear to be an IPv4 or IPv6 address",
+        ),
+    ],
+)
+def test_a_resolver_answer_that_names_no_usable_address_is_a_final_dns_error(answer, error):
+    def resolver(host: str, port: int) -> list[str]:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    result = fetch("http://odd-dns.example.net/", resolver=resolver)
+
+    assert (result.outcome, result.transient, result.error) == ("dns_error", False, error)
+    assert result.final_url == "http://odd-dns.example.net/"
 
 
 def test_refused_connection_is_a_transient_server_error(settings):
@@ -760,3 +808,70 @@ def test_tls_to_a_pinned_address_verifies_the_certificate_for_the_host_name(
     assert (result.outcome, result.body) == ("ok", b"<p>secure</p>")
     assert server_names == ["news.example.net"]
     assert server.requests[0]["headers"]["Host"] == f"news.example.net:{server.port}"
+
+
+# --- the cap's boundary, what a refusal says, and what a result records --------------------------------
+
+
+def test_a_declared_length_exactly_at_the_cap_is_fetched(serve):
+    server = serve({"/": ok_page(b"x" * 1000)})
+
+    result = fetch(server.url(), max_bytes=1000)
+
+    assert (result.outcome, result.body) == ("ok", b"x" * 1000)
+
+
+def test_a_declared_length_over_the_cap_is_refused_before_reading_and_says_so(serve):
+    server = serve({"/": ok_page(b"x" * 1001)})
+
+    result = fetch(server.url(), max_bytes=1000)
+
+    assert (result.outcome, result.error) == ("too_large", "declared 1001 bytes")
+    assert result.final_url == server.url()
+
+
+def test_an_unsupported_type_names_it_and_a_missing_one_is_recorded_empty(serve):
+    def untyped(handler: Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "2")
+        handler.end_headers()
+        handler.wfile.write(b"hi")
+
+    server = serve({"/zip": lambda h: h.reply(200, b"PK", content_type="application/zip"), "/none": untyped})
+
+    zipped = fetch(server.url("/zip"))
+    assert (zipped.outcome, zipped.error) == ("unsupported_type", "content type 'application/zip'")
+    untyped_result = fetch(server.url("/none"))
+    assert (untyped_result.outcome, untyped_result.content_type) == ("unsupported_type", "")
+
+
+def test_a_300_without_a_location_is_not_a_success(serve):
+    server = serve({"/": lambda h: h.reply(300, b"<html>pick one</html>")})
+
+    result = fetch(server.url())
+
+    assert (result.outcome, result.http_status, result.body) == ("server_error", 300, b"")
+    assert result.error == "unexpected status 300"
+
+
+def test_a_fetch_records_the_address_it_connected_to(serve):
+    server = serve({"/": ok_page()})
+
+    assert fetch(server.url()).peer_address == "127.0.0.1"
+
+
+def test_the_fetch_time_limits_are_5_s_to_connect_15_s_between_reads_and_30_s_in_all():
+    defaults = {name: p.default for name, p in inspect.signature(fetch).parameters.items()}
+    assert (defaults["connect_timeout"], defaults["read_timeout"], defaults["total_timeout"]) == (
+        5.0,
+        15.0,
+        30.0,
+    )
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "http://user:pw@example.org/"])
+def test_a_url_refused_before_any_lookup_says_why_and_keeps_its_address(url):
+    result = fetch(url, resolver=must_not_resolve)
+
+    assert (result.outcome, result.final_url) == ("refused", url)
+    assert "not allowed" in result.error

@@ -90,3 +90,38 @@ def test_a_transient_failure_keeps_a_change_in_the_attention_queue():
 def test_an_unchecked_source_that_answers_is_live():
     assert run([O.NOT_MODIFIED]).liveness == L.LIVE
     assert run([O.MOVED]).liveness == L.LIVE
+
+
+def test_a_dead_source_that_gets_another_404_within_the_interval_stays_dead():
+    dead = run([O.GONE, O.GONE, O.GONE])
+    again = next_health(
+        dead, outcome=O.GONE, transient=False, at=dead.last_strike_at + DAY / 2, strike_interval=DAY
+    )
+    assert again == dead
+
+
+def test_the_third_spaced_strike_kills_but_a_burst_after_two_does_not():
+    two = run([O.GONE, O.GONE])
+    burst = next_health(
+        two, outcome=O.GONE, transient=False, at=two.last_strike_at + DAY / 2, strike_interval=DAY
+    )
+    assert (burst.liveness, burst.strikes) == (L.SUSPECT, 2)
+    spaced = next_health(
+        two, outcome=O.GONE, transient=False, at=two.last_strike_at + DAY, strike_interval=DAY
+    )
+    assert (spaced.liveness, spaced.strikes) == (L.DEAD, 3)  # exactly one interval apart counts
+
+
+# A stored health whose liveness disagrees with its strikes (an old row, a hand edit): the answer
+# follows the strikes, never the stale label.
+STALE = Health(liveness=L.DEGRADED, strikes=1, first_strike_at=T0, last_strike_at=T0)
+
+
+def test_a_404_within_the_interval_relabels_a_struck_source_suspect():
+    health = next_health(STALE, outcome=O.GONE, transient=False, at=T0 + DAY / 2, strike_interval=DAY)
+    assert (health.liveness, health.strikes) == (L.SUSPECT, 1)
+
+
+def test_a_transient_failure_relabels_a_struck_source_suspect():
+    health = next_health(STALE, outcome=O.TIMEOUT, transient=True, at=T0 + DAY, strike_interval=DAY)
+    assert health == Health(liveness=L.SUSPECT, strikes=1, first_strike_at=T0, last_strike_at=T0)

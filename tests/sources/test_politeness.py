@@ -8,7 +8,6 @@ import time
 
 import pytest
 import requests
-import tldextract
 from django.core.management import call_command
 
 from sources import politeness
@@ -22,6 +21,26 @@ def locmem(settings):
     settings.CACHES = LOCMEM
     yield
     politeness.cache.clear()
+
+
+class Clock:
+    """time.time() under the test's control, for politeness and the locmem cache's expiry alike."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(time, "time", fake)
+    return fake
 
 
 @pytest.fixture
@@ -56,10 +75,12 @@ def test_registrable_domain_uses_the_bundled_suffix_list_without_fetching(monkey
 
     monkeypatch.setattr(requests.Session, "request", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    fresh = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # The module's own extractor, made to load its suffix list afresh under the network ban.
+    monkeypatch.setattr(politeness._extract, "_extractor", None)
 
-    assert fresh("https://a.b.example.co.jp/").top_domain_under_public_suffix == "example.co.jp"
     assert registrable_domain("https://a.b.example.co.jp/") == "example.co.jp"
+    assert politeness._extract.suffix_list_urls == ()
+    assert politeness._extract._cache.enabled is False  # and nothing written to disk
 
 
 # --- acquire / release -------------------------------------------------------------------------------
@@ -125,7 +146,62 @@ def test_shorter_defer_does_not_shorten_a_longer_one(locmem):
 def test_defer_is_capped_at_a_day(locmem):
     defer("bbc.co.uk", 10**9)
 
-    assert wait_hint("bbc.co.uk") <= politeness.MAX_DEFER_SECONDS
+    assert 86_399 < wait_hint("bbc.co.uk") <= 86_400
+
+
+def test_defer_of_exactly_a_day_is_kept_whole(locmem, clock):
+    defer("bbc.co.uk", 86_400)
+
+    clock.advance(86_399)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
+    clock.advance(2)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
+
+
+def test_negative_retry_after_defers_nothing(locmem):
+    defer("bbc.co.uk", -30)
+
+    assert wait_hint("bbc.co.uk") == 0.0
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
+
+
+# --- time to live: each key outlives the cache's default 300 s when it must ------------------------
+
+
+def test_an_hour_of_back_off_outlives_the_cache_default_timeout(locmem, clock):
+    defer("bbc.co.uk", 3600)
+
+    clock.advance(301)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
+    clock.advance(3300)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
+
+
+def test_an_hour_long_interval_outlives_the_cache_default_timeout(locmem, clock):
+    release(acquire("bbc.co.uk", min_interval=3600, lease_seconds=30))
+
+    clock.advance(301)
+    assert acquire("bbc.co.uk", min_interval=3600, lease_seconds=30) is None
+    clock.advance(3300)
+    assert acquire("bbc.co.uk", min_interval=3600, lease_seconds=30) is not None
+
+
+def test_an_hour_long_lease_outlives_the_cache_default_timeout(locmem, clock):
+    acquire("bbc.co.uk", min_interval=0, lease_seconds=3600)
+
+    clock.advance(301)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=3600) is None
+    clock.advance(3300)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=3600) is not None
+
+
+def test_a_sub_second_lease_still_holds_the_domain_for_a_second(locmem, clock):
+    acquire("bbc.co.uk", min_interval=0, lease_seconds=0.2)
+
+    clock.advance(0.5)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=0.2) is None
+    clock.advance(0.6)
+    assert acquire("bbc.co.uk", min_interval=0, lease_seconds=0.2) is not None
 
 
 def test_wait_hint_reports_the_longer_of_interval_and_back_off(locmem):
@@ -142,7 +218,13 @@ def test_wait_hint_reports_the_longer_of_interval_and_back_off(locmem):
 def test_wait_hint_is_positive_while_a_request_is_in_flight(locmem):
     acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
 
-    assert wait_hint("bbc.co.uk") == politeness.BUSY_HINT_SECONDS
+    assert wait_hint("bbc.co.uk") == 1.0
+
+
+def test_wait_hint_is_zero_once_the_request_is_released(locmem):
+    release(acquire("bbc.co.uk", min_interval=0, lease_seconds=30))
+
+    assert wait_hint("bbc.co.uk") == 0.0
 
 
 def test_threads_hammering_one_domain_never_have_two_requests_in_flight(locmem):
@@ -189,3 +271,27 @@ def test_database_cache_enforces_one_in_flight_and_back_off(db_cache):
     defer("ansa.it", 60)
     assert acquire("ansa.it", min_interval=0, lease_seconds=30) is None
     assert wait_hint("ansa.it") > 50
+
+
+def test_the_next_request_may_start_exactly_when_the_interval_ends(locmem, clock):
+    release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
+
+    clock.advance(9.5)
+    assert acquire("bbc.co.uk", min_interval=10, lease_seconds=30) is None
+    clock.advance(0.5)
+    assert acquire("bbc.co.uk", min_interval=10, lease_seconds=30) is not None
+
+
+def test_interval_and_back_off_leave_nothing_in_the_cache_a_second_after_they_end(locmem, clock):
+    # Without a TTL every domain ever fetched would stay in Redis for good.
+    release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
+    defer("ansa.it", 20)
+
+    clock.advance(10.5)
+    assert politeness.cache.has_key("sources:polite:next:bbc.co.uk")
+    clock.advance(1)
+    assert not politeness.cache.has_key("sources:polite:next:bbc.co.uk")
+    clock.advance(9)
+    assert politeness.cache.has_key("sources:polite:defer:ansa.it")
+    clock.advance(1)
+    assert not politeness.cache.has_key("sources:polite:defer:ansa.it")
