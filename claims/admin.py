@@ -277,6 +277,9 @@ class ActorAdmin(HistoryAdmin):
     search_fields = ["name", "aliases", "description"]
     autocomplete_fields = ["parent"]
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and policies.may_change_actor(request.user, obj)
+
 
 class SourceAdminForm(forms.ModelForm):
     class Meta:

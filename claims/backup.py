@@ -93,9 +93,19 @@ def _verified_manifest(directory: Path) -> dict:
         raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
     for name, digest in manifest["files"].items():
         path = directory / name
+        # A manifest names files inside the backup only; evidence lands inside EVIDENCE_DIR only.
+        if not path.resolve().is_relative_to(directory.resolve()) or not _inside_evidence(name):
+            raise BackupError(f"{name!r} points outside the backup: not a backup this tool made.")
         if not path.is_file() or _sha256(path) != digest:
             raise BackupError(f"{name} is missing or damaged (its SHA-256 differs from the manifest).")
     return manifest
+
+
+def _inside_evidence(name: str) -> bool:
+    if not name.startswith("evidence/"):
+        return True
+    target = (settings.EVIDENCE_DIR / Path(name).relative_to("evidence")).resolve()
+    return target.is_relative_to(Path(settings.EVIDENCE_DIR).resolve())
 
 
 def restore(directory: Path) -> dict:
@@ -104,6 +114,8 @@ def restore(directory: Path) -> dict:
     manifest = _verified_manifest(directory)
     if manifest["vendor"] != vendor:
         raise BackupError(f"This backup is of a {manifest['vendor']} database; the target is {vendor}.")
+    if DUMPS[vendor] not in manifest["files"]:
+        raise BackupError(f"The manifest does not vouch for {DUMPS[vendor]}: not a backup this tool made.")
     connection = connections["default"]
     if connection.introspection.table_names():
         raise BackupError("The target database is not empty: restore only into a new, empty database.")

@@ -3,13 +3,13 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.models import Claim
-from claims.projection import current_representations
+from claims import selectors
 
 ATOM_ITEMS = 100
 
@@ -26,8 +26,10 @@ class PublishedClaimsFeed(Feed):
         return super().__call__(request, *args, **kwargs)
 
     def items(self) -> list[dict]:
-        claims = Claim.objects.published().only("id").order_by("-published_at", "-id")[:ATOM_ITEMS]
-        return current_representations(list(claims))
+        """Published claims as anyone may see them: the feed is public, whoever fetches it."""
+        reader = AnonymousUser()
+        claims = selectors.claims_visible_to(reader).published().only("id").order_by("-published_at", "-id")
+        return selectors.documents_visible_to(reader, list(claims[:ATOM_ITEMS]))
 
     def item_title(self, item: dict) -> str:
         return item["statement"]

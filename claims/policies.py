@@ -6,8 +6,10 @@ relation to or from it, a cited source's address) needs a reviewer, since each g
 a new version and its readers a feed event. So nothing an editor does alone reaches the public.
 """
 
+from django.db.models import Q
+
 from claims import vocab
-from claims.models import Claim, ClaimRelation, Source
+from claims.models import Actor, Claim, ClaimRelation, Source
 
 
 def sees_unpublished(user) -> bool:
@@ -84,6 +86,17 @@ def may_unrelate(user, relation: ClaimRelation) -> bool:
 
 def may_create_actor(user) -> bool:
     return user.has_perm("claims.add_actor")
+
+
+def may_change_actor(user, actor: Actor | None = None) -> bool:
+    """An actor's name shows on every public claim that names it: only a reviewer changes such an actor."""
+    if not user.has_perm("claims.change_actor"):
+        return False
+    if actor is None or actor.pk is None or _reviews(user):
+        return True
+    names = Q(supplier=actor) | Q(recipient=actor) | Q(participants=actor)
+    names |= Q(hops__speaker=actor) | Q(hops__affiliation=actor)
+    return not Claim.objects.filter(names, status__in=vocab.PUBLIC_STATUSES).exists()
 
 
 def may_tend_source(user) -> bool:

@@ -19,6 +19,15 @@ from claims.models import AttributionHop, Claim, RouteStop, Source
 ID_MAX = 2**63 - 1
 NON_FIELD = "non_field_errors"
 
+
+def whole_number(text: str) -> int | None:
+    """A plain whole number a database key can hold, else None: '²' is a digit to str.isdigit, and
+    int() refuses thousands of digits, so both would otherwise be a 500."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(ID_MAX)) and int(text) <= ID_MAX:
+        return int(text)
+    return None
+
+
 # Columns the services keep; no client writes them.
 KEPT_BY_SERVICES = frozenset(
     {

@@ -83,10 +83,14 @@ class RankedSearch:
 
     def head_query(self, boundary: int | None = None) -> models.QuerySet:
         """(id, rank) of the newest RANKED matches and one more (to tell whether there are more), or of
-        the matches from `boundary` up."""
+        the RANKED matches from `boundary` up."""
         ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
         ranked = ranked.values_list("id", "search_rank")
-        return ranked[: RANKED + 1] if boundary is None else ranked.filter(id__gte=boundary)
+        if boundary is None:
+            return ranked[: RANKED + 1]
+        # The head the first page saw: RANKED rows from its boundary up, and never more, whatever a
+        # cursor says (a forged boundary must not make ranking read every match of a broad word).
+        return ranked.filter(id__gte=boundary).order_by("id")[:RANKED]
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
         """(id, rank) of the ranked head in search order, and its boundary."""

@@ -172,3 +172,19 @@ def test_the_history_revert_form_writes_nothing_even_for_a_superuser(client, adm
     old = actor.history.order_by("history_id").first()
     actor_url = f"/admin/claims/actor/{actor.pk}/history/{old.history_id}/"
     assert client.post(actor_url, {"name": "Renamed", "kind": "state"}).status_code == 403
+
+
+def test_editor_cannot_rename_an_actor_that_published_claims_name_but_may_one_only_drafts_use(
+    client, staff_editor, make_claim, actors
+):
+    make_claim(vocab.Status.PUBLISHED)  # names North Korea and Russia
+    client.force_login(staff_editor)
+    named = actors["KP"]
+    refused = client.post(
+        f"/admin/claims/actor/{named.pk}/change/", {"name": "DPRK", "kind": "state", "country": "KP"}
+    )
+    assert refused.status_code == 403
+    named.refresh_from_db()
+    assert named.name == "North Korea"
+    unused = actors["CN"]
+    assert client.get(f"/admin/claims/actor/{unused.pk}/change/").status_code == 200

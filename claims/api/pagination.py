@@ -9,7 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import replace_query_param
 
 from claims.api.errors import InvalidInput
-from claims.schema import ID_MAX
+from claims.schema import whole_number
 from claims.search import Position, RankedSearch
 
 MAX_PAGE_SIZE = 500
@@ -17,7 +17,7 @@ NOT_OURS = "This cursor is not one we issued: start again."
 
 
 def _an_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and int(text) <= ID_MAX
+    return whole_number(text) is not None
 
 
 class StrictCursorPagination(CursorPagination):
@@ -31,7 +31,7 @@ class StrictCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        if not 1 <= (whole_number(raw) or 0) <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [f"Give a whole number from 1 to {self.max_page_size}, not {raw!r}."]}
             )

@@ -27,7 +27,7 @@ from claims.models import (
 )
 from claims.projection import current_representations
 from claims.representation import represent_assessment
-from claims.schema import ID_MAX, ClaimWriteSerializer, write_shape
+from claims.schema import ID_MAX, ClaimWriteSerializer, whole_number, write_shape
 from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
@@ -53,12 +53,12 @@ def parse_if_match(request) -> int:
     header = request.headers.get("If-Match")
     if header is None:
         raise PreconditionRequired()
-    value = header.strip().removeprefix("W/").strip('"').split("-", 1)[0]
-    if not value.isdigit():
+    value = whole_number(header.strip().removeprefix("W/").strip('"').split("-", 1)[0])
+    if value is None:
         raise ValidationError(
             {"If-Match": [f'Send the version you edited as If-Match: "3", not {header!r}.']}
         )
-    return int(value)
+    return value
 
 
 def stale(current_version: int | None) -> Response:
@@ -426,10 +426,11 @@ def _whole_number(request, name: str, default: int, low: int, high: int | None) 
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+    value = whole_number(raw)
+    if value is None or value < low or (high is not None and value > high):
         bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
         raise ValidationError({name: [f"Give a whole number {bound}, not {raw!r}."]})
-    return int(raw)
+    return value
 
 
 class Feed(APIView):

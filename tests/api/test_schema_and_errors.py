@@ -1,4 +1,5 @@
 import pytest
+from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,16 @@ def test_anonymous_clients_are_throttled_with_retry_after(anon, settings):
     assert [anon.get("/api/v1/feed/").status_code for _ in range(3)] == [200, 200, 429]
     response = anon.get("/api/v1/feed/")
     assert response.json()["code"] == "throttled" and int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "9" * 5000])
+def test_numbers_python_reads_as_digits_but_cannot_parse_are_a_400_not_a_500(value, make_claim, editor):
+    claim = make_claim()
+    client = APIClient()
+    assert client.get(f"/api/v1/claims/?page_size={value}").status_code == 400
+    assert client.get(f"/api/v1/feed/?after={value}").status_code == 400
+    client.force_authenticate(editor)
+    patched = client.patch(
+        f"/api/v1/claims/{claim.uuid}/", {"place": "Rason"}, format="json", HTTP_IF_MATCH=f'"{value}"'
+    )
+    assert patched.status_code == 400 and "If-Match" in patched.json()["errors"]

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from claims import vocab
 from claims.models import Claim
+from claims.search import RankedSearch
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +143,10 @@ def test_a_search_page_past_the_ranked_head_adds_one_query(six, monkeypatch, dja
         client.get(second)
     with django_assert_num_queries(6):  # in the tail: no head to rank
         client.get(third)
+
+
+def test_a_forged_cursor_boundary_never_ranks_more_than_the_head(six, monkeypatch):
+    monkeypatch.setattr("claims.search.RANKED", 2)
+    search = RankedSearch(Claim.objects.search("drones"), "drones")
+    assert len(list(search.head_query(boundary=1))) == 2  # not every one of the six matches
+    assert len(list(search.head_query())) == 3  # the first page: the head and one more

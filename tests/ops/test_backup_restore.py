@@ -1,6 +1,7 @@
 """Backup under load and restore on a fresh machine: the same claims, versions, feed, tokens and evidence."""
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -257,3 +258,25 @@ def test_a_missing_pg_dump_is_a_clear_error_and_leaves_no_backup_behind(tmp_path
     with pytest.raises(CommandError, match="pg_dump is not on PATH"):
         call_command("backup", str(tmp_path / "backup"))
     assert not (tmp_path / "backup" / "manifest.json").exists()
+
+
+def test_a_manifest_naming_files_outside_the_backup_or_the_evidence_is_refused(
+    editor, actors, tmp_path, settings
+):
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    services.create_claim(data=claim_data(actors), by=editor)
+    call_command("backup", str(tmp_path / "backup"))
+    manifest_path = tmp_path / "backup" / "manifest.json"
+    original = json.loads(manifest_path.read_text())
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not ours")
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()
+    for name in ("evidence/../../outside.txt", "../outside.txt"):
+        manifest_path.write_text(json.dumps({**original, "files": {**original["files"], name: digest}}))
+        with pytest.raises(CommandError, match="points outside the backup"):
+            call_command("restore", str(tmp_path / "backup"))
+    without_dump = {name: d for name, d in original["files"].items() if name.startswith("evidence/")}
+    manifest_path.write_text(json.dumps({**original, "files": without_dump}))
+    with pytest.raises(CommandError, match="does not vouch"):
+        call_command("restore", str(tmp_path / "backup"))
+    assert outside.read_text() == "not ours"
