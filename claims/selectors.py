@@ -57,9 +57,12 @@ def quote_checks_visible_to(user) -> QuerySet[QuoteCheck]:
     return QuoteCheck.objects.filter(hop__claim__in=claims_visible_to(user))
 
 
-def versions_visible_to(user, claim: Claim) -> QuerySet[ClaimVersion]:
-    """Readers see a claim's versions from its publication on, never the drafts before it."""
-    versions = ClaimVersion.objects.filter(claim=claim)
+def versions_visible_to(user, claim: Claim | None = None) -> QuerySet[ClaimVersion]:
+    """Readers see a claim's versions (every claim's, without one) from its publication on, never the
+    drafts before it."""
+    versions = ClaimVersion.objects.filter(claim__in=claims_visible_to(user))
+    if claim is not None:
+        versions = versions.filter(claim=claim)
     if sees_unpublished(user):
         return versions
     return versions.filter(snapshot__status__in=list(vocab.PUBLIC_STATUSES))

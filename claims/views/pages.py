@@ -12,7 +12,7 @@ from django.urls import reverse
 from claims import charts, policies, revisions, selectors, vocab
 from claims.filtering import ClaimFilter
 from claims.forms import ClaimSortForm, offer_actors_and_countries, quick_pickers
-from claims.models import Claim, ClaimVersion, Source
+from claims.models import Claim, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
 from claims.wording import event_date_in_words
@@ -32,8 +32,7 @@ def dashboard(request):
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )
     recent = list(
-        ClaimVersion.objects.filter(claim__in=claims)
-        .filter(**({} if editorial else {"snapshot__status__in": list(vocab.PUBLIC_STATUSES)}))
+        selectors.versions_visible_to(request.user)
         .select_related("claim", "changed_by")
         .defer("snapshot")
         .order_by("-changed_at", "-id")[:10]
