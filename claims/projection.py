@@ -18,7 +18,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from claims import schema, vocab
+from claims import changes, schema, vocab
 from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
 from claims.representation import iso, represent_claim
 
@@ -72,7 +72,7 @@ def record(
     claim: Claim,
     *,
     by: AbstractBaseUser,
-    change: str,
+    change: dict,
     event_type: str | None = None,
     event_payload: dict | None = None,
 ) -> dict:
@@ -87,7 +87,12 @@ def record(
     body = represent_claim(fresh)
     _store_documents([_document(fresh, body)])
     ClaimVersion.objects.create(
-        claim=claim, version=fresh.version, snapshot=body, change=change, changed_by=by
+        claim=claim,
+        version=fresh.version,
+        snapshot=body,
+        change=changes.code(change),
+        change_data=change,
+        changed_by=by,
     )
     if event_type is None and fresh.status == vocab.Status.PUBLISHED:
         event_type = vocab.FeedEventType.UPDATED
@@ -96,13 +101,20 @@ def record(
     return body
 
 
-def record_many(claims: list[Claim], *, by: AbstractBaseUser, change: str) -> None:
+def record_many(claims: list[Claim], *, by: AbstractBaseUser, change: dict) -> None:
     """record() for drafts written in bulk (their search text went in with the rows): no feed event."""
     loaded = list(Claim.objects.with_details().filter(pk__in=[claim.pk for claim in claims]))
     bodies = [(claim, represent_claim(claim)) for claim in loaded]
     ClaimVersion.objects.bulk_create(
         [
-            ClaimVersion(claim=claim, version=claim.version, snapshot=body, change=change, changed_by=by)
+            ClaimVersion(
+                claim=claim,
+                version=claim.version,
+                snapshot=body,
+                change=changes.code(change),
+                change_data=change,
+                changed_by=by,
+            )
             for claim, body in bodies
         ],
         batch_size=500,

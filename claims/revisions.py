@@ -71,8 +71,17 @@ def _column_line(field, value) -> str:
     return f"{capfirst(field.verbose_name)}: {shown}"
 
 
-def flatten(snapshot: dict) -> list[str]:
-    """One line per fact, in a fixed order, so that difflib lines up what changed."""
+def _related(claim_id: str | None, titles: dict[str, str]) -> str:
+    title = titles.get(claim_id or "")
+    return f"“{title}”" if title else str(claim_id)
+
+
+def flatten(snapshot: dict, titles: dict[str, str] | None = None) -> list[str]:
+    """One line per fact, in a fixed order, so that difflib lines up what changed.
+
+    A related claim is named by its statement when `titles` (claim id → statement) has it.
+    """
+    titles = titles or {}
     quantity = snapshot.get("quantity") or {}
     event = snapshot.get("event_date") or {}
     lines = [
@@ -134,7 +143,8 @@ def flatten(snapshot: dict) -> list[str]:
         arrow = "→" if relation.get("direction") == "out" else "←"
         lines.append(
             f"{_('Relation')}: {arrow} {_label(vocab.RelationKind, relation.get('kind'))} "
-            f"{relation.get('claim_id')} ({_label(vocab.Independence, relation.get('independence'))})"
+            f"{_related(relation.get('claim_id'), titles)} "
+            f"({_label(vocab.Independence, relation.get('independence'))})"
         )
     return lines
 
@@ -149,9 +159,9 @@ class DiffLine:
         return {"same": " ", "added": "+", "removed": "−"}[self.op]
 
 
-def diff(old: dict, new: dict) -> list[DiffLine]:
+def diff(old: dict, new: dict, titles: dict[str, str] | None = None) -> list[DiffLine]:
     """Line by line, removals before additions, unchanged lines kept for context."""
-    before, after = flatten(old), flatten(new)
+    before, after = flatten(old, titles), flatten(new, titles)
     lines: list[DiffLine] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():

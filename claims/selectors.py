@@ -31,6 +31,12 @@ def claims_visible_to(user) -> QuerySet[Claim]:
     return claims if sees_unpublished(user) else claims.public()
 
 
+def claim_titles_visible_to(user, claim_ids: set[str]) -> dict[str, str]:
+    """Statements of the given claims (by public id) that the user may read; the others are left out."""
+    rows = claims_visible_to(user).filter(uuid__in=claim_ids).values_list("uuid", "statement")
+    return {str(uuid): statement for uuid, statement in rows}
+
+
 def sources_visible_to(user) -> QuerySet[Source]:
     """A source cited only by unpublished claims would reveal what the newsroom is working on."""
     if sees_unpublished(user):

@@ -651,3 +651,38 @@ def test_more_rows_than_the_cap_are_refused_quickly_with_a_small_page(
     assert elapsed < 4, elapsed  # uncapped: 2,000 rows built and re-shown, over 12 s
     assert len(response.content) < 1_000_000, len(response.content)
     assert not Claim.objects.exists()
+
+
+def test_version_summaries_speak_the_readers_language(client, reviewer, make_claim):
+    claim = make_claim(status=vocab.Status.IN_REVIEW)
+    login(client, reviewer).post("/i18n/setlang/", {"language": "it", "next": "/"})
+    dashboard = client.get("/").content.decode()
+    assert "Stato: Bozza → In revisione" in dashboard and "draft → in_review" not in dashboard
+    page = client.get(f"/claims/{claim.uuid}/").content.decode()
+    assert "Creata" in page and "Stato: Bozza → In revisione" in page
+    diff = client.get(f"/claims/{claim.uuid}/diff/").content.decode()
+    assert "Stato: Bozza → In revisione" in diff
+
+
+def test_diff_names_a_related_claim_by_its_statement_only_when_the_reader_may_see_it(
+    client, viewer, reviewer, make_claim
+):
+    published = make_claim(status=vocab.Status.PUBLISHED, statement="Iran has shipped drones to Russia.")
+    other = make_claim(status=vocab.Status.PUBLISHED, statement="Russia has received Iranian drones.")
+    draft = make_claim(statement="A draft nobody outside may read.")
+    for target in (other, draft):
+        services.add_relation(
+            from_claim_id=published.pk,
+            to_claim_id=target.pk,
+            kind="corroborates",
+            independence="independent",
+            by=reviewer,
+        )
+    last = published.versions.count()
+    as_reviewer = login(client, reviewer).get(f"/claims/{published.uuid}/diff/?from=1&to={last}")
+    assert "“Russia has received Iranian drones.”" in as_reviewer.content.decode()
+    assert "“A draft nobody outside may read.”" in as_reviewer.content.decode()
+    first_public = published.versions.get(change="published").version
+    as_viewer = login(client, viewer).get(f"/claims/{published.uuid}/diff/?from={first_public}&to={last}")
+    assert "“Russia has received Iranian drones.”" in as_viewer.content.decode()
+    assert "A draft nobody outside may read." not in as_viewer.content.decode()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims import vocab
+from claims import changes, vocab
 from claims.models.actors import Actor
 from claims.models.common import (
     QUOTE_MAX,
@@ -390,6 +390,8 @@ class ClaimVersion(models.Model):
     version = models.PositiveIntegerField()
     snapshot = models.JSONField()
     change = models.CharField(max_length=SHORT_TEXT_MAX)
+    # What changed, as data (claims.changes); the database default lets bulk loaders leave it out.
+    change_data = models.JSONField(default=dict, db_default=models.Value({}, models.JSONField()))
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -399,6 +401,11 @@ class ClaimVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id} v{self.version}"
+
+    @property
+    def summary(self) -> str:
+        """The change in the reader's language."""
+        return changes.in_words(self.change_data, fallback=self.change)
 
 
 class ClaimDocument(models.Model):

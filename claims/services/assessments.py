@@ -4,7 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from claims import policies, projection, vocab
+from claims import changes, policies, projection, vocab
 from claims.models import RATIONALE_MAX, Assessment, Claim
 from claims.services.common import bump_version, require
 from claims.services.relations import has_independent_corroboration
@@ -54,5 +54,5 @@ def add_assessment(
     claim = bump_version(claim_id, by=by)
     claim.current_assessment = assessment
     claim.save(update_fields=["current_assessment"])
-    projection.record(claim, by=by, change=f"assessed {assessment.code}")
+    projection.record(claim, by=by, change=changes.assessed(assessment.code))
     return assessment

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from claims import policies, projection, vocab
+from claims import changes, policies, projection, vocab
 from claims.models import Actor, AttributionHop, Claim, RouteStop, Source, normalise_url
 from claims.services.claims import apply_claim_fields, hop_values, stop_values
 from claims.services.common import require
@@ -68,5 +68,5 @@ def create_claims(
         for claim, data in rows_written
         for actor_id in data.participant_ids
     )
-    projection.record_many(claims, by=by, change="imported")
+    projection.record_many(claims, by=by, change=changes.imported())
     return claims, refused

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims import policies, projection, schema, vocab
+from claims import changes, policies, projection, schema, vocab
 from claims.models import AttributionHop, Claim, RouteStop, Source
 from claims.services.common import require
 from claims.services.sources import get_or_create_source
@@ -78,7 +78,7 @@ def create_claim(*, data: ClaimData, by: AbstractBaseUser) -> Claim:
     claim._history_user = by
     claim.save()
     _write_children(claim, data, by)
-    projection.record(claim, by=by, change="created")
+    projection.record(claim, by=by, change=changes.created())
     return claim
 
 
@@ -99,5 +99,5 @@ def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: A
     claim._history_user = by
     claim.save()
     _write_children(claim, data, by)
-    projection.record(claim, by=by, change="edited")
+    projection.record(claim, by=by, change=changes.edited())
     return claim

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from claims import policies, projection, vocab
+from claims import changes, policies, projection, vocab
 from claims.models import SHORT_TEXT_MAX, Assessment, Claim, ClaimRelation
 from claims.services.common import bump_version, require
 from claims.services.validation import Errors
@@ -65,7 +65,7 @@ def add_relation(
     except IntegrityError as error:
         raise ValidationError({"kind": [_("These claims are already related this way.")]}) from error
     for claim_id in sorted({from_claim_id, to_claim_id}):  # a fixed lock order avoids deadlocks
-        projection.record(bump_version(claim_id, by=by), by=by, change=f"related: {kind}")
+        projection.record(bump_version(claim_id, by=by), by=by, change=changes.related(kind))
     return relation
 
 
@@ -95,4 +95,4 @@ def remove_relation(*, relation_id: int, by: AbstractBaseUser) -> None:
     errors.raise_if_any()
     relation.delete()
     for claim_id in sorted({relation.from_claim_id, relation.to_claim_id}):
-        projection.record(bump_version(claim_id, by=by), by=by, change=f"unrelated: {relation.kind}")
+        projection.record(bump_version(claim_id, by=by), by=by, change=changes.unrelated(relation.kind))

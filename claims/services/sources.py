@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims import changes as version_changes
 from claims import policies, projection
 from claims.models import Claim, Source, normalise_url
 from claims.services.common import bump_version, require
@@ -54,5 +55,5 @@ def update_source(*, source_id: int, by: AbstractBaseUser, **changes) -> Source:
     source.save()
     citing = Claim.objects.filter(hops__source=source).values_list("pk", flat=True).distinct()
     for claim_id in sorted(citing):  # a fixed lock order avoids deadlocks
-        projection.record(bump_version(claim_id, by=by), by=by, change="source edited")
+        projection.record(bump_version(claim_id, by=by), by=by, change=version_changes.source_edited())
     return source

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from claims import policies, projection, selectors, vocab
+from claims import changes, policies, projection, selectors, vocab
 from claims.models import SHORT_TEXT_MAX, Claim, StatusChange
 from claims.services.common import bump_version, require
 from claims.services.validation import Errors
@@ -71,16 +71,17 @@ def transition_claim(
         claim.published_at = change.changed_at
     claim._history_user = by
     claim.save()
+    what = changes.transitioned(from_status=current, to_status=to, reason=change.reason)
     if to == vocab.Status.RETRACTED:
         projection.record(
             claim,
             by=by,
-            change=f"retracted: {change.reason}",
+            change=what,
             event_type=vocab.FeedEventType.RETRACTED,
             event_payload=_retraction_tombstone(claim, change),
         )
     elif to == vocab.Status.PUBLISHED:
-        projection.record(claim, by=by, change="published", event_type=vocab.FeedEventType.PUBLISHED)
+        projection.record(claim, by=by, change=what, event_type=vocab.FeedEventType.PUBLISHED)
     else:
-        projection.record(claim, by=by, change=f"{current} → {to}")
+        projection.record(claim, by=by, change=what)
     return change

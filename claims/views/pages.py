@@ -172,7 +172,12 @@ def claim_diff(request, uuid):
     old_snapshot, new_snapshot = selectors.redact_documents(
         request.user, [by_number[old].snapshot, by_number[new].snapshot]
     )
-    lines = revisions.diff(old_snapshot, new_snapshot)
+    related = {
+        r["claim_id"] for snapshot in (old_snapshot, new_snapshot) for r in snapshot.get("relations") or []
+    }
+    lines = revisions.diff(
+        old_snapshot, new_snapshot, selectors.claim_titles_visible_to(request.user, related)
+    )
     return render(
         request,
         "claims/diff.html",
