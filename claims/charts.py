@@ -1,6 +1,7 @@
 """Geometry of the dashboard's pictures (timeline, supplier → recipient graph), free of Django."""
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -40,6 +41,7 @@ class TimelineItem:
     precision: str
     stage: str
     detail: str = ""  # the date in words, for the tooltip
+    negated: bool = False  # "did not happen": drawn hollow, never as the stage it denies
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class TimelineRow:
 
     @property
     def stage_class(self) -> str:
-        return f"stage-{self.item.stage or 'none'}"
+        return "negated" if self.item.negated else f"stage-{self.item.stage or 'none'}"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,23 @@ def _ticks(first: date, last: date, max_ticks: int = 10) -> list[tuple[date, boo
     return [(date(y, 1, 1), True) for y in years if y % step == 0]
 
 
+def _distinct_labels(items: list[TimelineItem], limit: int) -> list[str]:
+    """Shortened labels, with the date and then a number added where two rows would read alike."""
+    labels = [shorten(item.label, limit) for item in items]
+    alike = Counter(labels)
+    for index, item in enumerate(items):
+        if alike[labels[index]] > 1 and item.detail:
+            suffix = f" · {item.detail}"
+            labels[index] = shorten(item.label, max(limit - len(suffix), 12)) + suffix
+    seen: Counter = Counter()
+    alike = Counter(labels)
+    for index, label in enumerate(labels):
+        if alike[label] > 1:
+            seen[label] += 1
+            labels[index] = f"{label} ({seen[label]})"
+    return labels
+
+
 def timeline(
     items: list[TimelineItem],
     *,
@@ -160,6 +179,7 @@ def timeline(
     def x(day: date) -> float:
         return round(plot_left + (day - first).days / days * (plot_right - plot_left), 1)
 
+    labels = _distinct_labels(dated, label_chars)
     for index, item in enumerate(dated):
         end = item.end or item.start
         shape = PRECISION_SHAPE.get(item.precision, "bar")
@@ -170,7 +190,7 @@ def timeline(
             TimelineRow(
                 item=item,
                 y=top + index * row_height + row_height / 2,
-                label=shorten(item.label, label_chars),
+                label=labels[index],
                 shape=shape,
                 x1=x1,
                 x2=x2,

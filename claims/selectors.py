@@ -26,9 +26,13 @@ from claims.policies import sees_unpublished
 from claims.projection import current_representations
 
 
+def public_claims() -> QuerySet[Claim]:
+    """What anonymous readers and viewers see: published claims, and retracted ones as retracted."""
+    return Claim.objects.public()
+
+
 def claims_visible_to(user) -> QuerySet[Claim]:
-    claims = Claim.objects.all()
-    return claims if sees_unpublished(user) else claims.public()
+    return Claim.objects.all() if sees_unpublished(user) else public_claims()
 
 
 def claim_titles_visible_to(user, claim_ids: set[str]) -> dict[str, str]:

@@ -106,3 +106,45 @@ def test_opposite_flows_bend_apart_and_carry_their_link_and_categories():
 def test_graph_of_nothing_is_empty():
     chart = charts.graph([])
     assert chart.nodes == [] and chart.edges == []
+
+
+def test_a_negated_claim_is_drawn_hollow_not_as_the_stage_it_denies():
+    denied = charts.TimelineItem(
+        href="/claims/x/",
+        label="The shells did not reach the front.",
+        start=date(2023, 9, 1),
+        end=None,
+        precision="day",
+        stage="battlefield_use",
+        negated=True,
+    )
+    chart = charts.timeline([denied, item(date(2023, 9, 2), stage="battlefield_use")])
+    assert [row.stage_class for row in chart.rows] == ["negated", "stage-battlefield_use"]
+
+
+def test_rows_that_read_alike_are_told_apart_by_date_then_by_number():
+    def alike(day, detail):
+        return charts.TimelineItem(
+            href="/claims/x/",
+            label="North Korea has shipped munitions to Russia.",
+            start=day,
+            end=None,
+            precision="day",
+            stage="shipment",
+            detail=detail,
+        )
+
+    chart = charts.timeline(
+        [
+            alike(date(2023, 9, 1), "1 Sep 2023"),
+            alike(date(2023, 9, 2), "2 Sep 2023"),
+            alike(date(2023, 9, 2), "2 Sep 2023"),
+            item(date(2023, 9, 3), label="Something else"),
+        ]
+    )
+    labels = [row.label for row in chart.rows]
+    assert len(set(labels)) == 4
+    assert labels[0] == "North Korea has shipped munitions… · 1 Sep 2023"
+    assert labels[1].endswith("· 2 Sep 2023 (1)") and labels[2].endswith("· 2 Sep 2023 (2)")
+    assert labels[3] == "Something else"
+    assert all(len(label) <= 48 + len(" (2)") for label in labels)

@@ -115,6 +115,7 @@ def test_viewers_do_not_see_drafts(client, viewer, make_claim):
 def test_dashboard_counts_queues_and_pictures(client, reviewer, make_claim):
     make_claim(vocab.Status.IN_REVIEW, statement="Waiting for a reviewer.")
     make_claim(vocab.Status.PUBLISHED, event_precision="day", event_start=date(2023, 9, 13))
+    make_claim(vocab.Status.PUBLISHED, statement="Undated but published.")
     Source.objects.filter(url=SOURCE_URL).update(liveness=vocab.Liveness.DEAD)
     html = login(client, reviewer).get("/").content.decode()
     assert "Waiting for a reviewer." in html
@@ -124,6 +125,39 @@ def test_dashboard_counts_queues_and_pictures(client, reviewer, make_claim):
     kp, ru = Actor.objects.get(name="North Korea"), Actor.objects.get(name="Russia")
     assert f'href="/claims/?supplier={kp.pk}&amp;recipient={ru.pk}"' in html
     assert "Claims with no known date" in html
+
+
+def test_dashboard_pictures_show_published_claims_and_only_count_the_rest(client, reviewer, make_claim):
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement="Published and dated.",
+        event_precision="day",
+        event_start=date(2023, 9, 13),
+    )
+    make_claim(statement="A draft with a typo date.", event_precision="day", event_start=date(1023, 9, 13))
+    make_claim(vocab.Status.IN_REVIEW, statement="Waiting for a reviewer.")
+    html = login(client, reviewer).get("/").content.decode()
+    timeline = html[html.index('<svg class="chart timeline"') : html.index("</svg>")]
+    assert "Published and dated." in timeline and "A draft with a typo date." not in timeline
+    assert "2 unpublished claims are counted above, not drawn." in html
+    graph = html[html.index('<svg class="chart graph"') :]
+    assert '<tspan class="count">1</tspan>' in graph  # three claims name the pair; one is public
+
+
+def test_a_negated_transfer_is_drawn_hollow_and_left_out_of_the_supply_graph(
+    client, reviewer, actors, make_claim
+):
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement="The shells did not reach the front.",
+        negated=True,
+        stage=vocab.Stage.BATTLEFIELD_USE,
+        event_precision="day",
+        event_start=date(2023, 9, 13),
+    )
+    html = login(client, reviewer).get("/").content.decode()
+    assert 'class="mark negated"' in html and "stage-battlefield_use" not in html.split("</svg>")[0]
+    assert '<svg class="chart graph"' not in html
 
 
 def test_dashboard_hides_the_editorial_queue_from_viewers(client, viewer, make_claim):

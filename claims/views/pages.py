@@ -38,10 +38,12 @@ def dashboard(request):
         .order_by("-changed_at", "-id")[:10]
     )
     selectors.name_staff(request.user, recent, "changed_by")
-    pictured = claims.exclude(status=vocab.Status.RETRACTED)
+    # The pictures show what any reader may see; unpublished claims are only counted, above.
+    pictured = selectors.public_claims().exclude(status=vocab.Status.RETRACTED)
+    unpictured = counts.get(vocab.Status.DRAFT, 0) + counts.get(vocab.Status.IN_REVIEW, 0)
     rows = list(
         pictured.order_by("-event_start", "-id").values(
-            "uuid", "statement", "event_start", "event_end", "event_precision", "stage"
+            "uuid", "statement", "event_start", "event_end", "event_precision", "stage", "negated"
         )[:TIMELINE_LIMIT]
     )
     timeline = charts.timeline(
@@ -54,13 +56,16 @@ def dashboard(request):
                 precision=row["event_precision"],
                 stage=row["stage"],
                 detail=event_date_in_words(row["event_start"], row["event_end"], row["event_precision"]),
+                negated=row["negated"],
             )
             for row in rows
         ]
     )
     pairs: dict[tuple, dict] = defaultdict(lambda: {"count": 0, "categories": set()})
     for row in (
-        pictured.filter(kind=vocab.ClaimKind.TRANSFER, supplier__isnull=False, recipient__isnull=False)
+        pictured.filter(
+            kind=vocab.ClaimKind.TRANSFER, negated=False, supplier__isnull=False, recipient__isnull=False
+        )
         .order_by()
         .values("supplier_id", "supplier__name", "recipient_id", "recipient__name", "item_category")
         .annotate(n=Count("id"))
@@ -94,6 +99,7 @@ def dashboard(request):
             "recent": recent,
             "timeline": timeline,
             "timeline_truncated": len(rows) == TIMELINE_LIMIT,
+            "unpictured": unpictured,
             "graph": graph,
             "stages": stages,
             "editorial": editorial,
