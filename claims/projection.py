@@ -9,14 +9,16 @@ data migration that runs rebuild_documents(outdated_only=True). Until it has run
 are built from the rows when read, so no reader ever gets the old shape.
 """
 
+import functools
 from collections.abc import Iterable
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from claims import changes, schema, vocab
 from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
@@ -28,9 +30,24 @@ SCHEMA_VERSION = 2
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"
 
 
+@functools.cache
+def _label_words(field_name: str, value: str) -> tuple[str, ...]:
+    """A choice's label in every language the interface speaks."""
+    label = dict(Claim._meta.get_field(field_name).flatchoices)[value]
+    words = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.append(str(label))
+    return tuple(dict.fromkeys(words))
+
+
 def search_text(claim: Claim, hops: Iterable, actors: Iterable[Actor | None]) -> str:
-    """Statement, quotes, descriptors and actor names in one text; hops may be rows or HopData."""
+    """Statement, quotes, descriptors, category and stage labels in every language, actor names
+    and aliases in one text; hops may be rows or HopData."""
     parts = [getattr(claim, field.attname) for field in schema.SEARCHED]
+    for field in schema.SEARCHED_BY_LABEL:
+        if value := getattr(claim, field.attname):
+            parts += _label_words(field.name, value)
     for hop in hops:
         parts += [hop.descriptor, hop.role, hop.quote, hop.translation]
     for actor in filter(None, actors):

@@ -76,6 +76,8 @@ GROUPED = {group: tuple(f for f in CLAIM_COLUMNS if (group_of(f) or ("",))[0] ==
 SEARCHED = tuple(
     f for f in CLAIM_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
 )
+# Choices a reader searches by their label ("ammunition" finds every claim of that category).
+SEARCHED_BY_LABEL = tuple(Claim._meta.get_field(name) for name in ("item_category", "stage"))
 
 
 def limit(model: type[models.Model], name: str) -> int:

@@ -150,3 +150,19 @@ def test_a_forged_cursor_boundary_never_ranks_more_than_the_head(six, monkeypatc
     search = RankedSearch(Claim.objects.search("drones"), "drones")
     assert len(list(search.head_query(boundary=1))) == 2  # not every one of the six matches
     assert len(list(search.head_query())) == 3  # the first page: the head and one more
+
+
+@pytest.mark.parametrize("query", ["ammunition", "Munizioni", "shipment", "spedizione", "Pyongyang"])
+def test_a_search_finds_claims_by_category_and_stage_in_either_language_and_by_actor_alias(
+    make_claim, actors, query
+):
+    shells = make_claim(vocab.Status.PUBLISHED, statement="Shells crossed by rail.")
+    make_claim(
+        vocab.Status.PUBLISHED,
+        statement="Drones were promised.",
+        item_category=vocab.ItemCategory.AIRCRAFT,
+        stage=vocab.Stage.AGREEMENT,
+        supplier_id=actors["CN"].pk,
+    )
+    found = [item["id"] for item in APIClient().get(API, {"q": query}).json()["results"]]
+    assert found == [str(shells.uuid)]
