@@ -361,7 +361,9 @@ def test_check_now_for_a_source_hidden_from_the_user_is_404(client, editor, make
 
 def test_editor_accepts_the_latest_capture_and_it_is_recorded(client, editor, changed_source):
     newest = changed_source.checks.order_by("-checked_at", "-id").first()
-    response = login(client, editor).post(f"/sources/{changed_source.pk}/accept/", follow=True)
+    response = login(client, editor).post(
+        f"/sources/{changed_source.pk}/accept/", {"confirm": "yes"}, follow=True
+    )
     changed_source.refresh_from_db()
     assert changed_source.baseline_sha256 == newest.content_sha256
     assert changed_source.liveness == vocab.Liveness.LIVE
@@ -373,17 +375,28 @@ def test_editor_accepts_the_latest_capture_and_it_is_recorded(client, editor, ch
 
 def test_viewer_cannot_accept_a_baseline_and_nothing_changes(client, viewer, changed_source):
     before = (changed_source.baseline_sha256, changed_source.liveness, changed_source.history.count())
-    assert login(client, viewer).post(f"/sources/{changed_source.pk}/accept/").status_code == 403
+    response = login(client, viewer).post(f"/sources/{changed_source.pk}/accept/", {"confirm": "yes"})
+    assert response.status_code == 403
     changed_source.refresh_from_db()
     assert (changed_source.baseline_sha256, changed_source.liveness, changed_source.history.count()) == before
 
 
 def test_accepting_without_a_capture_says_why_and_changes_nothing(client, editor, make_claim):
     source = make_claim().hops.get().source
-    response = login(client, editor).post(f"/sources/{source.pk}/accept/", follow=True)
+    response = login(client, editor).post(f"/sources/{source.pk}/accept/", {"confirm": "yes"}, follow=True)
     assert "no capture yet" in response.content.decode()
     source.refresh_from_db()
     assert source.baseline_sha256 == ""
+
+
+def test_accepting_without_confirming_says_so_and_changes_nothing(client, editor, changed_source):
+    before = (changed_source.baseline_sha256, changed_source.liveness, changed_source.history.count())
+    page = login(client, editor).get(f"/sources/{changed_source.pk}/").content.decode()
+    assert '<input type="hidden" name="confirm" value="yes">' in page and "replaces the baseline" in page
+    response = client.post(f"/sources/{changed_source.pk}/accept/", follow=True)
+    assert "Confirm to accept the latest capture" in response.content.decode()
+    changed_source.refresh_from_db()
+    assert (changed_source.baseline_sha256, changed_source.liveness, changed_source.history.count()) == before
 
 
 # ---------------------------------------------------------------- list

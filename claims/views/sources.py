@@ -99,6 +99,9 @@ def source_check_now(request, source_id: int):
 def source_accept_baseline(request, source_id: int):
     require(policies.may_tend_source(request.user))
     source = _visible_source(request, source_id)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Confirm to accept the latest capture as the new baseline."))
+        return redirect("claims:source", source_id=source.pk)
     try:
         accept_source_baseline(source_id=source.pk, by=request.user)
     except ValidationError:
