@@ -18,6 +18,7 @@ RETRACTED = "retracted"
 ASSESSED = "assessed"
 RELATED = "related"
 UNRELATED = "unrelated"
+REVERTED = "reverted"
 
 
 def created() -> dict:
@@ -56,6 +57,10 @@ def unrelated(kind: str) -> dict:
     return {"action": UNRELATED, "kind": kind}
 
 
+def reverted(*, to_version: int, reason: str) -> dict:
+    return {"action": REVERTED, "to_version": to_version, "reason": reason}
+
+
 def code(change: dict) -> str:
     """The English code stored beside the data, as the API has always shown it."""
     action = change["action"]
@@ -67,6 +72,8 @@ def code(change: dict) -> str:
         return f"assessed {change['code']}"
     if action in (RELATED, UNRELATED):
         return f"{action}: {change['kind']}"
+    if action == REVERTED:
+        return f"reverted to v{change['to_version']}: {change['reason']}"
     return action.replace("_", " ")
 
 
@@ -118,4 +125,9 @@ def in_words(change: dict, fallback: str = "") -> str:
         return _("Relation added: %(kind)s") % {"kind": _label(vocab.RelationKind, change["kind"])}
     if action == UNRELATED:
         return _("Relation removed: %(kind)s") % {"kind": _label(vocab.RelationKind, change["kind"])}
+    if action == REVERTED:
+        return _("Restored version %(n)s: %(reason)s") % {
+            "n": change["to_version"],
+            "reason": change["reason"],
+        }
     return fallback

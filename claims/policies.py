@@ -43,6 +43,15 @@ def may_edit(user, claim: Claim) -> bool:
     return claim.status == vocab.Status.DRAFT and claim.created_by_id == user.pk
 
 
+def may_discard(user, claim: Claim) -> bool:
+    """A claim never published can be deleted by its author or a reviewer; a published one is retracted."""
+    if claim.status not in (vocab.Status.DRAFT, vocab.Status.IN_REVIEW) or claim.published_at is not None:
+        return False
+    if not user.has_perm("claims.change_claim"):
+        return False
+    return _reviews(user) or claim.created_by_id == user.pk
+
+
 def may_transition(user, claim: Claim, to: str) -> bool:
     """The workflow step's own permission, on one's own claim unless one reviews."""
     perm = vocab.TRANSITIONS.get((claim.status, to))

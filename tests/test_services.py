@@ -16,7 +16,7 @@ from claims.models import (
     Source,
     StatusChange,
 )
-from tests.conftest import SOURCE_URL, claim_data, hop
+from tests.conftest import SOURCE_URL, claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -901,3 +901,133 @@ def test_each_quantity_and_hop_refusal_says_what_is_wrong(actors, editor, overri
         lambda: services.create_claim(data=claim_data(actors, **overrides), by=editor), field=field
     )
     assert message in error.message_dict[field], error.message_dict
+
+
+# --- discarding and reverting --------------------------------------------------------------------
+
+
+def test_the_author_discards_a_draft_and_its_history_keeps_who_did(make_claim, editor):
+    claim = make_claim()
+    services.discard_claim(claim_id=claim.pk, by=editor)
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    deletion = Claim.history.filter(id=claim.pk).order_by("-history_date").first()
+    assert deletion.history_type == "-" and deletion.history_user == editor
+
+
+def test_a_reviewer_discards_an_editors_claim_in_review(make_claim, reviewer):
+    claim = make_claim(vocab.Status.IN_REVIEW)
+    services.discard_claim(claim_id=claim.pk, by=reviewer)
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_discarding_a_related_draft_gives_the_other_claim_a_version_saying_so(make_claim, editor):
+    draft, other = make_claim(), make_claim(statement="Another draft.")
+    services.add_relation(
+        from_claim_id=draft.pk,
+        to_claim_id=other.pk,
+        kind="corroborates",
+        independence="independent",
+        by=editor,
+    )
+    services.discard_claim(claim_id=draft.pk, by=editor)
+    other.refresh_from_db()
+    assert other.versions.order_by("-version").first().change == "unrelated: corroborates"
+    assert not ClaimRelation.objects.exists()
+
+
+@pytest.mark.parametrize("status", [vocab.Status.PUBLISHED, vocab.Status.RETRACTED])
+def test_a_public_claim_cannot_be_discarded_even_by_a_reviewer(make_claim, reviewer, status):
+    claim = make_claim(status)
+    before = row_counts()
+    with pytest.raises(PermissionDenied, match="retract a published claim instead"):
+        services.discard_claim(claim_id=claim.pk, by=reviewer)
+    assert row_counts() == before
+
+
+def test_an_editor_cannot_discard_someone_elses_draft(make_claim, editor):
+    other_editor = make_user("olga", "editor")
+    claim = make_claim(by=other_editor)
+    before = row_counts()
+    with pytest.raises(PermissionDenied):
+        services.discard_claim(claim_id=claim.pk, by=editor)
+    assert row_counts() == before
+
+
+def test_an_editor_cannot_discard_a_draft_related_to_a_published_claim(make_claim, editor, reviewer):
+    draft, public = make_claim(), make_claim(vocab.Status.PUBLISHED)
+    services.add_relation(
+        from_claim_id=draft.pk,
+        to_claim_id=public.pk,
+        kind="corroborates",
+        independence="independent",
+        by=reviewer,
+    )
+    before = row_counts()
+    with pytest.raises(PermissionDenied):
+        services.discard_claim(claim_id=draft.pk, by=editor)
+    assert row_counts() == before
+
+
+def test_revert_writes_a_new_version_with_the_earlier_content(make_claim, actors, editor):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk,
+        expected_version=1,
+        by=editor,
+        data=claim_data(actors, statement="Shells, not munitions.", place="Vladivostok"),
+    )
+    services.revert_claim(claim_id=claim.pk, to_version=1, expected_version=2, reason="Typo", by=editor)
+    claim.refresh_from_db()
+    assert claim.version == 3 and claim.statement == "North Korea has shipped munitions to Russia."
+    assert claim.place == ""
+    versions = {v.version: v for v in claim.versions.all()}
+    first, restored = versions[1].snapshot, versions[3].snapshot
+    content = [key for key in first if key not in ("version", "updated_at", "sources")]
+    assert {key: restored[key] for key in content} == {key: first[key] for key in content}
+    assert versions[3].change == "reverted to v1: Typo"
+
+
+def test_revert_refuses_a_missing_version_the_current_one_and_a_blank_reason(make_claim, actors, editor):
+    claim = make_claim()
+    refused(
+        lambda: services.revert_claim(
+            claim_id=claim.pk, to_version=7, expected_version=1, reason="x", by=editor
+        ),
+        field="to_version",
+    )
+    refused(
+        lambda: services.revert_claim(
+            claim_id=claim.pk, to_version=1, expected_version=1, reason="x", by=editor
+        ),
+        field="to_version",
+    )
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, by=editor, data=claim_data(actors, place="Murmansk")
+    )
+    refused(
+        lambda: services.revert_claim(
+            claim_id=claim.pk, to_version=1, expected_version=2, reason=" ", by=editor
+        ),
+        field="reason",
+    )
+
+
+def test_revert_from_a_stale_version_is_refused(make_claim, actors, editor):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, by=editor, data=claim_data(actors, place="Murmansk")
+    )
+    before = row_counts()
+    with pytest.raises(services.StaleVersion):
+        services.revert_claim(claim_id=claim.pk, to_version=1, expected_version=1, reason="x", by=editor)
+    assert row_counts() == before
+
+
+def test_an_editor_cannot_revert_a_published_claim(make_claim, editor):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    before = row_counts()
+    with pytest.raises(PermissionDenied):
+        services.revert_claim(
+            claim_id=claim.pk, to_version=1, expected_version=claim.version, reason="x", by=editor
+        )
+    assert row_counts() == before

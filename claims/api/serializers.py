@@ -159,6 +159,11 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
+class RevertSerializer(serializers.Serializer):
+    to_version = serializers.IntegerField(min_value=1, help_text="The version whose content comes back.")
+    reason = serializers.CharField(max_length=SHORT_TEXT_MAX * 2)
+
+
 class RelationWriteSerializer(serializers.Serializer):
     to_claim = serializers.UUIDField(help_text="The other claim's id.")
     kind = serializers.ChoiceField(choices=vocab.RelationKind.choices)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/stix/", exports.ClaimStixExport.as_view(), name="claim-stix-list"),
     path("claims/<uuid:claim_id>/", views.ClaimDetail.as_view(), name="claim-detail"),
     path("claims/<uuid:claim_id>/history/", views.ClaimHistory.as_view(), name="claim-history"),
+    path("claims/<uuid:claim_id>/revert/", views.ClaimRevert.as_view(), name="claim-revert"),
     path("claims/<uuid:claim_id>/assessments/", views.ClaimAssessments.as_view(), name="claim-assessments"),
     path("claims/<uuid:claim_id>/transitions/", views.ClaimTransitions.as_view(), name="claim-transitions"),
     path("claims/<uuid:claim_id>/relations/", views.ClaimRelations.as_view(), name="claim-relations"),

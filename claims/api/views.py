@@ -199,6 +199,52 @@ class ClaimDetail(APIView):
             return stale(error.current_version)
         return _respond_with_claim(request, _reloaded(claim.pk))
 
+    @extend_schema(
+        summary="Discard a draft or a claim in review",
+        description="Its author or a reviewer deletes a claim that was never published (a published "
+        "claim is retracted instead); the claim's history keeps who deleted it. Then the claim is a 404.",
+        responses={204: None, **schema.errors(403, 404)},
+    )
+    def delete(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        require(policies.may_discard(request.user, claim))
+        services.discard_claim(claim_id=claim.pk, by=request.user)
+        return Response(status=204)
+
+
+class ClaimRevert(APIView):
+    @extend_schema(
+        summary="Restore an earlier version's content",
+        description="Writes a new version whose fields, hops and route equal version `to_version`; "
+        "assessments and relations stay as they are. Needs the same permission as an edit (a published "
+        "claim: reviewers) and `If-Match` with the current version.",
+        parameters=[schema.IF_MATCH],
+        request=serializers.RevertSerializer,
+        responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
+    )
+    def post(self, request, claim_id):
+        claim = claim_for(request, claim_id)
+        require(policies.may_edit(request.user, claim))
+        try:
+            expected = parse_if_match(request)
+        except PreconditionRequired:
+            return precondition_required()
+        if expected != claim.version:
+            return stale(claim.version)
+        payload = serializers.RevertSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            services.revert_claim(
+                claim_id=claim.pk,
+                to_version=payload.validated_data["to_version"],
+                expected_version=expected,
+                reason=payload.validated_data["reason"],
+                by=request.user,
+            )
+        except services.StaleVersion as error:
+            return stale(error.current_version)
+        return _respond_with_claim(request, _reloaded(claim.pk))
+
 
 class ClaimAssessments(APIView):
     @extend_schema(

@@ -7,7 +7,7 @@ search text, version, feed event). Import from here: `from claims import service
 from claims.services.actors import create_actor
 from claims.services.assessments import add_assessment
 from claims.services.bulk import create_claims
-from claims.services.claims import StaleVersion, create_claim, update_claim
+from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
 from claims.services.relations import add_relation, remove_relation
 from claims.services.sources import get_or_create_source, update_source
 from claims.services.validation import (
@@ -32,8 +32,10 @@ __all__ = [
     "create_actor",
     "create_claim",
     "create_claims",
+    "discard_claim",
     "get_or_create_source",
     "remove_relation",
+    "revert_claim",
     "transition_claim",
     "update_claim",
     "update_source",

@@ -4,15 +4,17 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims import changes, policies, projection, schema, vocab
-from claims.models import AttributionHop, Claim, RouteStop, Source
+from claims.models import AttributionHop, Claim, ClaimRelation, RouteStop, Source
 from claims.services.common import require
+from claims.services.relations import remove_relation
 from claims.services.sources import get_or_create_source
-from claims.services.validation import ClaimData, HopData, RouteStopData, validate_claim_data
+from claims.services.validation import ClaimData, Errors, HopData, RouteStopData, validate_claim_data
+from claims.services.workflow import REASON_MAX
 
 
 class StaleVersion(Exception):
@@ -87,6 +89,39 @@ def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: A
     """Save a new version of a claim, or refuse if someone else saved first."""
     claim = Claim.objects.get(pk=claim_id)
     require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
+    return _save_version(claim_id, expected_version, data, by, changes.edited())
+
+
+@transaction.atomic
+def revert_claim(
+    *, claim_id: int, to_version: int, expected_version: int, reason: str, by: AbstractBaseUser
+) -> Claim:
+    """Save a new version whose content (fields, hops, route) equals an earlier version's.
+
+    The same permission as an edit, so a published claim goes back only by a reviewer's act; its
+    assessments and relations are left as they are now.
+    """
+    claim = Claim.objects.get(pk=claim_id)
+    require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
+    errors = Errors()
+    if not reason.strip():
+        errors.add("reason", _("Say why: a reason is required."))
+    errors.check_length("reason", reason, REASON_MAX)
+    earlier = claim.versions.filter(version=to_version).first()
+    if earlier is None:
+        errors.add("to_version", _("This claim has no version %(n)s.") % {"n": to_version})
+    elif to_version == claim.version:
+        errors.add("to_version", _("Version %(n)s is the current version.") % {"n": to_version})
+    errors.raise_if_any()
+    data = schema.from_write_shape(schema.write_shape(earlier.snapshot))
+    return _save_version(
+        claim_id, expected_version, data, by, changes.reverted(to_version=to_version, reason=reason.strip())
+    )
+
+
+def _save_version(
+    claim_id: int, expected_version: int, data: ClaimData, by: AbstractBaseUser, change: dict
+) -> Claim:
     event_range = validate_claim_data(data)
     claimed = Claim.objects.filter(pk=claim_id, version=expected_version).update(version=F("version") + 1)
     if not claimed:  # another writer's save got there first: never overwrite it silently
@@ -99,5 +134,28 @@ def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: A
     claim._history_user = by
     claim.save()
     _write_children(claim, data, by)
-    projection.record(claim, by=by, change=changes.edited())
+    projection.record(claim, by=by, change=change)
     return claim
+
+
+@transaction.atomic
+def discard_claim(*, claim_id: int, by: AbstractBaseUser) -> None:
+    """Delete a claim that was never published; its history keeps who deleted it and when.
+
+    Relations go first, through the service that removes them, so related claims get a new version
+    saying so; a relation to a public claim needs a reviewer, as everywhere.
+    """
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    require(
+        policies.may_discard(by, claim),
+        _(
+            "Only its author or a reviewer discards a claim, and only one never published: "
+            "retract a published claim instead."
+        ),
+    )
+    relations = ClaimRelation.objects.filter(Q(from_claim=claim) | Q(to_claim=claim)).order_by("pk")
+    for relation_id in relations.values_list("pk", flat=True):
+        remove_relation(relation_id=relation_id, by=by)
+    claim = Claim.objects.get(pk=claim_id)
+    claim._history_user = by
+    claim.delete()

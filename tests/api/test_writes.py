@@ -276,3 +276,77 @@ def test_writes_to_an_invisible_claim_are_404(as_user, viewer, make_claim):
         {"to": "in_review", "reason": "x"},
         status=404,
     )
+
+
+# ---------------------------------------------------------------- discard and revert
+
+
+def test_the_author_discards_a_draft_with_delete_and_then_it_is_gone(as_user, editor, draft):
+    client = as_user(editor)
+    response = client.delete(f"{LIST}{draft.uuid}/")
+    assert response.status_code == 204 and response.content == b""
+    assert client.get(f"{LIST}{draft.uuid}/").status_code == 404
+    assert client.delete(f"{LIST}{draft.uuid}/").status_code == 404
+
+
+def test_a_published_claim_cannot_be_deleted_only_retracted(as_user, reviewer, published):
+    body = refused(as_user(reviewer), "delete", f"{LIST}{published.uuid}/", status=403)
+    assert body["code"] == "permission_denied", body
+
+
+def test_anonymous_clients_and_viewers_cannot_delete(anon, as_user, viewer, draft):
+    refused(anon, "delete", f"{LIST}{draft.uuid}/", status=401)
+    refused(as_user(viewer), "delete", f"{LIST}{draft.uuid}/", status=404)
+
+
+def test_revert_restores_an_earlier_version_as_a_new_one(as_user, editor, draft):
+    client = as_user(editor)
+    url = f"{LIST}{draft.uuid}/"
+    client.patch(url, {"place": "Vladivostok"}, format="json", HTTP_IF_MATCH='"1"')
+    response = client.post(
+        f"{url}revert/", {"to_version": 1, "reason": "Wrong port"}, format="json", HTTP_IF_MATCH='"2"'
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["version"] == 3 and body["place"] == ""
+    history = client.get(f"{url}history/").json()
+    assert [(item["version"], item["change"]) for item in history if item["version"] == 3] == [
+        (3, "reverted to v1: Wrong port")
+    ]
+
+
+def test_revert_needs_if_match_and_refuses_a_stale_one(as_user, editor, draft):
+    client = as_user(editor)
+    url = f"{LIST}{draft.uuid}/revert/"
+    client.patch(f"{LIST}{draft.uuid}/", {"place": "Vladivostok"}, format="json", HTTP_IF_MATCH='"1"')
+    refused(client, "post", url, {"to_version": 1, "reason": "x"}, status=428)
+    body = refused(client, "post", url, {"to_version": 1, "reason": "x"}, status=412, HTTP_IF_MATCH='"1"')
+    assert body["current_version"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"to_version": 9, "reason": "x"}, "to_version"),
+        ({"to_version": 2, "reason": "x"}, "to_version"),
+        ({"to_version": 0, "reason": "x"}, "to_version"),
+        ({"to_version": 1, "reason": ""}, "reason"),
+        ({"reason": "x"}, "to_version"),
+    ],
+)
+def test_revert_refuses_bad_input_field_by_field(as_user, editor, draft, body, field):
+    client = as_user(editor)
+    client.patch(f"{LIST}{draft.uuid}/", {"place": "Vladivostok"}, format="json", HTTP_IF_MATCH='"1"')
+    answer = refused(client, "post", f"{LIST}{draft.uuid}/revert/", body, status=400, HTTP_IF_MATCH='"2"')
+    assert field in answer["errors"], answer
+
+
+def test_an_editor_cannot_revert_a_published_claim(as_user, editor, published):
+    refused(
+        as_user(editor),
+        "post",
+        f"{LIST}{published.uuid}/revert/",
+        {"to_version": 1, "reason": "x"},
+        status=403,
+        HTTP_IF_MATCH=f'"{published.version}"',
+    )

@@ -51,6 +51,11 @@ API_MATRIX = [
     Row("update",     "PATCH",  "api:claim-detail",           "draft",               "401 404 200 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "someone_elses_draft", "401 404 403 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "published",           "401 403 403 200 200"),
+    Row("delete",     "DELETE", "api:claim-detail",           "draft",               "401 404 204 204 204"),
+    Row("delete",     "DELETE", "api:claim-detail",           "someone_elses_draft", "401 404 403 204 204"),
+    Row("delete",     "DELETE", "api:claim-detail",           "published",           "401 403 403 403 403"),
+    Row("update",     "POST",   "api:claim-revert",           "published",           "401 403 403 200 200"),
+    Row("update",     "POST",   "api:claim-revert",           "someone_elses_draft", "401 404 403 400 400"),
     Row("read",       "GET",    "api:claim-history",          "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-history",          "draft",               "404 404 200 200 200"),
     Row("read",       "GET",    "api:claim-assessments",      "published",           "200 200 200 200 200"),
@@ -208,6 +213,10 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return payload(actors), {}
     if row.route == "api:claim-detail" and row.method == "PATCH":
         return {"statement": "Changed."}, {"HTTP_IF_MATCH": f'"{target.version}"'}
+    if row.route == "api:claim-revert":
+        return {"to_version": 1, "reason": "Back to the first draft."}, {
+            "HTTP_IF_MATCH": f'"{target.version}"'
+        }
     if row.route == "api:claim-assessments":
         return {"reliability": "C", "credibility": 3, "rationale": "Plausible."}, {}
     if row.route == "api:claim-transitions":
@@ -325,10 +334,15 @@ INVALID_BODIES = {
     "api:claim-assessments": {"reliability": "Z", "credibility": 9},
     "api:claim-transitions": {"to": "nowhere"},
     "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
+    "api:claim-revert": {"to_version": "latest", "reason": ""},
     "api:claim-relation-detail": {"unexpected": True},
     "api:source-check": {"unexpected": True},
 }
-BODY_IGNORED = {"api:claim-relation-detail", "api:source-check"}
+BODY_IGNORED = {
+    ("api:claim-relation-detail", "DELETE"),
+    ("api:source-check", "POST"),
+    ("api:claim-detail", "DELETE"),
+}
 
 
 # Refusals that depend on what the body names: an editor may relate a draft, but not to the published
@@ -338,7 +352,7 @@ REFUSED_FOR_THE_BODY = {("api:claim-relations", "draft", "editor")}
 
 def _with_invalid_body(row: Row) -> Row:
     """The same row, where the roles allowed to write now get a 400 and everyone else the same refusal."""
-    if row.route in BODY_IGNORED:
+    if (row.route, row.method) in BODY_IGNORED:
         return row
     answers = [
         "400" if answer.startswith("2") or (row.route, row.target, role) in REFUSED_FOR_THE_BODY else answer
