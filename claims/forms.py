@@ -299,6 +299,14 @@ class TransitionForm(forms.Form):
     confirm_unverified_sources = forms.BooleanField(required=False)
 
 
+class RevertForm(forms.Form):
+    to_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=services.REASON_MAX, widget=forms.Textarea({"rows": 2})
+    )
+
+
 def graded_choices(vocabulary) -> list[tuple[str, str]]:
     """Blank first (no grade is ever preselected), then "B — usually reliable": the code reviewers use."""
     return BLANK + [(value, format_lazy("{} — {}", value, label)) for value, label in vocabulary.choices]

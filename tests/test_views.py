@@ -720,3 +720,69 @@ def test_diff_names_a_related_claim_by_its_statement_only_when_the_reader_may_se
     as_viewer = login(client, viewer).get(f"/claims/{published.uuid}/diff/?from={first_public}&to={last}")
     assert "“Russia has received Iranian drones.”" in as_viewer.content.decode()
     assert "A draft nobody outside may read." not in as_viewer.content.decode()
+
+
+# ---------------------------------------------------------------- discard and restore
+
+
+def test_the_author_discards_a_draft_from_its_page(client, editor, make_claim):
+    claim = make_claim(statement="A draft to throw away.")
+    page = login(client, editor).get(f"/claims/{claim.uuid}/").content.decode()
+    assert f'action="/claims/{claim.uuid}/discard/"' in page
+    response = client.post(f"/claims/{claim.uuid}/discard/", follow=True)
+    assert "A draft to throw away." in response.content.decode()  # the message names it
+    assert response.redirect_chain[-1][0] == "/claims/"
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_a_published_claim_offers_no_discard_and_refuses_one(client, reviewer, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    page = login(client, reviewer).get(f"/claims/{claim.uuid}/").content.decode()
+    assert "/discard/" not in page
+    assert client.post(f"/claims/{claim.uuid}/discard/").status_code == 403
+    assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_restore_this_version_from_the_diff_view(client, editor, actors, make_claim):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, by=editor, data=claim_data(actors, place="Vladivostok")
+    )
+    page = login(client, editor).get(f"/claims/{claim.uuid}/diff/?from=1&to=2").content.decode()
+    assert "Restore version 1" in page and 'name="expected_version" value="2"' in page
+    response = client.post(
+        f"/claims/{claim.uuid}/revert/",
+        {"to_version": "1", "expected_version": "2", "reason": "Wrong port"},
+        follow=True,
+    )
+    assert "Version 1 is restored as a new version." in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.version == 3 and claim.place == ""
+
+
+def test_restoring_without_a_reason_or_from_a_stale_page_changes_nothing(client, editor, actors, make_claim):
+    claim = make_claim()
+    services.update_claim(
+        claim_id=claim.pk, expected_version=1, by=editor, data=claim_data(actors, place="Vladivostok")
+    )
+    login(client, editor)
+    blank = client.post(
+        f"/claims/{claim.uuid}/revert/",
+        {"to_version": "1", "expected_version": "2", "reason": ""},
+        follow=True,
+    )
+    assert "a reason is required" in blank.content.decode()
+    stale = client.post(
+        f"/claims/{claim.uuid}/revert/",
+        {"to_version": "1", "expected_version": "1", "reason": "x"},
+        follow=True,
+    )
+    assert "Someone saved this claim meanwhile" in stale.content.decode()
+    claim.refresh_from_db()
+    assert claim.version == 2 and claim.place == "Vladivostok"
+
+
+def test_the_current_version_offers_no_restore(client, editor, make_claim):
+    claim = make_claim()
+    page = login(client, editor).get(f"/claims/{claim.uuid}/diff/").content.decode()
+    assert "Restore version" not in page

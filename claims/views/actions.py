@@ -5,12 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import policies, selectors, services, vocab
-from claims.forms import ActorForm, AssessmentForm, RelationForm, TransitionForm, put_errors
+from claims.forms import ActorForm, AssessmentForm, RelationForm, RevertForm, TransitionForm, put_errors
 from claims.views.access import reader_required, require
 from claims.views.claim_page import detail_context, load_claim
 
@@ -43,6 +44,40 @@ def transition(request, uuid):
             return redirect("claims:detail", uuid=claim.uuid)
     target = request.POST.get("to", "")
     return _detail_with(request, claim, **{f"transition_{target}": form})
+
+
+@reader_required
+@require_POST
+def discard(request, uuid):
+    claim = load_claim(request, uuid)
+    require(policies.may_discard(request.user, claim))
+    services.discard_claim(claim_id=claim.pk, by=request.user)
+    messages.success(request, _("The claim “%(statement)s” was discarded.") % {"statement": claim.statement})
+    return redirect("claims:list")
+
+
+@reader_required
+@require_POST
+def revert(request, uuid):
+    claim = load_claim(request, uuid)
+    require(policies.may_edit(request.user, claim))
+    form = RevertForm(request.POST)
+    if form.is_valid():
+        try:
+            services.revert_claim(claim_id=claim.pk, by=request.user, **form.cleaned_data)
+        except services.StaleVersion:
+            messages.error(request, _("Someone saved this claim meanwhile: compare again before restoring."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s is restored as a new version.") % {"n": form.cleaned_data["to_version"]},
+            )
+            return redirect("claims:detail", uuid=claim.uuid)
+    else:
+        messages.error(request, _("Say why: a reason is required."))
+    return redirect(f"{reverse('claims:diff', args=[claim.uuid])}?from={request.POST.get('to_version', '')}")
 
 
 @reader_required

@@ -83,6 +83,7 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         "status_changes": status_changes,
         "versions": versions,
         "can_edit": policies.may_edit(user, claim),
+        "can_discard": policies.may_discard(user, claim),
         "transitions": transitions,
     }
     if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):

@@ -194,5 +194,6 @@ def claim_diff(request, uuid):
             "new": by_number[new],
             "lines": lines,
             "changed": any(line.op != "same" for line in lines),
+            "can_restore": old != claim.version and policies.may_edit(request.user, claim),
         },
     )

@@ -103,6 +103,10 @@ UI_MATRIX = [
     Row("transition", "POST", "claims:transition",     "draft",               "login 404 302 302 302"),
     Row("transition", "POST", "claims:transition",     "someone_elses_draft", "login 404 403 302 302"),
     Row("transition", "POST", "claims:transition",     "published",           "login 403 403 302 302"),
+    Row("delete",     "POST", "claims:discard",        "draft",               "login 404 302 302 302"),
+    Row("delete",     "POST", "claims:discard",        "someone_elses_draft", "login 404 403 302 302"),
+    Row("delete",     "POST", "claims:discard",        "published",           "login 403 403 403 403"),
+    Row("update",     "POST", "claims:revert",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:assess",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:relate",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:relate",         "draft",               "login 404 403 302 302"),
@@ -244,6 +248,12 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
     if row.route == "claims:transition":
         to = "retracted" if target.status == "published" else "in_review"
         return {"to": to, "reason": "Because."}
+    if row.route == "claims:revert":
+        return {
+            "to_version": "1",
+            "expected_version": str(target.version),
+            "reason": "Back to the first draft.",
+        }
     if row.route == "claims:assess":
         return {
             "reliability": "C",
