@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from claims import vocab
 from claims.models import Claim, validate_country
+from claims.policies import sees_unpublished
 from claims.schema import ID_MAX
 
 SEARCH_MAX = 200
@@ -191,9 +192,37 @@ class ClaimFilter(django_filters.FilterSet):
         ),
     )
 
+    # Editorial work: for anyone else they match nothing.
+    assignee = django_filters.ChoiceFilter(
+        label=_("Waiting for"),
+        choices=[("me", _("Me"))],
+        empty_label="—",
+        method="assigned_to_me",
+        help_text=_("Editorial roles: me = the claims assigned to you."),
+    )
+    author = django_filters.ChoiceFilter(
+        label=_("Created by"),
+        choices=[("me", _("Me"))],
+        empty_label="—",
+        method="created_by_me",
+        help_text=_("Editorial roles: me = the claims you created."),
+    )
+
     class Meta:
         model = Claim
         fields: list[str] = []
 
     def search(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset
+
+    def _editorial(self) -> bool:
+        return sees_unpublished(getattr(self.request, "user", None))
+
+    # A reader has no claims assigned and created none that they can see as theirs: nothing matches.
+    def assigned_to_me(self, queryset, name, value):
+        return (
+            queryset.filter(assignment__assignee=self.request.user) if self._editorial() else queryset.none()
+        )
+
+    def created_by_me(self, queryset, name, value):
+        return queryset.filter(created_by=self.request.user) if self._editorial() else queryset.none()

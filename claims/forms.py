@@ -13,7 +13,16 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from claims import schema, selectors, services, vocab
-from claims.models import QUOTE_MAX, RATIONALE_MAX, SHORT_TEXT_MAX, STATEMENT_MAX, URL_MAX, Actor, Claim
+from claims.models import (
+    COMMENT_MAX,
+    QUOTE_MAX,
+    RATIONALE_MAX,
+    SHORT_TEXT_MAX,
+    STATEMENT_MAX,
+    URL_MAX,
+    Actor,
+    Claim,
+)
 from claims.search import RankedSearch
 
 BLANK = [("", "—")]
@@ -297,6 +306,15 @@ class TransitionForm(forms.Form):
         label=_("Reason"), max_length=services.REASON_MAX, widget=forms.Textarea({"rows": 2})
     )
     confirm_unverified_sources = forms.BooleanField(required=False)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note"),
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("Seen by editors and reviewers only. @username puts the claim in that person's queue."),
+    )
 
 
 class RevertForm(forms.Form):

@@ -52,6 +52,24 @@ def may_discard(user, claim: Claim) -> bool:
     return _reviews(user) or claim.created_by_id == user.pk
 
 
+def may_comment(user, claim: Claim) -> bool:
+    """Internal notes are editorial talk: read and written by editorial roles only, on any claim."""
+    return sees_unpublished(user)
+
+
+def may_assign(user, claim: Claim) -> bool:
+    """Editors and reviewers hand claims to each other while the claim is still being worked on."""
+    return (
+        sees_unpublished(user)
+        and user.has_perm("claims.change_claim")
+        and claim.status != vocab.Status.RETRACTED
+    )
+
+
+def may_be_assigned(user) -> bool:
+    return user.is_active and sees_unpublished(user)
+
+
 def may_transition(user, claim: Claim, to: str) -> bool:
     """The workflow step's own permission, on one's own claim unless one reviews."""
     perm = vocab.TRANSITIONS.get((claim.status, to))

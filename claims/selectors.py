@@ -8,16 +8,19 @@ is not there at all, note included.
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from claims import vocab
 from claims.models import (
     Actor,
+    Assignment,
     AttributionHop,
     Claim,
     ClaimRelation,
     ClaimVersion,
+    Comment,
     QuoteCheck,
     Source,
     StatusChange,
@@ -39,6 +42,39 @@ def claim_titles_visible_to(user, claim_ids: set[str]) -> dict[str, str]:
     """Statements of the given claims (by public id) that the user may read; the others are left out."""
     rows = claims_visible_to(user).filter(uuid__in=claim_ids).values_list("uuid", "statement")
     return {str(uuid): statement for uuid, statement in rows}
+
+
+def comments_visible_to(user, claim: Claim) -> QuerySet[Comment]:
+    """Internal notes: editorial roles only, on every surface."""
+    if not sees_unpublished(user):
+        return Comment.objects.none()
+    return claim.comments.select_related("author").prefetch_related("mentions").order_by("created_at", "id")
+
+
+def assignee_of(user, claim: Claim):
+    """Who a claim waits for, for editorial roles; readers never learn it."""
+    if not sees_unpublished(user):
+        return None
+    assignment = Assignment.objects.filter(claim=claim).select_related("assignee").first()
+    return assignment.assignee if assignment else None
+
+
+def assignable_users():
+    """Active users with an editorial role, for the assignee picker."""
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    return [user for user in users if sees_unpublished(user)]
+
+
+def queue_of(user) -> dict[str, QuerySet[Claim]]:
+    """A user's own work: claims waiting for them, their drafts, and claims whose notes mention them."""
+    if not sees_unpublished(user):
+        return {}
+    working = Claim.objects.filter(status__in=(vocab.Status.DRAFT, vocab.Status.IN_REVIEW))
+    return {
+        "assigned": working.filter(assignment__assignee=user).order_by("updated_at"),
+        "drafts": working.filter(status=vocab.Status.DRAFT, created_by=user).order_by("-updated_at"),
+        "mentioned": Claim.objects.filter(comments__mentions=user).distinct().order_by("-updated_at"),
+    }
 
 
 def sources_visible_to(user) -> QuerySet[Source]:

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from claims import vocab
-from claims.models import RATIONALE_MAX, SHORT_TEXT_MAX
+from claims.models import COMMENT_MAX, RATIONALE_MAX, SHORT_TEXT_MAX
 from claims.representation import represent_claim
 from claims.schema import blank_choice, claim_fields
 
@@ -156,6 +156,29 @@ class TransitionSerializer(serializers.Serializer):
         default=False,
         help_text="Publish although a cited source was never captured, or is suspect or dead "
         "(without it such a publication is refused with 400 on this field).",
+    )
+
+
+class CommentReadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    mentions = serializers.SerializerMethodField()
+
+    def get_mentions(self, comment) -> list[str]:
+        return [user.username for user in comment.mentions.all()]
+
+
+class CommentWriteSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=COMMENT_MAX, help_text="@username mentions an editor or reviewer."
+    )
+
+
+class AssigneeSerializer(serializers.Serializer):
+    assignee = serializers.CharField(
+        allow_null=True, max_length=150, help_text="The username of an editor or reviewer; null for nobody."
     )
 
 

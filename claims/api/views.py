@@ -1,12 +1,13 @@
 """Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -244,6 +245,73 @@ class ClaimRevert(APIView):
         except services.StaleVersion as error:
             return stale(error.current_version)
         return _respond_with_claim(request, _reloaded(claim.pk))
+
+
+def _editorial_claim(request, claim_id):
+    """Editorial-only resources are not there at all for anyone else (404, as for a draft)."""
+    claim = claim_for(request, claim_id)
+    if not policies.may_comment(request.user, claim):
+        raise NotFound()
+    return claim
+
+
+class ClaimComments(APIView):
+    @extend_schema(
+        summary="Internal notes on a claim, oldest first (editorial roles only)",
+        description="Never shown to readers: for anyone without an editorial role this is a 404.",
+        responses={200: serializers.CommentReadSerializer(many=True), **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = _editorial_claim(request, claim_id)
+        comments = selectors.comments_visible_to(request.user, claim)
+        return Response(serializers.CommentReadSerializer(comments, many=True).data)
+
+    @extend_schema(
+        summary="Leave an internal note (editorial roles only)",
+        description="`@username` mentions an editor or reviewer and puts the claim in their queue.",
+        request=serializers.CommentWriteSerializer,
+        responses={201: serializers.CommentReadSerializer, **schema.errors(400, 404)},
+    )
+    def post(self, request, claim_id):
+        claim = _editorial_claim(request, claim_id)
+        payload = serializers.CommentWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        comment = services.add_comment(
+            claim_id=claim.pk, body=payload.validated_data["body"], by=request.user
+        )
+        return Response(serializers.CommentReadSerializer(comment).data, status=201)
+
+
+class ClaimAssignee(APIView):
+    @extend_schema(
+        summary="Who the claim waits for (editorial roles only)",
+        responses={200: serializers.AssigneeSerializer, **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = _editorial_claim(request, claim_id)
+        assignee = selectors.assignee_of(request.user, claim)
+        return Response({"assignee": assignee.username if assignee else None})
+
+    @extend_schema(
+        summary="Assign the claim to an editor or reviewer, or to nobody (null)",
+        request=serializers.AssigneeSerializer,
+        responses={200: serializers.AssigneeSerializer, **schema.errors(400, 403, 404)},
+    )
+    def put(self, request, claim_id):
+        claim = _editorial_claim(request, claim_id)
+        require(policies.may_assign(request.user, claim))
+        payload = serializers.AssigneeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        username = payload.validated_data["assignee"]
+        assignee_id = None
+        if username is not None:
+            assignee_id = (
+                get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+            )
+            if assignee_id is None:
+                raise ValidationError({"assignee": ["No such user."]})
+        assignment = services.assign_claim(claim_id=claim.pk, assignee_id=assignee_id, by=request.user)
+        return Response({"assignee": assignment.assignee.username if assignment else None})
 
 
 class ClaimAssessments(APIView):

@@ -27,11 +27,13 @@ from claims.models.common import (
     validate_country,
     validate_language,
 )
+from claims.models.editorial import COMMENT_MAX, Assignment, Comment
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
 
 __all__ = [
     "CLAIM_DETAIL_JOINS",
+    "COMMENT_MAX",
     "QUOTE_MAX",
     "RATIONALE_MAX",
     "SHORT_TEXT_MAX",
@@ -41,12 +43,14 @@ __all__ = [
     "Actor",
     "ApiToken",
     "Assessment",
+    "Assignment",
     "AttributionHop",
     "Claim",
     "ClaimDocument",
     "ClaimQuerySet",
     "ClaimRelation",
     "ClaimVersion",
+    "Comment",
     "FeedEvent",
     "QuoteCheck",
     "RouteStop",

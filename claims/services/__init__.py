@@ -8,6 +8,7 @@ from claims.services.actors import create_actor
 from claims.services.assessments import add_assessment
 from claims.services.bulk import create_claims
 from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
+from claims.services.editorial import add_comment, assign_claim
 from claims.services.relations import add_relation, remove_relation
 from claims.services.sources import get_or_create_source, update_source
 from claims.services.validation import (
@@ -28,7 +29,9 @@ __all__ = [
     "RouteStopData",
     "StaleVersion",
     "add_assessment",
+    "add_comment",
     "add_relation",
+    "assign_claim",
     "create_actor",
     "create_claim",
     "create_claims",

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import policies, selectors, services, vocab
-from claims.forms import ActorForm, AssessmentForm, RelationForm, RevertForm, TransitionForm, put_errors
+from claims.forms import (
+    ActorForm,
+    AssessmentForm,
+    CommentForm,
+    RelationForm,
+    RevertForm,
+    TransitionForm,
+    put_errors,
+)
 from claims.views.access import reader_required, require
 from claims.views.claim_page import detail_context, load_claim
 
@@ -78,6 +86,39 @@ def revert(request, uuid):
     else:
         messages.error(request, _("Say why: a reason is required."))
     return redirect(f"{reverse('claims:diff', args=[claim.uuid])}?from={request.POST.get('to_version', '')}")
+
+
+@reader_required
+@require_POST
+def comment(request, uuid):
+    claim = load_claim(request, uuid)
+    require(policies.may_comment(request.user, claim))
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_comment(claim_id=claim.pk, body=form.cleaned_data["body"], by=request.user)
+        except ValidationError as error:
+            put_errors(error, form)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect(f"{reverse('claims:detail', args=[claim.uuid])}#notes-h")
+    return _detail_with(request, claim, comment=form)
+
+
+@reader_required
+@require_POST
+def assign(request, uuid):
+    claim = load_claim(request, uuid)
+    require(policies.may_assign(request.user, claim))
+    chosen = request.POST.get("assignee", "")
+    try:
+        assignee_id = int(chosen) if chosen else None
+        services.assign_claim(claim_id=claim.pk, assignee_id=assignee_id, by=request.user)
+    except (ValueError, ValidationError):
+        messages.error(request, _("Assign an active editor or reviewer."))
+    else:
+        messages.success(request, _("Assignment saved."))
+    return redirect("claims:detail", uuid=claim.uuid)
 
 
 @reader_required

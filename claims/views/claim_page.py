@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 
 from claims import policies, selectors, vocab
-from claims.forms import AssessmentForm, RelationForm, TransitionForm
+from claims.forms import AssessmentForm, CommentForm, RelationForm, TransitionForm
 from claims.models import Claim
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
 
@@ -88,6 +88,12 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     }
     if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):
         context["unverified_sources"] = selectors.sources_needing_confirmation(claim)
+    if policies.may_comment(user, claim):
+        context["comments"] = list(selectors.comments_visible_to(user, claim))
+        context["comment_form"] = forms.get("comment") or CommentForm()
+        context["assignee"] = selectors.assignee_of(user, claim)
+        if policies.may_assign(user, claim):
+            context["assignable"] = selectors.assignable_users()
     if policies.may_assess(user, claim):
         context["assessment_form"] = forms.get("assessment") or AssessmentForm()
     if policies.may_relate(user, claim):

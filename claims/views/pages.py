@@ -97,6 +97,7 @@ def dashboard(request):
             "sources": sources,
             "in_review": in_review,
             "recent": recent,
+            "queue": {name: list(claims[:10]) for name, claims in selectors.queue_of(request.user).items()},
             "timeline": timeline,
             "timeline_truncated": len(rows) == TIMELINE_LIMIT,
             "unpictured": unpictured,
@@ -123,6 +124,10 @@ def claim_list(request):
     )
     offer_actors_and_countries(filters.form, actors)
     quick_pickers(filters.form)
+    editorial = policies.sees_unpublished(request.user)
+    if not editorial:  # the "me" filters are about editorial work; a reader's form does not offer them
+        for name in ("assignee", "author"):
+            filters.form.fields.pop(name)
     sort = ClaimSortForm(request.GET)
     query = request.GET.get("q", "").strip()
     valid = filters.is_valid() and sort.is_valid()
@@ -141,6 +146,7 @@ def claim_list(request):
         "claims/list.html",
         {
             "form": filters.form,
+            "editorial": editorial,
             "sort_form": sort,
             "page": page,
             "per_page": per_page,

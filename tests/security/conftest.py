@@ -11,10 +11,12 @@ from claims import services, vocab
 from claims.models import (
     Actor,
     Assessment,
+    Assignment,
     AttributionHop,
     Claim,
     ClaimRelation,
     ClaimVersion,
+    Comment,
     RouteStop,
     Source,
     StatusChange,
@@ -117,6 +119,8 @@ WRITABLE = (
     ClaimVersion,
     RouteStop,
     StatusChange,
+    Comment,
+    Assignment,
 )
 
 

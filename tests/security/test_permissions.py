@@ -7,6 +7,7 @@ anonymous, viewer, editor, reviewer, admin. Refusals change nothing; successful 
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -56,6 +57,11 @@ API_MATRIX = [
     Row("delete",     "DELETE", "api:claim-detail",           "published",           "401 403 403 403 403"),
     Row("update",     "POST",   "api:claim-revert",           "published",           "401 403 403 200 200"),
     Row("update",     "POST",   "api:claim-revert",           "someone_elses_draft", "401 404 403 400 400"),
+    Row("read",       "GET",    "api:claim-comments",         "published",           "404 404 200 200 200"),
+    Row("read",       "GET",    "api:claim-comments",         "draft",               "404 404 200 200 200"),
+    Row("create",     "POST",   "api:claim-comments",         "published",           "401 404 201 201 201"),
+    Row("read",       "GET",    "api:claim-assignee",         "draft",               "404 404 200 200 200"),
+    Row("update",     "PUT",    "api:claim-assignee",         "published",           "401 404 200 200 200"),
     Row("read",       "GET",    "api:claim-history",          "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-history",          "draft",               "404 404 200 200 200"),
     Row("read",       "GET",    "api:claim-assessments",      "published",           "200 200 200 200 200"),
@@ -107,6 +113,8 @@ UI_MATRIX = [
     Row("delete",     "POST", "claims:discard",        "someone_elses_draft", "login 404 403 302 302"),
     Row("delete",     "POST", "claims:discard",        "published",           "login 403 403 403 403"),
     Row("update",     "POST", "claims:revert",         "published",           "login 403 403 302 302"),
+    Row("create",     "POST", "claims:comment",        "published",           "login 403 302 302 302"),
+    Row("update",     "POST", "claims:assign",         "published",           "login 403 302 302 302"),
     Row("create",     "POST", "claims:assess",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:relate",         "published",           "login 403 403 302 302"),
     Row("create",     "POST", "claims:relate",         "draft",               "login 404 403 302 302"),
@@ -217,6 +225,10 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return payload(actors), {}
     if row.route == "api:claim-detail" and row.method == "PATCH":
         return {"statement": "Changed."}, {"HTTP_IF_MATCH": f'"{target.version}"'}
+    if row.route == "api:claim-comments":
+        return {"body": "Internal: ask @rita."}, {}
+    if row.route == "api:claim-assignee":
+        return {"assignee": "rita"}, {}
     if row.route == "api:claim-revert":
         return {"to_version": 1, "reason": "Back to the first draft."}, {
             "HTTP_IF_MATCH": f'"{target.version}"'
@@ -248,6 +260,10 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
     if row.route == "claims:transition":
         to = "retracted" if target.status == "published" else "in_review"
         return {"to": to, "reason": "Because."}
+    if row.route == "claims:comment":
+        return {"body": "Internal: ask @rita."}
+    if row.route == "claims:assign":
+        return {"assignee": str(User.objects.get(username="rita").pk)}
     if row.route == "claims:revert":
         return {
             "to_version": "1",
@@ -345,6 +361,8 @@ INVALID_BODIES = {
     "api:claim-transitions": {"to": "nowhere"},
     "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
     "api:claim-revert": {"to_version": "latest", "reason": ""},
+    "api:claim-comments": {"body": ""},
+    "api:claim-assignee": {"assignee": ["not", "a", "name"]},
     "api:claim-relation-detail": {"unexpected": True},
     "api:source-check": {"unexpected": True},
 }
