@@ -5,6 +5,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -226,3 +227,25 @@ class ClaimFilter(django_filters.FilterSet):
 
     def created_by_me(self, queryset, name, value):
         return queryset.filter(created_by=self.request.user) if self._editorial() else queryset.none()
+
+
+def canonical_query(data) -> str:
+    """The claim-list filters in `data` (a QueryDict) as a query string, or a ValidationError.
+
+    Only ClaimFilter's parameters are kept, empty ones dropped, in the filter's own order, so the
+    same search always reads the same; a parameter it does not take, or a value it cannot read, is
+    refused rather than saved.
+    """
+    unknown = sorted(set(data) - set(ClaimFilter.base_filters))
+    if unknown:
+        raise ValidationError(
+            _("Not a claim filter: %(names)s.") % {"names": ", ".join(unknown)}, code="unknown_parameter"
+        )
+    form = ClaimFilter(data, queryset=Claim.objects.none()).form
+    if not form.is_valid():
+        raise ValidationError(
+            [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()], code="invalid"
+        )
+    return urlencode(
+        [(name, value) for name in ClaimFilter.base_filters for value in data.getlist(name) if value]
+    )

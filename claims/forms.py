@@ -17,6 +17,8 @@ from claims.models import (
     COMMENT_MAX,
     QUOTE_MAX,
     RATIONALE_MAX,
+    SAVED_SEARCH_NAME_MAX,
+    SAVED_SEARCH_QUERY_MAX,
     SHORT_TEXT_MAX,
     STATEMENT_MAX,
     URL_MAX,
@@ -315,6 +317,11 @@ class CommentForm(forms.Form):
         widget=forms.Textarea({"rows": 3}),
         help_text=_("Seen by editors and reviewers only. @username puts the claim in that person's queue."),
     )
+
+
+class SaveSearchForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=SAVED_SEARCH_NAME_MAX)
+    query = forms.CharField(required=False, max_length=SAVED_SEARCH_QUERY_MAX, widget=forms.HiddenInput)
 
 
 class RevertForm(forms.Form):

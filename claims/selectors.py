@@ -22,6 +22,7 @@ from claims.models import (
     ClaimVersion,
     Comment,
     QuoteCheck,
+    SavedSearch,
     Source,
     StatusChange,
 )
@@ -75,6 +76,13 @@ def queue_of(user) -> dict[str, QuerySet[Claim]]:
         "drafts": working.filter(status=vocab.Status.DRAFT, created_by=user).order_by("-updated_at"),
         "mentioned": Claim.objects.filter(comments__mentions=user).distinct().order_by("-updated_at"),
     }
+
+
+def saved_searches_of(user) -> QuerySet[SavedSearch]:
+    """A user's own saved searches; nobody sees another's."""
+    if not (user and user.is_authenticated):
+        return SavedSearch.objects.none()
+    return SavedSearch.objects.filter(owner=user).order_by("name")
 
 
 def sources_visible_to(user) -> QuerySet[Source]:

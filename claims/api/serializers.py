@@ -1,9 +1,16 @@
 """Explicit API shapes: read serializers describe the §9 JSON, write ones map onto services.ClaimData."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from claims import vocab
-from claims.models import COMMENT_MAX, RATIONALE_MAX, SHORT_TEXT_MAX
+from claims.models import (
+    COMMENT_MAX,
+    RATIONALE_MAX,
+    SAVED_SEARCH_NAME_MAX,
+    SAVED_SEARCH_QUERY_MAX,
+    SHORT_TEXT_MAX,
+)
 from claims.representation import represent_claim
 from claims.schema import blank_choice, claim_fields
 
@@ -180,6 +187,25 @@ class AssigneeSerializer(serializers.Serializer):
     assignee = serializers.CharField(
         allow_null=True, max_length=150, help_text="The username of an editor or reviewer; null for nobody."
     )
+
+
+class SavedSearchSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=SAVED_SEARCH_NAME_MAX)
+    query = serializers.CharField(
+        max_length=SAVED_SEARCH_QUERY_MAX,
+        allow_blank=True,
+        help_text="Claim-list filters as a query string, e.g. recipient=RU&stage=shipment.",
+    )
+    links = serializers.SerializerMethodField()
+
+    def get_links(self, search) -> dict[str, str]:
+        suffix = f"?{search.query}" if search.query else ""
+        return {
+            "claims": reverse("api:claim-list") + suffix,
+            "csv": reverse("api:claim-csv") + suffix,
+            "atom": reverse("claims-atom") + suffix,
+        }
 
 
 class RevertSerializer(serializers.Serializer):

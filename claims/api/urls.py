@@ -25,6 +25,8 @@ urlpatterns = [
         name="claim-relation-detail",
     ),
     path("claims/<uuid:claim_id>/stix/", exports.ClaimStix.as_view(), name="claim-stix"),
+    path("saved-searches/", views.SavedSearches.as_view(), name="saved-search-list"),
+    path("saved-searches/<int:pk>/", views.SavedSearchDetail.as_view(), name="saved-search-detail"),
     path("actors/", views.ActorList.as_view(), name="actor-list"),
     path("actors/<int:pk>/", views.ActorDetail.as_view(), name="actor-detail"),
     path("sources/", views.SourceList.as_view(), name="source-list"),

@@ -1,13 +1,14 @@
 """Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +19,7 @@ from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_paramet
 from claims.api.lookup import claim_for
 from claims.api.pagination import ClaimCursorPagination, StrictCursorPagination
 from claims.api.permissions import require
-from claims.filtering import ClaimFilter
+from claims.filtering import ClaimFilter, canonical_query
 from claims.models import (
     CLAIM_DETAIL_JOINS,
     Actor,
@@ -312,6 +313,48 @@ class ClaimAssignee(APIView):
                 raise ValidationError({"assignee": ["No such user."]})
         assignment = services.assign_claim(claim_id=claim.pk, assignee_id=assignee_id, by=request.user)
         return Response({"assignee": assignment.assignee.username if assignment else None})
+
+
+class SavedSearches(APIView):
+    @extend_schema(
+        summary="Your saved searches, by name",
+        responses={200: serializers.SavedSearchSerializer(many=True), **schema.errors(401)},
+    )
+    def get(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        return Response(
+            serializers.SavedSearchSerializer(selectors.saved_searches_of(request.user), many=True).data
+        )
+
+    @extend_schema(
+        summary="Save claim-list filters under a name",
+        description="`query` takes the list's filter parameters only; its links give the claims, the CSV "
+        "and the Atom feed of exactly that filter.",
+        request=serializers.SavedSearchSerializer,
+        responses={201: serializers.SavedSearchSerializer, **schema.errors(400, 401, 403)},
+    )
+    def post(self, request):
+        payload = serializers.SavedSearchSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            query = canonical_query(QueryDict(payload.validated_data["query"]))
+        except DjangoValidationError as error:
+            raise ValidationError({"query": error.messages}) from error
+        search = services.save_search(name=payload.validated_data["name"], query=query, by=request.user)
+        return Response(serializers.SavedSearchSerializer(search).data, status=201)
+
+
+class SavedSearchDetail(APIView):
+    @extend_schema(
+        summary="Delete one of your saved searches", responses={204: None, **schema.errors(401, 404)}
+    )
+    def delete(self, request, pk):
+        search = selectors.saved_searches_of(request.user).filter(pk=pk).first()
+        if search is None:
+            raise NotFound()
+        services.delete_saved_search(search_id=search.pk, by=request.user)
+        return Response(status=204)
 
 
 class ClaimAssessments(APIView):

@@ -28,6 +28,7 @@ from claims.models.common import (
     validate_language,
 )
 from claims.models.editorial import COMMENT_MAX, Assignment, Comment
+from claims.models.searches import SAVED_SEARCH_NAME_MAX, SAVED_SEARCH_QUERY_MAX, SavedSearch
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
 
@@ -36,6 +37,8 @@ __all__ = [
     "COMMENT_MAX",
     "QUOTE_MAX",
     "RATIONALE_MAX",
+    "SAVED_SEARCH_NAME_MAX",
+    "SAVED_SEARCH_QUERY_MAX",
     "SHORT_TEXT_MAX",
     "STATEMENT_MAX",
     "TRACKING_PARAMS",
@@ -54,6 +57,7 @@ __all__ = [
     "FeedEvent",
     "QuoteCheck",
     "RouteStop",
+    "SavedSearch",
     "Source",
     "SourceCheck",
     "SourceQuerySet",

@@ -10,6 +10,7 @@ from claims.services.bulk import create_claims
 from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
 from claims.services.editorial import add_comment, assign_claim
 from claims.services.relations import add_relation, remove_relation
+from claims.services.searches import delete_saved_search, save_search
 from claims.services.sources import get_or_create_source, update_source
 from claims.services.validation import (
     ClaimData,
@@ -35,10 +36,12 @@ __all__ = [
     "create_actor",
     "create_claim",
     "create_claims",
+    "delete_saved_search",
     "discard_claim",
     "get_or_create_source",
     "remove_relation",
     "revert_claim",
+    "save_search",
     "transition_claim",
     "update_claim",
     "update_source",

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,12 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import policies, selectors, services, vocab
+from claims.filtering import canonical_query
 from claims.forms import (
     ActorForm,
     AssessmentForm,
     CommentForm,
     RelationForm,
     RevertForm,
+    SaveSearchForm,
     TransitionForm,
     put_errors,
 )
@@ -119,6 +121,35 @@ def assign(request, uuid):
     else:
         messages.success(request, _("Assignment saved."))
     return redirect("claims:detail", uuid=claim.uuid)
+
+
+@reader_required
+@require_POST
+def save_search(request):
+    form = SaveSearchForm(request.POST)
+    if form.is_valid():
+        try:
+            query = canonical_query(QueryDict(form.cleaned_data["query"]))
+            search = services.save_search(name=form.cleaned_data["name"], query=query, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Search saved as “%(name)s”.") % {"name": search.name})
+            return redirect(f"{reverse('claims:list')}?{search.query}")
+    else:
+        messages.error(request, _("Give the search a name."))
+    return redirect(f"{reverse('claims:list')}?{form.data.get('query', '')}")
+
+
+@reader_required
+@require_POST
+def delete_search(request, search_id: int):
+    search = selectors.saved_searches_of(request.user).filter(pk=search_id).first()
+    if search is None:
+        raise Http404
+    services.delete_saved_search(search_id=search.pk, by=request.user)
+    messages.success(request, _("Saved search “%(name)s” deleted.") % {"name": search.name})
+    return redirect("claims:list")
 
 
 @reader_required

@@ -3,21 +3,23 @@
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from claims import charts, policies, revisions, selectors, vocab
-from claims.filtering import ClaimFilter
-from claims.forms import ClaimSortForm, offer_actors_and_countries, quick_pickers
+from claims.filtering import ClaimFilter, canonical_query
+from claims.forms import ClaimSortForm, SaveSearchForm, offer_actors_and_countries, quick_pickers
 from claims.models import Claim, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
 from claims.wording import event_date_in_words
 
 PAGE_SIZES = (25, 50, 100)
+LIST_PAGE_PARAMS = ("page", "per_page", "sort")
 TIMELINE_LIMIT = 80
 
 
@@ -108,6 +110,14 @@ def dashboard(request):
     )
 
 
+def _filter_params(query: QueryDict) -> QueryDict:
+    """The claim filters of the list page's URL, without its own paging and sorting."""
+    params = query.copy()
+    for key in LIST_PAGE_PARAMS:
+        params.pop(key, None)
+    return params
+
+
 @reader_required
 def claim_list(request):
     actors = list(
@@ -141,12 +151,19 @@ def claim_list(request):
     for claim in page.object_list:
         claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
     dates = [field for field in filters.form if field.widget_type in ("date", "datetime")]
+    try:
+        current_query = canonical_query(_filter_params(request.GET)) if valid else None
+    except ValidationError:
+        current_query = None
     return render(
         request,
         "claims/list.html",
         {
             "form": filters.form,
             "editorial": editorial,
+            "current_query": current_query,
+            "saved_searches": selectors.saved_searches_of(request.user),
+            "save_search_form": SaveSearchForm(initial={"query": current_query}),
             "sort_form": sort,
             "page": page,
             "per_page": per_page,

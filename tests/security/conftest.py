@@ -18,6 +18,7 @@ from claims.models import (
     ClaimVersion,
     Comment,
     RouteStop,
+    SavedSearch,
     Source,
     StatusChange,
 )
@@ -45,6 +46,7 @@ class World:
     source: Source
     draft_source: Source
     actor: Actor
+    saved_search: SavedSearch
 
 
 @pytest.fixture
@@ -71,6 +73,7 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
         source=Source.objects.exclude(url=DRAFT_SOURCE_URL).get(),
         draft_source=Source.objects.get(url=DRAFT_SOURCE_URL),
         actor=actors["KP"],
+        saved_search=services.save_search(name="Eddie's search", query="recipient=RU", by=editor),
     )
 
 
@@ -121,6 +124,7 @@ WRITABLE = (
     StatusChange,
     Comment,
     Assignment,
+    SavedSearch,
 )
 
 

@@ -75,6 +75,9 @@ API_MATRIX = [
     Row("delete",     "DELETE", "api:claim-relation-detail",  "relation",            "401 403 403 204 204"),
     Row("read",       "GET",    "api:claim-stix",             "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-stix",             "draft",               "404 404 200 200 200"),
+    Row("read",       "GET",    "api:saved-search-list",      "-",                   "401 200 200 200 200"),
+    Row("create",     "POST",   "api:saved-search-list",      "-",                   "401 201 201 201 201"),
+    Row("delete",     "DELETE", "api:saved-search-detail",    "saved_search",        "401 404 204 404 404"),
     Row("read",       "GET",    "api:actor-list",             "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:actor-detail",           "actor",               "200 200 200 200 200"),
     Row("read",       "GET",    "api:source-list",            "-",                   "200 200 200 200 200"),
@@ -126,6 +129,8 @@ UI_MATRIX = [
     Row("update",     "POST", "claims:source_check",   "draft_source",        "login 403 302 302 302"),
     # No capture yet: editors are told so and nothing changes; viewers are refused first.
     Row("read",       "POST", "claims:source_accept",  "source",              "login 403 302 302 302"),
+    Row("create",     "POST", "claims:save_search",    "-",                   "login 302 302 302 302"),
+    Row("delete",     "POST", "claims:delete_search",  "saved_search",        "login 404 302 404 404"),
     Row("read",       "GET",  "claims:actor_search",   "-",                   "login 200 200 200 200"),
     Row("read",       "GET",  "claims:actor_create",   "-",                   "login 403 200 200 200"),
     Row("create",     "POST", "claims:actor_create",   "-",                   "login 403 302 302 302"),
@@ -211,6 +216,8 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
         return {"pk" if api else "source_id": getattr(world, row.target).pk}
     if row.target == "actor":
         return {"pk": world.actor.pk}
+    if row.target == "saved_search":
+        return {"pk" if api else "search_id": world.saved_search.pk}
     if row.target == "-":
         return {}
     return {claim_key: getattr(world, row.target).uuid}
@@ -225,6 +232,8 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return payload(actors), {}
     if row.route == "api:claim-detail" and row.method == "PATCH":
         return {"statement": "Changed."}, {"HTTP_IF_MATCH": f'"{target.version}"'}
+    if row.route == "api:saved-search-list":
+        return {"name": "Shipments", "query": "stage=shipment"}, {}
     if row.route == "api:claim-comments":
         return {"body": "Internal: ask @rita."}, {}
     if row.route == "api:claim-assignee":
@@ -260,6 +269,8 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
     if row.route == "claims:transition":
         to = "retracted" if target.status == "published" else "in_review"
         return {"to": to, "reason": "Because."}
+    if row.route == "claims:save_search":
+        return {"name": "Shipments", "query": "stage=shipment"}
     if row.route == "claims:comment":
         return {"body": "Internal: ask @rita."}
     if row.route == "claims:assign":
@@ -363,6 +374,8 @@ INVALID_BODIES = {
     "api:claim-revert": {"to_version": "latest", "reason": ""},
     "api:claim-comments": {"body": ""},
     "api:claim-assignee": {"assignee": ["not", "a", "name"]},
+    "api:saved-search-list": {"name": "", "query": "recipent=RU"},
+    "api:saved-search-detail": {"unexpected": True},
     "api:claim-relation-detail": {"unexpected": True},
     "api:source-check": {"unexpected": True},
 }
@@ -370,6 +383,7 @@ BODY_IGNORED = {
     ("api:claim-relation-detail", "DELETE"),
     ("api:source-check", "POST"),
     ("api:claim-detail", "DELETE"),
+    ("api:saved-search-detail", "DELETE"),
 }
 
 
