@@ -5,6 +5,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +98,34 @@ class ActorOrCountryFilter(django_filters.Filter):
         return qs.filter(**{f"{self.field_name}__country": key})
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([0-9]+|[A-Za-z]{2})$",
+        "description": str(ACTOR_OR_COUNTRY_HELP),
+    }
+)
+class ActorInAnyRoleFilter(django_filters.Filter):
+    """An actor (or any actor of a country) in any of several roles of a claim: `paths` name them."""
+
+    field_class = ActorOrCountryField
+
+    def __init__(self, *args, paths: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.paths = paths
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        kind, key = value
+        # One EXISTS per role keeps a claim once however many of its hops or participants match.
+        matches = Q()
+        for path in self.paths:
+            lookup = path if kind == "actor" else f"{path}__country"
+            matches |= Q(Exists(Claim.objects.filter(pk=OuterRef("pk"), **{lookup: key})))
+        return qs.filter(matches)
+
+
 class UtcDateTimeField(django_filters.fields.IsoDateTimeField):
     """ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC."""
 
@@ -137,6 +166,16 @@ class ClaimFilter(django_filters.FilterSet):
     )
     recipient = ActorOrCountryFilter(
         field_name="recipient", label=_("Recipient"), help_text=ACTOR_OR_COUNTRY_HELP
+    )
+    involving = ActorInAnyRoleFilter(
+        label=_("Involving"),
+        paths=("supplier", "recipient", "participants"),
+        help_text=ACTOR_OR_COUNTRY_HELP,
+    )
+    said_by = ActorInAnyRoleFilter(
+        label=_("Said by"),
+        paths=("hops__speaker", "hops__affiliation"),
+        help_text=ACTOR_OR_COUNTRY_HELP,
     )
     item_category = django_filters.ChoiceFilter(
         label=_("Item category"), choices=vocab.ItemCategory.choices, empty_label="—"

@@ -428,8 +428,9 @@ class ClaimSortForm(forms.Form):
 
 
 def offer_actors_and_countries(form: forms.Form, actors: list[tuple[int, str, str]]) -> None:
-    """Supplier and recipient pickers from (id, name, country) rows: each actor, then each country
-    actors belong to (any of its actors). Rows, not instances: 400 model instances showed in the profile."""
+    """Actor pickers (supplier, recipient, involving, said by) from (id, name, country) rows: each
+    actor, then each country actors belong to (any of its actors). Rows, not instances: 400 model
+    instances showed in the profile."""
     countries = sorted({country for _pk, _name, country in actors if country})
     options = [
         ("", "—"),
@@ -439,7 +440,7 @@ def offer_actors_and_countries(form: forms.Form, actors: list[tuple[int, str, st
             [(code, f"{code} · {pycountry.countries.get(alpha_2=code).name}") for code in countries],
         ),
     ]
-    for name in ("supplier", "recipient"):
+    for name in ("supplier", "recipient", "involving", "said_by"):
         form.fields[name].widget = QuickSelect(choices=options)
         form.fields[name].help_text = ""  # the picker says it; the help is for typed URLs
 

@@ -247,7 +247,7 @@ def test_claim_page_shows_chain_assessment_in_words_and_history(client, reviewer
     assert "B3 — usually reliable source, information possibly true" in html
     assert "Official, unconfirmed." in html
     assert "Draft → <strong>In review</strong>" in html
-    assert "v1 · created" in html
+    assert "v1 · Created" in html
 
 
 def test_diff_between_two_versions_is_readable(client, editor, actors, make_claim):
