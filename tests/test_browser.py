@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from claims import vocab
-from claims.models import Claim
+from claims.models import Claim, Source
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -257,12 +257,46 @@ def test_no_page_scrolls_sideways_at_390_px(browser, live_server, make_claim):
     eddie = Session(browser, live_server.url, "eddie")
     eddie.page.set_viewport_size({"width": 390, "height": 844})
     for name, path in [
+        ("dashboard", "/"),
         ("claims", "/claims/"),
         ("claim", f"/claims/{demo.uuid}/"),
         ("claim-untitled-source", f"/claims/{untitled_source.uuid}/"),
+        ("diff", f"/claims/{demo.uuid}/diff/"),
+        ("sources", "/sources/"),
+        ("source", f"/sources/{Source.objects.order_by('id').first().pk}/"),
     ]:
         page = eddie.go(path)
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         eddie.shot(f"{name}-390")
         assert width[0] <= width[1], (path, width)
+    assert eddie.problems == []
+
+
+def test_on_a_phone_the_filters_fold_and_the_results_come_first(browser, live_server, make_claim):
+    make_claim(statement="The first result.")
+    eddie = Session(browser, live_server.url, "eddie")
+    eddie.page.set_viewport_size({"width": 390, "height": 844})
+    page = eddie.go("/claims/")
+    assert page.locator("details.more-filters").get_attribute("open") is None
+    assert page.get_by_role("link", name="The first result.").bounding_box()["y"] < 844
+    page.locator("details.more-filters > summary").click()
+    assert page.locator("#id_stage").is_visible()
+    eddie.page.set_viewport_size({"width": 1366, "height": 900})
+    page = eddie.go("/claims/")
+    assert page.locator("details.more-filters").get_attribute("open") is not None
+    assert eddie.problems == []
+
+
+def test_the_dashboard_pictures_keep_a_legible_size_on_a_phone(browser, live_server, editor):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    eddie = Session(browser, live_server.url, "eddie")
+    eddie.page.set_viewport_size({"width": 390, "height": 844})
+    page = eddie.go("/")
+    label = page.locator("svg.chart.timeline text.label").first
+    assert label.evaluate("node => node.getBoundingClientRect().height") >= 8  # px on screen
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1]
+    eddie.shot("dashboard-390")
     assert eddie.problems == []

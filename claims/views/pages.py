@@ -165,6 +165,9 @@ def claim_list(request):
             "form": filters.form,
             "editorial": editorial,
             "current_query": current_query,
+            "filters_in_use": sum(
+                1 for name in ClaimFilter.base_filters if name != "q" and request.GET.get(name)
+            ),
             "saved_searches": selectors.saved_searches_of(request.user),
             "save_search_form": SaveSearchForm(initial={"query": current_query}),
             "sort_form": sort,

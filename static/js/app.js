@@ -8,4 +8,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (button) button.hidden = true;
     select.addEventListener("change", () => select.form.submit());
   }
+  // Filter panels fold on phones, so the results come first; wider screens show them open.
+  if (window.matchMedia("(min-width: 641px)").matches) {
+    for (const details of document.querySelectorAll("details[data-open-wide]")) details.open = true;
+  }
 });
