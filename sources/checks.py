@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import time
@@ -13,24 +14,25 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from claims import policies, vocab
-from claims.models import SHORT_TEXT_MAX, AttributionHop, QuoteCheck, Source, SourceCheck
+from claims.models import SHORT_TEXT_MAX, QuoteCheck, Source, SourceCheck
 from sources import evidence, politeness
 from sources.capture import fill_metadata
 from sources.extract import (
     HTML_MEDIA_TYPES,
     QuoteMatch,
     content_hash,
-    extract_metadata,
+    extract_page,
     extract_text,
     locate_quote,
     similarity,
 )
 from sources.fetch import FetchResult, Outcome, fetch
 from sources.policy import Health, next_health
-from sources.schedule import next_check_at
+from sources.schedule import citation_facts, next_check_at
 from sources.textdiff import TextDiff, text_diff
 
 logger = logging.getLogger(__name__)
@@ -69,16 +71,51 @@ class _Evaluation:
     body_sha256: str = ""
     warc_path: str = ""
     metadata: dict = field(default_factory=dict)
-    quotes: list[tuple[AttributionHop, QuoteMatch]] = field(default_factory=list)
+    quotes: list[tuple[int, QuoteMatch]] = field(default_factory=list)  # hop id, match
     captured: bool = False
     text_diff: dict | None = None
 
 
-def get_source(source_id: int) -> Source:
-    try:
-        return Source.objects.get(pk=source_id)
-    except Source.DoesNotExist:
-        raise Source.DoesNotExist(f"No source with id {source_id}.") from None
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a check reads before it fetches, in one statement: the source, its quoted hops, its last
+    capture and whether this delivery already wrote its row."""
+
+    source: Source
+    hops: list[tuple[int, str]]
+    recorded: bool
+    last_body_sha256: str
+    last_content_sha256: str
+
+    @classmethod
+    def read(cls, source_id: int, *, row_token: str) -> _Snapshot:
+        captures = SourceCheck.objects.filter(source=OuterRef("pk"), outcome__in=DOCUMENT_OUTCOMES).exclude(
+            body_sha256=""
+        )
+        last_capture = captures.order_by("-checked_at", "-id")
+        rows = list(
+            Source.objects.filter(pk=source_id)
+            # One row per quoted hop (or one row with no hop): a join, not a second query.
+            .annotate(
+                quoted=FilteredRelation("hops", condition=~Q(hops__quote="")),
+                hop_id=F("quoted__id"),
+                hop_quote=F("quoted__quote"),
+                recorded=Exists(SourceCheck.objects.filter(source=OuterRef("pk"), lease_token=row_token)),
+                last_body_sha256=Subquery(last_capture.values("body_sha256")[:1]),
+                last_content_sha256=Subquery(last_capture.values("content_sha256")[:1]),
+            )
+            .order_by("hop_id")
+        )
+        if not rows:
+            raise Source.DoesNotExist(f"No source with id {source_id}.")
+        source = rows[0]
+        return cls(
+            source=source,
+            hops=[(row.hop_id, row.hop_quote) for row in rows if row.hop_id is not None],
+            recorded=source.recorded,
+            last_body_sha256=source.last_body_sha256 or "",
+            last_content_sha256=source.last_content_sha256 or "",
+        )
 
 
 def check_source(
@@ -92,13 +129,14 @@ def check_source(
     """
     if not lease_token:
         raise ValueError("A check needs the lease token it was dispatched with.")
-    source = get_source(source_id)
     # Each retry of a transient failure writes its own row; a redelivery of one attempt writes none.
     row_token = lease_token if attempt == 0 else f"{lease_token}:{attempt}"
+    snapshot = _Snapshot.read(source_id, row_token=row_token)
+    source = snapshot.source
     if source.lease_token != lease_token:
         logger.info("source %s: lease %s is no longer current, skipping", source_id, lease_token)
         return None
-    if SourceCheck.objects.filter(source=source, lease_token=row_token).exists():
+    if snapshot.recorded:
         return None
 
     domain = politeness.registrable_domain(source.url)
@@ -124,7 +162,7 @@ def check_source(
         politeness.defer(domain, result.retry_after or DEFAULT_BACKOFF_SECONDS)
 
     now = timezone.now()
-    evaluation = _evaluate(source, result, now=now)
+    evaluation = _evaluate(snapshot, result, now=now)
     retrying = retry_transient and result.transient
     row = _record(
         source_id=source_id,
@@ -141,33 +179,48 @@ def check_source(
     return row
 
 
-def _evaluate(source: Source, result: FetchResult, *, now: datetime) -> _Evaluation:
+def _evaluate(snapshot: _Snapshot, result: FetchResult, *, now: datetime) -> _Evaluation:
+    """The outcome of one fetch against the baseline: the one place a check's verdict is decided."""
     if result.outcome not in _READABLE:
         return _Evaluation(outcome=result.outcome, detail=result.error)
+    source = snapshot.source
     evaluation = _Evaluation(
         outcome=result.outcome,
         body_sha256=evidence.store_body(result.body),
         warc_path=evidence.write_warc(result, at=now),
     )
-    text = extract_text(result.body, result.content_type)
-    if result.media_type in HTML_MEDIA_TYPES:
-        evaluation.metadata = extract_metadata(result.body, result.final_url)
-    soft_404 = _soft_404_reason(result, title=evaluation.metadata.get("title") or "", text=text)
-    if soft_404:
-        evaluation.outcome, evaluation.detail = vocab.CheckOutcome.SOFT_404, soft_404
+    redirected_home = _redirected_home(result)
+    if redirected_home:
+        evaluation.outcome, evaluation.detail = vocab.CheckOutcome.SOFT_404, redirected_home
         return evaluation
+    if (
+        source.baseline_sha256
+        and evaluation.body_sha256 == snapshot.last_body_sha256
+        and snapshot.last_content_sha256 == source.baseline_sha256
+    ):
+        # The very body whose text is the baseline: extracting it again could only give that text back.
+        text = source.baseline_text
+        evaluation.content_sha256 = source.baseline_sha256
+    else:
+        text, metadata = _extract(result)
+        evaluation.metadata = metadata
+        soft_404 = _soft_404_reason(title=metadata.get("title") or "", text=text)
+        if soft_404:
+            evaluation.outcome, evaluation.detail = vocab.CheckOutcome.SOFT_404, soft_404
+            return evaluation
+        evaluation.content_sha256 = content_hash(text)
     evaluation.text = text
-    evaluation.content_sha256 = content_hash(text)
     evaluation.captured = not source.baseline_sha256
     if text:
-        hops = AttributionHop.objects.filter(source=source).exclude(quote="").order_by("pk")
         evaluation.quotes = [
-            (hop, match) for hop in hops if (match := locate_quote(hop.quote, text)) is not None
+            (hop_id, match)
+            for hop_id, quote in snapshot.hops
+            if (match := locate_quote(quote, text)) is not None
         ]
     else:
         evaluation.detail = f"no text could be extracted from {result.media_type or 'the body'}"
     missing = sum(match.result == vocab.QuoteResult.MISSING for _, match in evaluation.quotes)
-    if evaluation.captured:
+    if evaluation.captured or evaluation.content_sha256 == source.baseline_sha256:
         evaluation.similarity = 1.0
     else:
         evaluation.similarity = similarity(source.baseline_text, text)
@@ -189,10 +242,22 @@ def _evaluate(source: Source, result: FetchResult, *, now: datetime) -> _Evaluat
     return evaluation
 
 
-def _soft_404_reason(result: FetchResult, *, title: str, text: str) -> str:
-    """Why a 200 page is really a 'not found' page, or ''."""
+def _extract(result: FetchResult) -> tuple[str, dict]:
+    """Main text, plus the metadata a capture fills in and a soft 404 is recognised by (HTML only)."""
+    if result.media_type not in HTML_MEDIA_TYPES:
+        return extract_text(result.body, result.content_type), {}
+    return extract_page(result.body, result.content_type, result.final_url)
+
+
+def _redirected_home(result: FetchResult) -> str:
+    """A redirect to the site's home page: the article is gone whatever the home page says."""
     if result.redirects and _is_home(result.final_url) and not _is_home(result.url):
         return f"redirected to the site's home page {result.final_url}"
+    return ""
+
+
+def _soft_404_reason(*, title: str, text: str) -> str:
+    """Why a 200 page is really a 'not found' page, or ''."""
     if _NOT_FOUND.search(title):
         return f"the page title says not found: {title[:200]}"
     if len(text) <= SOFT_404_TEXT_MAX and _NOT_FOUND.search(text):
@@ -203,6 +268,10 @@ def _soft_404_reason(result: FetchResult, *, title: str, text: str) -> str:
 def _is_home(url: str) -> bool:
     parts = urlsplit(url)
     return parts.path.strip("/").lower() in _HOME_PATHS and not parts.query
+
+
+class _AlreadyRecorded(Exception):
+    """The same delivery ran twice at once and the other one wrote the row first."""
 
 
 def _record(
@@ -216,13 +285,23 @@ def _record(
     now: datetime,
     release: bool,
 ) -> SourceCheck | None:
-    """Append the check row and update the source's health, only if the lease is still ours."""
-    with transaction.atomic():
-        source = Source.objects.select_for_update().filter(pk=source_id, lease_token=lease_token).first()
-        if source is None:  # re-leased by someone else while we fetched: their check counts, not ours
-            return None
-        try:
-            with transaction.atomic():
+    """Append the check row and update the source's health, only if the lease is still ours.
+
+    One transaction: lock the source (reading what its schedule depends on in the same statement),
+    insert the check and its quote rows, update the source. The locked row holds the state before
+    the check and `changes` the state after: the place to act on a transition.
+    """
+    try:
+        with transaction.atomic():
+            source = (
+                Source.objects.select_for_update()
+                .annotate(**citation_facts())
+                .filter(pk=source_id, lease_token=lease_token)
+                .first()
+            )
+            if source is None:  # re-leased by someone else while we fetched: their check counts, not ours
+                return None
+            try:
                 row = SourceCheck.objects.create(
                     source=source,
                     outcome=evaluation.outcome,
@@ -240,19 +319,27 @@ def _record(
                     warc_path=evaluation.warc_path,
                     text_diff=evaluation.text_diff,
                 )
-        except IntegrityError:  # the same delivery running twice at once: the first row stands
-            return None
-        QuoteCheck.objects.bulk_create(
-            QuoteCheck(check_run=row, hop=hop, result=m.result, score=m.score, passage=m.passage)
-            for hop, m in evaluation.quotes
-        )
-        _update_health(source, result=result, evaluation=evaluation, now=now, release=release)
+            except IntegrityError as exc:
+                raise _AlreadyRecorded from exc
+            QuoteCheck.objects.bulk_create(
+                QuoteCheck(check_run=row, hop_id=hop_id, result=m.result, score=m.score, passage=m.passage)
+                for hop_id, m in evaluation.quotes
+            )
+            changes = _next_state(source, result=result, evaluation=evaluation, now=now, release=release)
+            if evaluation.captured:
+                _capture(source, evaluation, changes)
+            else:
+                # A queryset update: health changes every check and is not worth a history row each time.
+                Source.objects.filter(pk=source.pk).update(**changes)
+    except _AlreadyRecorded:  # the first row stands; nothing of ours was written
+        return None
     return row
 
 
-def _update_health(
+def _next_state(
     source: Source, *, result: FetchResult, evaluation: _Evaluation, now: datetime, release: bool
-) -> None:
+) -> dict:
+    """The source's fields after this check: health, schedule, validators, lease."""
     health = next_health(
         Health(source.liveness, source.strikes, source.first_strike_at, source.last_strike_at),
         outcome=evaluation.outcome,
@@ -260,7 +347,6 @@ def _update_health(
         at=now,
         strike_interval=timedelta(seconds=settings.SOURCE_DEAD_STRIKE_INTERVAL),
     )
-    source.liveness = health.liveness  # next_check_at below reads it
     changes = {
         "liveness": health.liveness,
         "strikes": health.strikes,
@@ -268,8 +354,11 @@ def _update_health(
         "last_strike_at": health.last_strike_at,
         "last_outcome": evaluation.outcome,
         "last_checked_at": now,
-        "next_check_at": next_check_at(source, now=now),
     }
+    # The schedule depends on the new liveness, and on the citation facts read with the locked row.
+    scheduled = copy.copy(source)
+    scheduled.liveness = health.liveness
+    changes["next_check_at"] = next_check_at(scheduled, now=now)
     if evaluation.quotes or evaluation.content_sha256:
         changes["quotes_missing"] = sum(m.result == vocab.QuoteResult.MISSING for _, m in evaluation.quotes)
     if evaluation.body_sha256 and evaluation.outcome != vocab.CheckOutcome.SOFT_404:
@@ -279,19 +368,17 @@ def _update_health(
     if release:
         changes["lease_token"] = ""
         changes["lease_expires_at"] = None
-    # A queryset update: health changes every check and is not worth a history row each time.
-    Source.objects.filter(pk=source.pk).update(**changes)
-    if evaluation.captured:
-        _capture(source, evaluation)
+    return changes
 
 
-def _capture(source: Source, evaluation: _Evaluation) -> None:
+def _capture(source: Source, evaluation: _Evaluation, changes: dict) -> None:
     """First readable fetch: the text becomes the baseline and blank metadata is filled (with history)."""
-    source.refresh_from_db()
+    for name, value in changes.items():
+        setattr(source, name, value)
     source.baseline_text = evaluation.text
     source.baseline_sha256 = evaluation.content_sha256
     filled = fill_metadata(source, evaluation.metadata)
-    source.save(update_fields=["baseline_text", "baseline_sha256", *filled])
+    source.save(update_fields=[*changes, "baseline_text", "baseline_sha256", *filled])
 
 
 # Checks whose body is the document itself; a soft 404's body is an error page, never a baseline.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import copy
 import functools
 import hashlib
 import unicodedata
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import trafilatura
+from lxml.html import HtmlElement
 from rapidfuzz import fuzz
 
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -38,10 +40,7 @@ def extract_text(body: bytes, content_type: str) -> str:
     """Main text of a fetched body; "" for PDF (no PDF library is installed) and unknown types."""
     media_type, charset = _parse_content_type(content_type)
     if media_type in HTML_MEDIA_TYPES:
-        html: bytes | str = _decode(body, charset) if charset else body
-        text = trafilatura.extract(html, include_comments=False, include_tables=True)
-        # Pages trafilatura cannot segment (e.g. text only in comment-like blocks) still hold the quote.
-        return text if text is not None else trafilatura.html2txt(html)
+        return _main_text(_decode(body, charset) if charset else body)
     if media_type == "text/plain" or media_type == "application/json" or media_type.endswith("+json"):
         return _decode(body, charset or "utf-8")
     return ""
@@ -50,7 +49,26 @@ def extract_text(body: bytes, content_type: str) -> str:
 def extract_metadata(body: bytes, url: str) -> dict[str, str | None]:
     """Title, publisher, publication date (ISO, via htmldate without extensive search) and language."""
     # Parse to a tree first: htmldate downloads any *string* that looks like a URL, a tree never.
-    tree = trafilatura.load_html(body)
+    return _metadata(trafilatura.load_html(body), url)
+
+
+def extract_page(body: bytes, content_type: str, url: str) -> tuple[str, dict[str, str | None]]:
+    """extract_text and extract_metadata of an HTML body from a single parse."""
+    _, charset = _parse_content_type(content_type)
+    tree = trafilatura.load_html(_decode(body, charset) if charset else body)
+    if tree is None:
+        return "", _metadata(None, url)
+    # Text first: trafilatura extracts from a copy, so the tree is still whole for the metadata.
+    return _main_text(tree), _metadata(tree, url)
+
+
+def _main_text(html: bytes | str | HtmlElement) -> str:
+    text = trafilatura.extract(html, include_comments=False, include_tables=True)
+    # Pages trafilatura cannot segment (e.g. text only in comment-like blocks) still hold the quote.
+    return text if text is not None else trafilatura.html2txt(copy.deepcopy(html))
+
+
+def _metadata(tree: HtmlElement | None, url: str) -> dict[str, str | None]:
     if tree is None:
         return {"title": None, "publisher": None, "published": None, "language": None}
     language = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from django.db.models import Min, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from claims import vocab
 from claims.models import Claim, ClaimRelation, Source
@@ -40,15 +40,35 @@ def jittered(interval: timedelta, *, rng: random.Random | None = None) -> timede
     return interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
 
 
+CITATION_FACTS = ("schedule_first_cited_at", "schedule_in_review", "schedule_disputed")
+
+
+def citation_facts() -> dict[str, Exists | Subquery]:
+    """What a source's schedule depends on, as annotations: read in the same query as the source itself."""
+    citing = Claim.objects.filter(hops__source=OuterRef("pk"))
+    citing_ids = Claim.objects.filter(hops__source=OuterRef(OuterRef("pk"))).values("pk")
+    disputes = ClaimRelation.objects.filter(
+        Q(from_claim__in=citing_ids) | Q(to_claim__in=citing_ids), kind__in=DISPUTING
+    )
+    first_cited_at = Subquery(citing.order_by("created_at").values("created_at")[:1])
+    in_review = Exists(citing.filter(status=vocab.Status.IN_REVIEW))
+    return dict(zip(CITATION_FACTS, (first_cited_at, in_review, Exists(disputes)), strict=True))
+
+
 def next_check_at(source: Source, *, now: datetime, rng: random.Random | None = None) -> datetime:
-    """When `source` should next be checked, from its citations, their claims and its liveness."""
-    citing = Claim.objects.filter(hops__source=source)
-    first_cited_at = citing.aggregate(first=Min("created_at"))["first"] or source.created_at
-    in_review = citing.filter(status=vocab.Status.IN_REVIEW).exists()
-    disputed = ClaimRelation.objects.filter(
-        Q(from_claim__in=citing) | Q(to_claim__in=citing), kind__in=DISPUTING
-    ).exists()
+    """When `source` should next be checked, from its citations, their claims and its liveness.
+
+    A source read with citation_facts() costs no query here; any other, one.
+    """
+    if hasattr(source, CITATION_FACTS[-1]):
+        first_cited_at, in_review, disputed = (getattr(source, name) for name in CITATION_FACTS)
+    else:
+        facts = Source.objects.filter(pk=source.pk).annotate(**citation_facts()).values_list(*CITATION_FACTS)
+        first_cited_at, in_review, disputed = facts.get()
     interval = check_interval(
-        first_cited_at=first_cited_at, now=now, liveness=source.liveness, attention=in_review or disputed
+        first_cited_at=first_cited_at or source.created_at,
+        now=now,
+        liveness=source.liveness,
+        attention=in_review or disputed,
     )
     return now + jittered(interval, rng=rng)

@@ -317,3 +317,40 @@ def test_a_special_use_name_is_blocked_without_dns_and_never_struck(make_claim, 
     assert (source.strikes, source.first_strike_at) == (0, None)
     assert source.liveness == vocab.Liveness.DEGRADED
     assert source not in Source.objects.needing_attention()
+
+
+def test_an_unchanged_page_is_checked_in_a_fixed_number_of_statements_without_extraction(
+    cited, site, monkeypatch, settings, django_assert_num_queries
+):
+    # Politeness lives in the cache, Redis in production: keep its keys out of the database count.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    token = lease_source(source_id=source.pk, steal=True)
+
+    def no_extraction(*args, **kwargs):
+        raise AssertionError("the body the baseline came from was extracted again")
+
+    monkeypatch.setattr("sources.checks.extract_page", no_extraction)
+    # Read (source, quoted hops, last capture); then savepoint, lock with the schedule's facts, check
+    # row, quote rows, source update, release: BEGIN and COMMIT outside a test's transaction.
+    with django_assert_num_queries(7):
+        row = check_source(source_id=source.pk, lease_token=token)
+    source.refresh_from_db()
+    assert (row.outcome, row.similarity, row.content_sha256) == ("ok", 1.0, source.baseline_sha256)
+    assert row.quotes.get().result == vocab.QuoteResult.FOUND
+    assert (source.liveness, source.lease_token, source.last_outcome) == (vocab.Liveness.LIVE, "", "ok")
+
+
+def test_a_changed_page_served_again_is_still_changed(cited, site):
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    site.pages["/2023/09/kim"] = Page(
+        body=article("Kim Jong-un ha intenzione di recarsi in Russia il mese prossimo.")
+    )
+    check(source)
+    row = check(source)
+    assert row.outcome == vocab.CheckOutcome.CHANGED
+    assert row.quotes.get().result == vocab.QuoteResult.CHANGED
