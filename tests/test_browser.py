@@ -266,3 +266,16 @@ def test_no_page_scrolls_sideways_at_390_px(browser, live_server, make_claim):
         eddie.shot(f"{name}-390")
         assert width[0] <= width[1], (path, width)
     assert eddie.problems == []
+
+
+def test_a_published_claims_page_carries_claim_review_data_within_the_csp(
+    browser, live_server, viewer, make_claim
+):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    vera = Session(browser, live_server.url, "vera")
+    page = vera.go(f"/claims/{claim.uuid}/")
+    data = page.locator('script[type="application/ld+json"]')
+    assert data.count() == 1 and '"ClaimReview"' in data.text_content()
+    # A JSON-LD block is data, not script: the policy's script-src 'self' has nothing to refuse.
+    assert "script-src 'self'" in page.request.get(page.url).headers["content-security-policy"]
+    assert vera.problems == []

@@ -4,8 +4,9 @@ import csv
 
 from django.http import StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from claims import selectors, tabular
@@ -55,6 +56,11 @@ CSV_DESCRIPTION = (
 )
 
 
+def _as_json(errors: dict) -> dict:
+    """Error responses as the schema must show them: JSON, whatever the format's own media type."""
+    return {(code, "application/json"): response for code, response in errors.items()}
+
+
 class _Export(generics.GenericAPIView):
     """An export answers the media types of its format; errors, 406 included, are JSON."""
 
@@ -81,8 +87,8 @@ class ClaimCsvExport(_Export):
         summary="Export claims as CSV",
         description=CSV_DESCRIPTION,
         responses={
-            (200, "text/csv"): OpenApiResponse(description="CSV, streamed"),
-            **schema.list_errors(406),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, streamed"),
+            **_as_json(schema.list_errors(406)),
         },
     )
     def get(self, request):
@@ -94,9 +100,20 @@ class ClaimCsvExport(_Export):
         return response
 
 
+StixBundleSerializer = inline_serializer(
+    "StixBundle",
+    {
+        "type": serializers.CharField(help_text="Always `bundle`."),
+        "id": serializers.CharField(),
+        "objects": serializers.ListField(
+            child=serializers.DictField(), help_text="STIX 2.1 objects: see the README, 'STIX 2.1'."
+        ),
+    },
+)
+# The same bundle either way: */* and application/stix+json get the STIX media type.
 STIX_RESPONSES = {
-    (200, STIX_MEDIA_TYPE): OpenApiResponse(description="STIX 2.1 bundle (also for Accept: */*)"),
-    (200, "application/json"): OpenApiResponse(description="The same bundle, for Accept: application/json"),
+    (200, media_type): OpenApiResponse(StixBundleSerializer, description="A STIX 2.1 bundle")
+    for media_type in (STIX_MEDIA_TYPE, "application/json")
 }
 
 
@@ -114,9 +131,12 @@ class ClaimStixExport(_StixExport):
     @extend_schema(
         summary="Export claims as a STIX 2.1 bundle",
         operation_id="claims_stix_list",
-        description="A report per claim (confidence from credibility by the STIX Admiralty scale: 1→90, "
-        "2→70, 3→50, 4→30, 5→10; left out for 6) and a note per attribution hop; ids are stable.",
-        responses={**STIX_RESPONSES, **schema.list_errors(406)},
+        description="A graph per claim: a report (confidence from credibility by the STIX Admiralty "
+        "scale: 1→90, 2→70, 3→50, 4→30, 5→10; left out for 6), an identity per actor, a note per "
+        "attribution hop and a relationship per relation to another claim you may see; our fields in "
+        "a property extension; ids are stable; a retraction revokes. Answers "
+        "`application/stix+json;version=2.1` (also for `*/*`) and `application/json`.",
+        responses={**STIX_RESPONSES, **_as_json(schema.list_errors(406))},
     )
     def get(self, request):
         claims = list(_represented(request, self.filter_queryset(self.get_queryset())))
@@ -127,7 +147,7 @@ class ClaimStix(_StixExport):
     @extend_schema(
         summary="One claim as a STIX 2.1 bundle",
         operation_id="claims_stix_one",
-        responses={**STIX_RESPONSES, **schema.errors(404, 406)},
+        responses={**STIX_RESPONSES, **_as_json(schema.errors(404, 406))},
     )
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)

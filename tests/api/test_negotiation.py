@@ -112,3 +112,20 @@ def test_errors_of_an_export_are_json_whatever_was_asked_for(live_server):
 )
 def test_a_client_parameter_must_be_met(offered, accepted, expected):
     assert satisfies(offered, accepted) is expected
+
+
+@pytest.mark.django_db
+def test_the_openapi_schema_names_each_exports_media_types_and_json_errors(client):
+    spec = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    for path, media_types in (
+        ("/api/v1/claims/csv/", ["text/csv"]),
+        ("/api/v1/claims/stix/", [STIX, "application/json"]),
+        ("/api/v1/claims/{claim_id}/stix/", [STIX, "application/json"]),
+    ):
+        responses = spec["paths"][path]["get"]["responses"]
+        assert list(responses["200"]["content"]) == media_types, path
+        assert list(responses["406"]["content"]) == ["application/json"], path
+        assert (
+            "offered" in str(responses["406"]["content"]["application/json"]["schema"])
+            or spec["components"]["schemas"]["NotAcceptable"]["properties"]["offered"]
+        )
