@@ -141,8 +141,10 @@ def _actors(claim: dict) -> list[dict]:
     """Every actor the claim names, once, in the order a reader meets them."""
     named = [claim["supplier"], claim["recipient"], *claim["participants"]]
     named += [actor for hop in claim["hops"] for actor in (hop["speaker"], hop["affiliation"])]
-    unique = {actor["id"]: actor for actor in reversed(named) if actor}
-    return [unique[actor_id] for actor_id in dict.fromkeys(actor["id"] for actor in named if actor)]
+    unique: dict[int, dict] = {}
+    for actor in filter(None, named):
+        unique.setdefault(actor["id"], actor)
+    return list(unique.values())
 
 
 def _ref(actor: dict | None) -> str | None:
