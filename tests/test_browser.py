@@ -300,3 +300,16 @@ def test_the_dashboard_pictures_keep_a_legible_size_on_a_phone(browser, live_ser
     assert width[0] <= width[1]
     eddie.shot("dashboard-390")
     assert eddie.problems == []
+
+
+def test_a_published_claims_page_carries_claim_review_data_within_the_csp(
+    browser, live_server, viewer, make_claim
+):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    vera = Session(browser, live_server.url, "vera")
+    page = vera.go(f"/claims/{claim.uuid}/")
+    data = page.locator('script[type="application/ld+json"]')
+    assert data.count() == 1 and '"ClaimReview"' in data.text_content()
+    # A JSON-LD block is data, not script: the policy's script-src 'self' has nothing to refuse.
+    assert "script-src 'self'" in page.request.get(page.url).headers["content-security-policy"]
+    assert vera.problems == []

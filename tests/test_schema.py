@@ -108,7 +108,8 @@ def test_stix_and_the_admin_carry_the_designation(client, admin_user, reviewer, 
     claim = services.create_claim(data=claim_data(actors, designation="KN-23"), by=reviewer)
     bundle = api(reviewer).get(f"/api/v1/claims/{claim.uuid}/stix/").json()
     [report] = [obj for obj in bundle["objects"] if obj["type"] == "report"]
-    assert report["x_claim"]["designation"] == "KN-23"
+    [extension] = report["extensions"].values()
+    assert extension["designation"] == "KN-23"
     client.force_login(admin_user)
     assert 'name="designation"' in client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
 

@@ -68,6 +68,8 @@ def exception_handler(exc, context):
             response.data["errors"] = getattr(exc, "errors", None) or {NON_FIELD: [response.data["detail"]]}
         if isinstance(exc, exceptions.Throttled):
             response.data["retry_after"] = exc.wait
+        if isinstance(exc, exceptions.NotAcceptable):
+            response.data["offered"] = [renderer.media_type for renderer in exc.available_renderers or ()]
     return response
 
 

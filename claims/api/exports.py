@@ -3,17 +3,20 @@
 import csv
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from claims import selectors, tabular
 from claims.api import schema, stix
 from claims.api.lookup import claim_for
+from claims.api.negotiation import FormatNegotiation
+from claims.api.renderers import STIX_MEDIA_TYPE, CSVRenderer, FastJSONRenderer, StixRenderer
 from claims.filtering import ClaimFilter
 from claims.models import Claim
 
-STIX_CONTENT_TYPE = "application/stix+json;version=2.1"
 CHUNK = 500
 
 
@@ -53,9 +56,29 @@ CSV_DESCRIPTION = (
 )
 
 
-class ClaimCsvExport(generics.GenericAPIView):
-    filterset_class = ClaimFilter
+def _as_json(errors: dict) -> dict:
+    """Error responses as the schema must show them: JSON, whatever the format's own media type."""
+    return {(code, "application/json"): response for code, response in errors.items()}
+
+
+class _Export(generics.GenericAPIView):
+    """An export answers the media types of its format; errors, 406 included, are JSON."""
+
+    content_negotiation_class = FormatNegotiation
     pagination_class = None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = FastJSONRenderer(), "application/json"
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Even with one format on offer, the answer (200 or 406) depends on Accept.
+        patch_vary_headers(response, ["Accept"])
+        return response
+
+
+class ClaimCsvExport(_Export):
+    filterset_class = ClaimFilter
+    renderer_classes = [CSVRenderer]
 
     def get_queryset(self):
         return selectors.claims_visible_to(self.request.user)
@@ -63,7 +86,10 @@ class ClaimCsvExport(generics.GenericAPIView):
     @extend_schema(
         summary="Export claims as CSV",
         description=CSV_DESCRIPTION,
-        responses={(200, "text/csv"): OpenApiResponse(description="CSV, streamed"), **schema.list_errors()},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, streamed"),
+            **_as_json(schema.list_errors(406)),
+        },
     )
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -74,9 +100,30 @@ class ClaimCsvExport(generics.GenericAPIView):
         return response
 
 
-class ClaimStixExport(generics.GenericAPIView):
+StixBundleSerializer = inline_serializer(
+    "StixBundle",
+    {
+        "type": serializers.CharField(help_text="Always `bundle`."),
+        "id": serializers.CharField(),
+        "objects": serializers.ListField(
+            child=serializers.DictField(), help_text="STIX 2.1 objects: see the README, 'STIX 2.1'."
+        ),
+    },
+)
+# The same bundle either way: */* and application/stix+json get the STIX media type.
+STIX_RESPONSES = {
+    (200, media_type): OpenApiResponse(StixBundleSerializer, description="A STIX 2.1 bundle")
+    for media_type in (STIX_MEDIA_TYPE, "application/json")
+}
+
+
+class _StixExport(_Export):
+    # */* gets the STIX media type; a client that asks for plain JSON gets the same bundle labelled so.
+    renderer_classes = [StixRenderer, FastJSONRenderer]
+
+
+class ClaimStixExport(_StixExport):
     filterset_class = ClaimFilter
-    pagination_class = None
 
     def get_queryset(self):
         return selectors.claims_visible_to(self.request.user)
@@ -84,30 +131,25 @@ class ClaimStixExport(generics.GenericAPIView):
     @extend_schema(
         summary="Export claims as a STIX 2.1 bundle",
         operation_id="claims_stix_list",
-        description="A report per claim (confidence from credibility by the STIX Admiralty scale: 1→90, "
-        "2→70, 3→50, 4→30, 5→10; left out for 6) and a note per attribution hop; ids are stable.",
-        responses={
-            (200, STIX_CONTENT_TYPE): OpenApiResponse(description="STIX bundle"),
-            **schema.list_errors(),
-        },
+        description="A graph per claim: a report (confidence from credibility by the STIX Admiralty "
+        "scale: 1→90, 2→70, 3→50, 4→30, 5→10; left out for 6), an identity per actor, a note per "
+        "attribution hop and a relationship per relation to another claim you may see; our fields in "
+        "a property extension; ids are stable; a retraction revokes. Answers "
+        "`application/stix+json;version=2.1` (also for `*/*`) and `application/json`.",
+        responses={**STIX_RESPONSES, **_as_json(schema.list_errors(406))},
     )
     def get(self, request):
         claims = list(_represented(request, self.filter_queryset(self.get_queryset())))
-        return Response(stix.bundle(claims), content_type=STIX_CONTENT_TYPE)
+        return Response(stix.bundle(claims))
 
 
-class ClaimStix(generics.GenericAPIView):
-    pagination_class = None
-
+class ClaimStix(_StixExport):
     @extend_schema(
         summary="One claim as a STIX 2.1 bundle",
         operation_id="claims_stix_one",
-        responses={
-            (200, STIX_CONTENT_TYPE): OpenApiResponse(description="STIX bundle"),
-            **schema.errors(404),
-        },
+        responses={**STIX_RESPONSES, **_as_json(schema.errors(404, 406))},
     )
     def get(self, request, claim_id):
         claim = claim_for(request, claim_id)
         claims = list(_represented(request, Claim.objects.filter(pk=claim.pk)))
-        return Response(stix.bundle(claims), content_type=STIX_CONTENT_TYPE)
+        return Response(stix.bundle(claims))

@@ -1,7 +1,9 @@
-"""JSON rendering with orjson: API bodies are plain JSON, and orjson writes them several times faster."""
+"""Renderers: JSON with orjson (several times faster than DRF's encoder), and the export formats."""
 
 import orjson
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -12,3 +14,15 @@ class FastJSONRenderer(JSONRenderer):
             return orjson.dumps(data)
         except TypeError:  # lazy translations and other objects only DRF's encoder knows
             return super().render(data, accepted_media_type, renderer_context)
+
+
+class StixRenderer(FastJSONRenderer):
+    media_type = STIX_MEDIA_TYPE
+    format = "stix"
+
+
+class CSVRenderer(BaseRenderer):
+    """Negotiation only: the CSV view streams its own response, and errors are rendered as JSON."""
+
+    media_type = "text/csv;charset=utf-8"
+    format = "csv"

@@ -40,6 +40,14 @@ ValidationErrorSerializer = inline_serializer(
         ),
     },
 )
+NotAcceptableSerializer = inline_serializer(
+    "NotAcceptable",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "offered": serializers.ListField(child=serializers.CharField(), help_text="The media types served."),
+    },
+)
 StaleSerializer = inline_serializer(
     "StaleVersion",
     {
@@ -56,6 +64,7 @@ def errors(*codes: int) -> dict:
         401: OpenApiResponse(ErrorSerializer, description="Authentication needed (Bearer token)."),
         403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
         404: OpenApiResponse(ErrorSerializer, description="No such object visible to you."),
+        406: OpenApiResponse(NotAcceptableSerializer, description="No media type in Accept is served here."),
         412: OpenApiResponse(StaleSerializer, description="If-Match names an old version."),
         428: OpenApiResponse(ErrorSerializer, description="If-Match is required."),
         429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),

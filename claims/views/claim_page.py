@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from claims import policies, selectors, vocab
 from claims.forms import AssessmentForm, CommentForm, RelationForm, TransitionForm
 from claims.models import Claim
+from claims.views.claim_review import as_script_data, claim_review
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
 
 # Labels of the workflow buttons, by transition.
@@ -85,6 +86,7 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         "can_edit": policies.may_edit(user, claim),
         "can_discard": policies.may_discard(user, claim),
         "transitions": transitions,
+        "claim_review": as_script_data(claim_review(request, claim)),
     }
     if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):
         context["unverified_sources"] = selectors.sources_needing_confirmation(claim)

@@ -30,7 +30,7 @@ def statements(response) -> list[str]:
         return [title.text for title in root.iter("{http://www.w3.org/2005/Atom}title")][1:]
     body = response.json()
     if "objects" in body:
-        return [obj["description"] for obj in body["objects"] if obj["type"] == "report"]
+        return [obj["name"] for obj in body["objects"] if obj["type"] == "report"]
     return [claim["statement"] for claim in body.get("results", [body])]
 
 

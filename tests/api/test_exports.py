@@ -5,8 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from claims import services, tabular, vocab
-from claims.api import stix
+from claims import tabular, vocab
 from tests.conftest import hop
 
 pytestmark = pytest.mark.django_db
@@ -62,45 +61,6 @@ def test_atom_feed_lists_published_claims_only(client, make_claim, draft):
     entries = ET.fromstring(response.content).findall(f"{ATOM}entry")  # noqa: S314 (our own output)
     assert [entry.find(f"{ATOM}id").text for entry in entries] == [f"urn:uuid:{published.uuid}"]
     assert draft.statement.encode() not in response.content
-
-
-def test_stix_bundle_of_a_claim_is_deterministic_with_confidence_from_credibility(anon, published):
-    url = f"/api/v1/claims/{published.uuid}/stix/"
-    response = anon.get(url)
-    assert response["Content-Type"].startswith("application/stix+json")
-    bundle = response.json()
-    assert bundle == anon.get(url).json()
-    report = next(obj for obj in bundle["objects"] if obj["type"] == "report")
-    assert report["spec_version"] == "2.1" and report["confidence"] == 50
-    assert report["id"] == stix._id("report", str(published.uuid))
-    assert report["created"].endswith("Z") and report["object_refs"]
-    notes = [obj for obj in bundle["objects"] if obj["type"] == "note"]
-    assert [note["id"] for note in notes] == report["object_refs"]
-
-
-@pytest.mark.parametrize(
-    ("credibility", "confidence"), [(1, 90), (2, 70), (3, 50), (4, 30), (5, 10), (6, None)]
-)
-def test_stix_confidence_follows_the_admiralty_scale_and_is_left_out_when_unjudgeable(
-    credibility, confidence
-):
-    claim = {"assessment": {"credibility": credibility}}
-    assert stix.confidence(claim) == confidence
-
-
-def test_stix_report_omits_confidence_for_credibility_six(anon, published, reviewer):
-    services.add_assessment(claim_id=published.pk, by=reviewer, reliability="F", credibility=6, rationale="?")
-    report = anon.get(f"/api/v1/claims/{published.uuid}/stix/").json()["objects"][0]
-    assert "confidence" not in report
-
-
-def test_stix_list_export_filters_and_hides_drafts(anon, make_claim, draft):
-    shown = make_claim(vocab.Status.RETRACTED)
-    bundle = anon.get("/api/v1/claims/stix/").json()
-    reports = [obj for obj in bundle["objects"] if obj["type"] == "report"]
-    assert [r["external_references"][0]["external_id"] for r in reports] == [str(shown.uuid)]
-    assert reports[0]["revoked"] is True
-    assert anon.get(f"/api/v1/claims/{draft.uuid}/stix/").status_code == 404
 
 
 def test_drafts_never_leak_through_any_export(anon, as_user, viewer, make_claim):

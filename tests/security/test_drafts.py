@@ -39,7 +39,7 @@ SURFACES = [
     ("CSV search", f"/api/v1/claims/csv/?q={DRAFT_WORD}", True),
     ("STIX list", "/api/v1/claims/stix/", True),
     ("STIX per claim", "/api/v1/claims/{draft}/stix/", True),
-    ("STIX of a related claim", "/api/v1/claims/{published}/stix/", False),
+    ("STIX of a related claim", "/api/v1/claims/{published}/stix/", True),  # its relationships
     ("Atom", "/feeds/claims.atom", False),
     ("UI list", "/claims/", True),
     ("UI search", f"/claims/?q={DRAFT_WORD}", True),
