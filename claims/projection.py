@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from claims import schema, vocab
-from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
+from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source, load
 from claims.representation import iso, represent_claim
 
 SCHEMA_VERSION = 2
@@ -108,6 +108,33 @@ def record_many(claims: list[Claim], *, by: AbstractBaseUser, change: str) -> No
         batch_size=500,
     )
     _store_documents([_document(claim, body) for claim, body in bodies])
+
+
+def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBaseUser, change: str) -> None:
+    """record_many() for drafts built in memory, as (claim, hops, route, participants) with ids and
+    related objects set: the same represent_claim, fed from memory instead of reading the rows back."""
+    bodies = []
+    for claim, hops, route, participants in written:
+        # What with_details() would have prefetched; a new claim has no relations yet.
+        claim._prefetched_objects_cache = {
+            "hops": sorted(hops, key=lambda hop: hop.position),
+            "route": sorted(route, key=lambda stop: stop.position),
+            "participants": sorted(participants, key=lambda actor: actor.name),
+            "relations_out": [],
+            "relations_in": [],
+        }
+        bodies.append((claim, represent_claim(claim)))
+    at = timezone.now()
+    load(
+        ClaimVersion,
+        [
+            ClaimVersion(
+                claim=claim, version=claim.version, snapshot=body, change=change, changed_by=by, changed_at=at
+            )
+            for claim, body in bodies
+        ],
+    )
+    load(ClaimDocument, [_document(claim, body) for claim, body in bodies])
 
 
 def rebuild_documents(*, outdated_only: bool = False, batch_size: int = 500) -> int:

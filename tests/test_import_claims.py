@@ -216,7 +216,7 @@ def test_oversize_csv_cells_refuse_their_row_by_line_and_the_next_rows_are_impor
             "import_claims", str(path), "--user", "eddie", stdout=(out := StringIO()), stderr=StringIO()
         )
     report = out.getvalue()
-    assert "line 3: statement: Ensure this field has no more than 1000 characters." in report
+    assert "line 3: statement: At most 1000 characters (this has 140000)." in report
     assert "line 4: row: cannot be read as CSV (field larger than field limit" in report
     assert "line 5: row: cannot be read as CSV (field larger than field limit" in report
     assert "line 6" not in report  # the rest of the two-line record is not read as a record of its own

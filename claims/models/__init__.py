@@ -27,6 +27,7 @@ from claims.models.common import (
     validate_country,
     validate_language,
 )
+from claims.models.loading import load
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
 
@@ -55,6 +56,7 @@ __all__ = [
     "SourceQuerySet",
     "StatusChange",
     "claim_detail_prefetches",
+    "load",
     "normalise_url",
     "validate_country",
     "validate_language",
