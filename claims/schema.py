@@ -441,7 +441,10 @@ def read_write_shape(body: dict) -> ClaimData:
     for index, actor_id in enumerate(_read_list(body, "participants", errors)):
         participants.append(_read_value(ACTOR_COLUMNS[0], actor_id, f"participants.{index}", errors))
     rows = {}
-    for key, columns, renamed in (("route", STOP_COLUMNS, {}), ("hops", HOP_COLUMNS, {"source": "source_url"})):
+    for key, columns, renamed in (
+        ("route", STOP_COLUMNS, {}),
+        ("hops", HOP_COLUMNS, {"source": "source_url"}),
+    ):
         rows[key] = []
         for index, item in enumerate(_read_list(body, key, errors, required=key == "hops")):
             if not isinstance(item, dict):

@@ -36,10 +36,10 @@ def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
 
 def _copy(table: str, columns: list[str], rows) -> None:
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    statement = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def load(
