@@ -124,6 +124,7 @@ def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBas
             "relations_in": [],
         }
         bodies.append((claim, represent_claim(claim)))
+        del claim._prefetched_objects_cache  # the caller's claim reads its rows again, as any claim does
     at = timezone.now()
     load(
         ClaimVersion,

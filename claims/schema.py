@@ -363,8 +363,8 @@ def _read_value(field: models.Field, value, path: str, errors: dict):
     if value is None:
         if field.null or field.is_relation:
             return None
-        if isinstance(field, models.CharField | models.TextField) and (field.blank or field.choices):
-            return ""
+        if field.choices and field.blank:
+            return ""  # an optional choice left open may be sent as null
         errors.setdefault(path, []).append("This field may not be null.")
         return None
     if field.is_relation or isinstance(field, models.IntegerField):
