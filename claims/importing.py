@@ -249,8 +249,10 @@ def _create(batch: list[Row], by: AbstractBaseUser, report: ImportReport) -> Non
     )
     for index, error in refused.items():
         report.rejected.append(Rejection(batch[index].line, error.message_dict))
-    accepted = [row.line for index, row in enumerate(batch) if index not in refused]
-    report.accepted.extend(zip(accepted, (str(claim.uuid) for claim in created), strict=True))
+    accepted = [row for index, row in enumerate(batch) if index not in refused]
+    for row, claim in zip(accepted, created, strict=True):
+        row.uuid = claim.uuid  # a row without an id gets the new claim's, for its workflow
+        report.accepted.append((row.line, str(claim.uuid)))
 
 
 def _update(row: Row, claim_id: int, by: AbstractBaseUser, report: ImportReport) -> None:
@@ -294,9 +296,7 @@ def _path(current: str, to: str) -> list[str] | None:
 @transaction.atomic
 def _workflow(row: Row, by: AbstractBaseUser) -> None:
     """Relations first (a confirmed credibility needs one), then the assessment, then the status."""
-    claim = Claim.objects.get(uuid=row.uuid) if row.uuid else None
-    if claim is None:
-        raise ValidationError({"id": [_("Relations, an assessment or a status need the claim's id.")]})
+    claim = Claim.objects.get(uuid=row.uuid)
     targets = dict(
         Claim.objects.filter(
             uuid__in=[rel.get("claim_id") for rel in row.relations if _is_uuid(rel.get("claim_id"))]
@@ -312,13 +312,12 @@ def _workflow(row: Row, by: AbstractBaseUser) -> None:
                     ]
                 }
             )
-        if not ClaimRelation.objects.filter(
-            from_claim=claim, to_claim_id=target, kind=rel.get("kind")
-        ).exists():
+        kind = str(rel.get("kind", ""))
+        if not ClaimRelation.objects.filter(from_claim=claim, to_claim_id=target, kind=kind).exists():
             services.add_relation(
                 from_claim_id=claim.pk,
                 to_claim_id=target,
-                kind=str(rel.get("kind", "")),
+                kind=kind,
                 independence=str(rel.get("independence", "")),
                 note=str(rel.get("note") or ""),
                 by=by,

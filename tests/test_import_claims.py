@@ -417,3 +417,53 @@ def test_oversize_csv_cells_refuse_their_row_by_line_and_the_next_rows_are_impor
         "Shells shipped.",
     ]
     assert csv.field_size_limit() == 131_072  # the process's limit is left as it was
+
+
+def test_a_reviewers_row_without_an_id_is_created_then_assessed_and_published(
+    tmp_path, reviewer, rich_claims
+):
+    exported = export(reader(reviewer))
+    row = next(
+        r for r in csv.DictReader(io.StringIO(exported.decode())) if r["id"] == str(rich_claims[1].uuid)
+    )
+    row |= {
+        "id": "",
+        "status": "published",
+        "reliability": "B",
+        "credibility": "2",
+        "rationale": "Two sources.",
+    }
+    path = tmp_path / "claims.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=tabular.HEADER)
+        writer.writeheader()
+        writer.writerow(row)
+
+    out, _ = run_import(path, "rita")
+
+    assert out.endswith("1 imported, 0 rejected.\n")
+    claim = Claim.objects.exclude(pk__in=[c.pk for c in rich_claims]).get()
+    assert claim.status == vocab.Status.PUBLISHED and claim.current_assessment.code == "B2"
+    assert claim.status_changes.count() == 2  # draft → in review → published, each through the services
+
+
+def test_a_workflow_the_services_refuse_is_reported_by_line_and_the_content_kept(
+    tmp_path, reviewer, rich_claims
+):
+    missing = "00000000-0000-4000-8000-000000000000"
+    relation = [
+        {"direction": "out", "kind": "corroborates", "claim_id": missing, "independence": "independent"}
+    ]
+    exported = export(reader(reviewer))
+    Claim.objects.all().delete()
+    path = tmp_path / "claims.csv"
+    path.write_text(
+        edited(exported, str(rich_claims[1].uuid), relations=json.dumps(relation), status="in_review")
+    )
+    with pytest.raises(CommandError, match="1 row"):
+        call_command(
+            "import_claims", str(path), "--user", "rita", stdout=(out := StringIO()), stderr=StringIO()
+        )
+    assert f"line 2: relations.0.claim_id: No claim {missing} here or in the file." in out.getvalue()
+    claim = Claim.objects.get(uuid=rich_claims[1].uuid)
+    assert claim.status == vocab.Status.DRAFT and not claim.relations_out.exists()
