@@ -50,7 +50,6 @@ READABLE = [
     ("speakers", "each hop's speaker name, separated by ; (empty for none)"),
     ("affiliations", "each hop's affiliation name, separated by ; (empty for none)"),
 ]
-READABLE_NAMES = frozenset(name for name, _ in READABLE)
 
 # (column, meaning) — the order is the file's column order; documented in the OpenAPI description.
 COLUMNS = [
