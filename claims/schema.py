@@ -109,13 +109,21 @@ class _Values:
         own = [cls.renamed.get(field.name, field.attname) for field in cls.columns]
         return own + list(cls.extra)
 
+    @classmethod
+    @functools.cache
+    def _defaults(cls) -> dict:
+        """Each column's default, worked out once per class: the importer builds these by the thousand."""
+        return {
+            cls.renamed.get(field.name, field.attname): "" if field.name in cls.renamed else _default(field)
+            for field in cls.columns
+        }
+
     def __init__(self, **values):
-        unknown = sorted(set(values) - set(self.names()))
+        defaults = self._defaults()
+        unknown = sorted(name for name in values if name not in defaults and name not in self.extra)
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {', '.join(unknown)}")
-        for field in self.columns:
-            default = "" if field.name in self.renamed else _default(field)
-            setattr(self, self.renamed.get(field.name, field.attname), default)
+        self.__dict__.update(defaults)
         for name, factory in self.extra.items():
             setattr(self, name, factory())
         for name, value in values.items():
