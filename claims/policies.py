@@ -34,6 +34,12 @@ def may_create_claim(user) -> bool:
     return user.has_perm("claims.add_claim")
 
 
+def may_import_workflow(user) -> bool:
+    """An import that sets status, assessments and relations is a reviewer's act (each step still asks
+    its own policy); an editor's import creates and edits drafts only."""
+    return may_create_claim(user) and _reviews(user)
+
+
 def may_edit(user, claim: Claim) -> bool:
     """Editors edit their own drafts; reviewers edit any claim that is not retracted."""
     if claim.status == vocab.Status.RETRACTED or not user.has_perm("claims.change_claim"):

@@ -1,6 +1,6 @@
 """What a write leaves behind: the claim document (the read model), search text, version and feed event.
 
-Services call record() (or record_many()) once at the end of each write, inside its transaction.
+Services call record() (or record_new()) once at the end of each write, inside its transaction.
 Readers get documents from current_representations(). ClaimVersion stays the immutable audit record;
 the document is the current claim in the current shape, and can be rebuilt from the rows at any time.
 
@@ -21,7 +21,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
 from claims import changes, schema, vocab
-from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source
+from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source, load
 from claims.representation import iso, represent_claim
 
 SCHEMA_VERSION = 2
@@ -118,11 +118,24 @@ def record(
     return body
 
 
-def record_many(claims: list[Claim], *, by: AbstractBaseUser, change: dict) -> None:
-    """record() for drafts written in bulk (their search text went in with the rows): no feed event."""
-    loaded = list(Claim.objects.with_details().filter(pk__in=[claim.pk for claim in claims]))
-    bodies = [(claim, represent_claim(claim)) for claim in loaded]
-    ClaimVersion.objects.bulk_create(
+def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBaseUser, change: dict) -> None:
+    """record() for many drafts built in memory, as (claim, hops, route, participants) with ids and
+    related objects set: the same represent_claim, fed from memory instead of reading the rows back."""
+    bodies = []
+    for claim, hops, route, participants in written:
+        # What with_details() would have prefetched; a new claim has no relations yet.
+        claim._prefetched_objects_cache = {
+            "hops": sorted(hops, key=lambda hop: hop.position),
+            "route": sorted(route, key=lambda stop: stop.position),
+            "participants": sorted(participants, key=lambda actor: actor.name),
+            "relations_out": [],
+            "relations_in": [],
+        }
+        bodies.append((claim, represent_claim(claim)))
+        del claim._prefetched_objects_cache  # the caller's claim reads its rows again, as any claim does
+    at = timezone.now()
+    load(
+        ClaimVersion,
         [
             ClaimVersion(
                 claim=claim,
@@ -131,12 +144,12 @@ def record_many(claims: list[Claim], *, by: AbstractBaseUser, change: dict) -> N
                 change=changes.code(change),
                 change_data=change,
                 changed_by=by,
+                changed_at=at,
             )
             for claim, body in bodies
         ],
-        batch_size=500,
     )
-    _store_documents([_document(claim, body) for claim, body in bodies])
+    load(ClaimDocument, [_document(claim, body) for claim, body in bodies])
 
 
 def rebuild_documents(*, outdated_only: bool = False, batch_size: int = 500) -> int:

@@ -111,13 +111,21 @@ class _Values:
         own = [cls.renamed.get(field.name, field.attname) for field in cls.columns]
         return own + list(cls.extra)
 
+    @classmethod
+    @functools.cache
+    def _defaults(cls) -> dict:
+        """Each column's default, worked out once per class: the importer builds these by the thousand."""
+        return {
+            cls.renamed.get(field.name, field.attname): "" if field.name in cls.renamed else _default(field)
+            for field in cls.columns
+        }
+
     def __init__(self, **values):
-        unknown = sorted(set(values) - set(self.names()))
+        defaults = self._defaults()
+        unknown = sorted(name for name in values if name not in defaults and name not in self.extra)
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {', '.join(unknown)}")
-        for field in self.columns:
-            default = "" if field.name in self.renamed else _default(field)
-            setattr(self, self.renamed.get(field.name, field.attname), default)
+        self.__dict__.update(defaults)
         for name, factory in self.extra.items():
             setattr(self, name, factory())
         for name, value in values.items():
@@ -344,6 +352,123 @@ def _hop_data(hop: dict) -> HopData:
         else:
             values[field.attname] = _blank_if_none(field, hop[field.name])
     return HopData(**values)
+
+
+# --- the write shape read in plain Python: the importer's fast path ------------------------------
+
+
+class ShapeError(ValueError):
+    """Values of the wrong type, by dotted path; what the services check (choices, lengths) is theirs."""
+
+    def __init__(self, messages: dict[str, list[str]]):
+        super().__init__(messages)
+        self.messages = messages
+
+
+REQUIRED = "This field is required."
+
+
+def _read_value(field: models.Field, value, path: str, errors: dict):
+    """One write-shape value as ClaimData holds it, or a message under `path` (the API's wording)."""
+    if value is None:
+        if field.null or field.is_relation:
+            return None
+        if field.choices and field.blank:
+            return ""  # an optional choice left open may be sent as null
+        errors.setdefault(path, []).append("This field may not be null.")
+        return None
+    if field.is_relation or isinstance(field, models.IntegerField):
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str):
+            number = whole_number(value.strip())
+        if number is None or not (1 if field.is_relation else -ID_MAX) <= number <= ID_MAX:
+            errors.setdefault(path, []).append("A valid integer is required.")
+        return number
+    if isinstance(field, models.BooleanField):
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "false", "1", "0"):
+            return str(value).lower() in ("true", "1")
+        errors.setdefault(path, []).append("Must be a valid boolean.")
+        return None
+    if isinstance(field, models.DateField):
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            pass
+        errors.setdefault(path, []).append("Date has wrong format. Use YYYY-MM-DD.")
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    errors.setdefault(path, []).append("Not a valid string.")
+    return None
+
+
+def _read_row(columns, body, prefix: str, errors: dict, renamed: dict) -> dict:
+    values = {}
+    for field in columns:
+        if field.name not in body:
+            if not field.has_default() and not field.blank and not field.null and not field.is_relation:
+                errors.setdefault(f"{prefix}{field.name}", []).append(REQUIRED)
+            continue
+        if field.name in renamed:
+            value = body[field.name]
+            if value is not None and not isinstance(value, str):
+                errors.setdefault(f"{prefix}{field.name}", []).append("Not a valid string.")
+            values[renamed[field.name]] = value or ""
+        else:
+            values[field.attname] = _read_value(field, body[field.name], f"{prefix}{field.name}", errors)
+    return values
+
+
+def _read_list(body: dict, key: str, errors: dict, *, required: bool = False) -> list:
+    value = body.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        errors.setdefault(key, []).append(REQUIRED if value is None else "Expected a list of items.")
+        return []
+    return value
+
+
+def read_write_shape(body: dict) -> ClaimData:
+    """The write shape (actors by id, a hop's source by URL) as ClaimData, in plain Python: the same
+    fields and defaults as ClaimWriteSerializer, without building DRF fields per row (the importer)."""
+    errors: dict[str, list[str]] = {}
+    values = _read_row(SCALARS + ACTOR_COLUMNS, body, "", errors, {})
+    for group, fields in GROUPED.items():
+        given = body.get(group) or {}
+        if not isinstance(given, dict):
+            errors.setdefault(group, []).append("Expected a dictionary of items.")
+            continue
+        for field in fields:
+            key = group_of(field)[1]
+            if key in given:
+                values[field.attname] = _read_value(field, given[key], f"{group}.{key}", errors)
+    participants = []
+    for index, actor_id in enumerate(_read_list(body, "participants", errors)):
+        participants.append(_read_value(ACTOR_COLUMNS[0], actor_id, f"participants.{index}", errors))
+    rows = {}
+    for key, columns, renamed in (
+        ("route", STOP_COLUMNS, {}),
+        ("hops", HOP_COLUMNS, {"source": "source_url"}),
+    ):
+        rows[key] = []
+        for index, item in enumerate(_read_list(body, key, errors, required=key == "hops")):
+            if not isinstance(item, dict):
+                errors.setdefault(f"{key}.{index}", []).append("Expected a dictionary of items.")
+                continue
+            rows[key].append(_read_row(columns, item, f"{key}.{index}.", errors, renamed))
+    if errors:
+        raise ShapeError(errors)
+    return ClaimData(
+        **values,
+        participant_ids=participants,
+        route=[RouteStopData(**stop) for stop in rows["route"]],
+        hops=[HopData(**hop) for hop in rows["hops"]],
+    )
 
 
 # --- the write shape as DRF fields: the API and the importer validate with these ------------------

@@ -1,6 +1,7 @@
 import importlib
 import io
 import threading
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -10,7 +11,7 @@ from django.db import connection
 from claims import projection, services, vocab
 from claims.models import Claim, ClaimDocument, ClaimVersion, FeedEvent
 from claims.representation import represent_claim
-from tests.conftest import claim_data
+from tests.conftest import claim_data, hop
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,38 @@ def test_the_designation_migration_gives_old_documents_the_new_key_without_a_new
     )
     assert Claim.objects.get(pk=claim.pk).version == claim.version
     assert list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot")) == versions
+
+
+def test_documents_of_claims_written_in_bulk_are_built_in_memory_as_the_rows_would_build_them(actors, editor):
+    rich = claim_data(
+        actors,
+        kind="military_cooperation",
+        supplier_id=None,
+        recipient_id=None,
+        participant_ids=[actors["RU"].pk, actors["CN"].pk, actors["KP"].pk],
+        event_start=date(2023, 9, 12),
+        event_precision="month",
+        route=[
+            services.RouteStopData(position=1, role="destination", country="RU"),
+            services.RouteStopData(position=0, role="origin", country="KP"),
+        ],
+        hops=[
+            hop(
+                1,
+                anonymity="outlet_voice",
+                speaker_id=actors["daily"].pk,
+                quote="  Text.  ",
+                quote_language="en",
+            ),
+            hop(
+                0,
+                anonymity="named_on_record",
+                speaker_id=actors["kirby"].pk,
+                affiliation_id=actors["US"].pk,
+                source_url="",
+            ),
+        ],
+    )
+    created, _ = services.create_claims(rows=[rich, claim_data(actors)], by=editor)
+    for claim in created:
+        assert_projected(claim)

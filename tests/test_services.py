@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from claims import services, vocab
@@ -9,12 +10,14 @@ from claims.models import (
     Assessment,
     AttributionHop,
     Claim,
+    ClaimDocument,
     ClaimRelation,
     ClaimVersion,
     FeedEvent,
     RouteStop,
     Source,
     StatusChange,
+    loading,
 )
 from tests.conftest import SOURCE_URL, claim_data, hop, make_user
 
@@ -1031,3 +1034,53 @@ def test_an_editor_cannot_revert_a_published_claim(make_claim, editor):
             claim_id=claim.pk, to_version=1, expected_version=claim.version, reason="x", by=editor
         )
     assert row_counts() == before
+
+
+def test_a_bulk_write_refused_by_the_database_midway_leaves_nothing_behind(actors, editor, monkeypatch):
+    real_load = loading.load
+
+    def failing(model, objects, **kwargs):
+        if model is RouteStop:
+            raise IntegrityError("refused")
+        return real_load(model, objects, **kwargs)
+
+    monkeypatch.setattr("claims.services.bulk.load", failing)
+    data = claim_data(actors, route=[services.RouteStopData(position=0, role="origin", country="KP")])
+    with pytest.raises(IntegrityError):
+        services.create_claims(rows=[data, data], by=editor)
+    assert not Claim.objects.exists() and not Source.objects.exists()
+    assert not AttributionHop.objects.exists() and not Claim.history.exists()
+    assert not AttributionHop.history.exists() and not ClaimVersion.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_bulk_creation_loads_every_table_with_copy_on_postgresql(actors, editor, monkeypatch):
+    tables = []
+    real_copy = loading._copy
+    monkeypatch.setattr(
+        loading, "_copy", lambda table, columns, rows: (tables.append(table), real_copy(table, columns, rows))
+    )
+    data = claim_data(
+        actors,
+        participant_ids=[actors["CN"].pk],
+        route=[services.RouteStopData(position=0, role="origin", country="KP")],
+    )
+    [claim], _ = services.create_claims(rows=[data], by=editor)
+    assert sorted(tables) == sorted(
+        model._meta.db_table
+        for model in (
+            Source,
+            Source.history.model,
+            Claim,
+            Claim.history.model,
+            AttributionHop,
+            AttributionHop.history.model,
+            RouteStop,
+            RouteStop.history.model,
+            Claim.participants.through,
+            ClaimVersion,
+            ClaimDocument,
+        )
+    )
+    assert claim.history.get().history_user == editor and claim.route.get().country == "KP"
+    assert list(Claim.objects.search("munitions")) == [claim]  # the stored search vector is filled

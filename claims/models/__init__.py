@@ -28,6 +28,7 @@ from claims.models.common import (
     validate_language,
 )
 from claims.models.editorial import COMMENT_MAX, Assignment, Comment
+from claims.models.loading import load
 from claims.models.searches import SAVED_SEARCH_NAME_MAX, SAVED_SEARCH_QUERY_MAX, SavedSearch
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
@@ -63,6 +64,7 @@ __all__ = [
     "SourceQuerySet",
     "StatusChange",
     "claim_detail_prefetches",
+    "load",
     "normalise_url",
     "validate_country",
     "validate_language",

@@ -12,7 +12,10 @@ from claims import importing
 
 
 class Command(BaseCommand):
-    help = "Import claims as drafts from FILE (.csv in the export's shape, .jsonl in the API's write shape)."
+    help = (
+        "Import claims from FILE (.csv in the export's shape, .jsonl in the API's write shape): a row whose"
+        " id is a claim here updates it; a reviewer's import also sets status, assessment and relations."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -41,6 +44,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
         for rejection in report.rejected:
             self.stdout.write(f"rejected {rejection}")
+        if report.updated or report.unchanged:
+            self.stdout.write(f"{len(report.updated)} updated, {len(report.unchanged)} unchanged.")
         self.stdout.write(f"{len(report.accepted)} imported, {len(report.rejected)} rejected.")
         if report.rejected:
             raise CommandError(f"{len(report.rejected)} row(s) rejected; the others were imported.")
