@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims import policies, vocab
+from claims import policies, projection, vocab
 from claims.models import SHORT_TEXT_MAX, AttributionHop, QuoteCheck, Source, SourceCheck
 from sources import evidence, politeness
 from sources.capture import fill_metadata
@@ -253,6 +253,7 @@ def _record(
 def _update_health(
     source: Source, *, result: FetchResult, evaluation: _Evaluation, now: datetime, release: bool
 ) -> None:
+    before = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
     health = next_health(
         Health(source.liveness, source.strikes, source.first_strike_at, source.last_strike_at),
         outcome=evaluation.outcome,
@@ -281,6 +282,10 @@ def _update_health(
         changes["lease_expires_at"] = None
     # A queryset update: health changes every check and is not worth a history row each time.
     Source.objects.filter(pk=source.pk).update(**changes)
+    after = projection.source_state(
+        liveness=health.liveness, quotes_missing=changes.get("quotes_missing", source.quotes_missing)
+    )
+    projection.record_source_health(source_id=source.pk, before=before, after=after)
     if evaluation.captured:
         _capture(source, evaluation)
 
@@ -360,6 +365,7 @@ def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
     if latest is None:
         raise ValidationError("This source has no capture of the document yet: check it first.")
     text = captured_text(latest)
+    before = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
     source.baseline_text = text
     source.baseline_sha256 = content_hash(text)
     fields = ["baseline_text", "baseline_sha256"]
@@ -369,4 +375,6 @@ def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
         fields.append("liveness")
     source._history_user = by
     source.save(update_fields=fields)
+    after = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
+    projection.record_source_health(source_id=source.pk, before=before, after=after)
     return source

@@ -29,6 +29,7 @@ from claims.models.common import (
 )
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
+from claims.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "CLAIM_DETAIL_JOINS",
@@ -54,6 +55,9 @@ __all__ = [
     "SourceCheck",
     "SourceQuerySet",
     "StatusChange",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "claim_detail_prefetches",
     "normalise_url",
     "validate_country",
