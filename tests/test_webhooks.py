@@ -6,7 +6,6 @@ import pytest
 from claims import projection, services, vocab
 from claims.models import FeedEvent, Webhook, WebhookAttempt, WebhookDelivery
 from claims.services import webhooks
-from tests.receiver import receiver  # noqa: F401 (fixture)
 from tracker.celery import app
 
 ALL_TYPES = list(vocab.FeedEventType.values)

@@ -5,7 +5,6 @@ import pytest
 from claims import vocab
 from claims.models import Webhook, WebhookDelivery
 from claims.services import webhooks
-from tests.receiver import receiver  # noqa: F401 (fixture)
 
 HOOKS = "/api/v1/webhooks/"
 
