@@ -69,10 +69,8 @@ def _clean_event_types(event_types) -> list[str]:
     return sorted(set(event_types), key=vocab.FeedEventType.values.index)
 
 
-@transaction.atomic
-def register_webhook(*, url: str, event_types: list[str], by: AbstractBaseUser) -> NewWebhook:
-    """Register an https endpoint for these feed event types; the secret comes back this once."""
-    require(policies.may_register_webhook(by), _("Only reviewers and administrators register webhooks."))
+def validate_webhook(*, url: str, event_types: list[str]) -> tuple[str, list[str]]:
+    """The address and event types as stored, or a ValidationError by field (the admin form asks too)."""
     url = (url or "").strip()
     if not url or len(url) > URL_MAX:
         raise ValidationError({"url": [_("Give the endpoint's https:// address.")]})
@@ -82,6 +80,14 @@ def register_webhook(*, url: str, event_types: list[str], by: AbstractBaseUser) 
         raise ValidationError(
             {"url": [_("This address cannot receive webhooks: %(why)s.") % {"why": refused}]}
         )
+    return url, types
+
+
+@transaction.atomic
+def register_webhook(*, url: str, event_types: list[str], by: AbstractBaseUser) -> NewWebhook:
+    """Register an https endpoint for these feed event types; the secret comes back this once."""
+    require(policies.may_register_webhook(by), _("Only reviewers and administrators register webhooks."))
+    url, types = validate_webhook(url=url, event_types=event_types)
     secret = secrets.token_hex(32)
     webhook = Webhook.objects.create(owner=by, url=url, event_types=types, secret=secret)
     return NewWebhook(webhook=webhook, secret=secret)
