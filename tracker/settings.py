@@ -260,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "claims.vocab.ActorKind",
         "RelationKindEnum": "claims.vocab.RelationKind",
         "StatusEnum": "claims.vocab.Status",
+        "FeedEventTypeEnum": "claims.vocab.FeedEventType",
     },
 }
 
