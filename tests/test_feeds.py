@@ -128,7 +128,7 @@ def test_the_feed_runs_a_fixed_number_of_queries(client, make_claim, reviewer, d
         assert client.get(ATOM).status_code == 200
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_feedparser_reads_the_served_feed_over_http(live_server, two_claims):
     to_russia, _ = two_claims
     feed = feedparser.parse(f"{live_server.url}{ATOM}?recipient=RU")
