@@ -18,3 +18,11 @@ def deliver_webhook_task(self, delivery_id: int) -> None:
     retry_in = deliver_webhook(delivery_id=delivery_id)
     if retry_in is not None:
         raise self.retry(countdown=retry_in)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def redeliver_webhooks_task() -> None:
+    """Beat, every minute: re-enqueue deliveries whose task message was lost."""
+    from claims.services.webhooks import redeliver_overdue_webhooks
+
+    redeliver_overdue_webhooks()

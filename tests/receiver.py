@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import threading
@@ -17,9 +18,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.server.posts.append({"headers": dict(self.headers.items()), "body": body})
-        self.send_response(self.server.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        if self.server.hold_first is not None and len(self.server.posts) == 1:
+            self.server.hold_first.wait(timeout=30)  # the sender dies meanwhile
+        with contextlib.suppress(OSError):  # a killed sender's socket is gone
+            self.send_response(self.server.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -32,6 +36,8 @@ class Receiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.posts: list[dict] = []
         self.status = 204
+        # Set, the first POST is answered only once this event is: the sender can be killed before.
+        self.hold_first: threading.Event | None = None
 
     @property
     def url(self) -> str:

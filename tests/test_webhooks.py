@@ -184,3 +184,20 @@ def test_delivery_bodies_are_json_with_the_seq(hook, receiver, make_claim):
     webhooks.deliver_webhook(delivery_id=WebhookDelivery.objects.get().pk)
     assert orjson.loads(receiver.posts[0]["body"])["seq"] == FeedEvent.objects.get().seq
     assert receiver.posts[0]["headers"]["Content-Type"] == "application/json"
+
+
+def test_the_sweep_re_enqueues_only_deliveries_long_overdue(
+    hook, receiver, make_claim, settings, monkeypatch
+):
+    settings.WEBHOOK_LEASE_SECONDS = 60
+    enqueued = []
+    monkeypatch.setattr(webhooks.deliver_webhook_task, "delay", enqueued.append)
+    make_claim(vocab.Status.PUBLISHED)
+    make_claim(vocab.Status.PUBLISHED, statement="A second claim.")
+    lost, fresh = WebhookDelivery.objects.order_by("pk")
+    WebhookDelivery.objects.filter(pk=lost.pk).update(next_attempt_at="2000-01-01T00:00:00Z")
+    assert webhooks.redeliver_overdue_webhooks() == [lost.pk]
+    assert enqueued == [lost.pk]
+    webhooks.deliver_webhook(delivery_id=lost.pk)
+    assert webhooks.redeliver_overdue_webhooks() == []  # delivered: never again
+    assert fresh.state == vocab.DeliveryState.PENDING  # not overdue yet: its own message will run it

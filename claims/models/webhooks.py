@@ -43,11 +43,20 @@ class WebhookDelivery(models.Model):
     # A worker owns the delivery while it POSTs; an expired lease (the worker died) may be taken over.
     lease_token = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due: the sweep re-enqueues a pending delivery long past it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="webhook_delivery_pending_due",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["webhook", "event"], name="webhook_delivery_once_per_event"),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ from claims.models import URL_MAX, FeedEvent, Webhook, WebhookAttempt, WebhookDe
 from claims.representation import represent_feed_event
 from claims.selectors import redact_documents
 from claims.services.common import require
+from claims.tasks import deliver_webhook_task
 from sources import fetch
 
 MAX_ATTEMPTS = 8
@@ -34,9 +36,8 @@ FAILURES_TO_DISABLE = 10
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 POST_TIMEOUT_SECONDS = 10.0
-# Longer than a POST can take, so a live worker never loses its delivery to a second one.
-LEASE_SECONDS = 60
 SIGNATURE_HEADER = "X-Signature-256"
+REDELIVER_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _claim(delivery_id: int) -> tuple[WebhookDelivery | None, str, float | None]
         webhook__active=True,
     ).update(
         lease_token=token,
-        lease_expires_at=now + timedelta(seconds=LEASE_SECONDS),
+        lease_expires_at=now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS),
         attempts=F("attempts") + 1,
     )
     if taken:
@@ -210,5 +211,31 @@ def record_attempt(
     if mine.attempts >= MAX_ATTEMPTS or not hook_changes.get("active", webhook.active):
         WebhookDelivery.objects.filter(pk=mine.pk).update(state=vocab.DeliveryState.FAILED, **finished)
         return None
-    WebhookDelivery.objects.filter(pk=mine.pk).update(**finished)
-    return _backoff(mine.attempts)
+    wait = _backoff(mine.attempts)
+    WebhookDelivery.objects.filter(pk=mine.pk).update(
+        next_attempt_at=now + timedelta(seconds=wait), **finished
+    )
+    return wait
+
+
+def redeliver_overdue_webhooks() -> list[int]:
+    """Enqueue again the pending deliveries overdue by more than a lease, whose task message was lost
+    (a worker killed on a broker that does not redeliver); returns their ids.
+
+    A delivery whose message still exists gets a second one: harmless, the lease claim lets one run.
+    """
+    now = timezone.now()
+    overdue = now - timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+    ids = list(
+        WebhookDelivery.objects.filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+            state=vocab.DeliveryState.PENDING,
+            webhook__active=True,
+            next_attempt_at__lt=overdue,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:REDELIVER_BATCH]
+    )
+    for delivery_id in ids:
+        deliver_webhook_task.delay(delivery_id)
+    return ids
