@@ -18,6 +18,7 @@ from claims.models import (
     RouteStop,
     Source,
     StatusChange,
+    Webhook,
 )
 from claims.tokens import create_api_token
 from tests.conftest import hop
@@ -43,6 +44,7 @@ class World:
     source: Source
     draft_source: Source
     actor: Actor
+    webhook: Webhook
 
 
 @pytest.fixture
@@ -69,6 +71,10 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
         source=Source.objects.exclude(url=DRAFT_SOURCE_URL).get(),
         draft_source=Source.objects.get(url=DRAFT_SOURCE_URL),
         actor=actors["KP"],
+        # A public address given as a literal: the guard accepts it with no DNS look-up.
+        webhook=Webhook.objects.create(
+            owner=reviewer, url="https://93.184.216.34/hook", event_types=["published"], secret="s"
+        ),
     )
 
 
@@ -109,6 +115,7 @@ def browser(personas):
 
 WRITABLE = (
     Claim,
+    Webhook,
     ClaimRelation,
     Actor,
     Source,

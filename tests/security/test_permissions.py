@@ -74,6 +74,11 @@ API_MATRIX = [
     Row("create",     "POST",   "api:source-check",           "source",              "401 403 202 202 202"),
     Row("create",     "POST",   "api:source-check",           "draft_source",        "401 404 202 202 202"),
     Row("read",       "GET",    "api:feed",                   "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "api:webhook-list",           "-",                   "401 403 403 200 200"),
+    Row("create",     "POST",   "api:webhook-list",           "-",                   "401 403 403 201 201"),
+    Row("read",       "GET",    "api:webhook-detail",         "webhook",             "401 403 403 200 200"),
+    Row("delete",     "DELETE", "api:webhook-detail",         "webhook",             "401 403 403 204 204"),
+    Row("read",       "GET",    "api:webhook-deliveries",     "webhook",             "401 403 403 200 200"),
     Row("read",       "GET",    "api:schema",                 "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:docs",                   "-",                   "200 200 200 200 200"),
 ]
@@ -194,6 +199,8 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
         return {"pk" if api else "source_id": getattr(world, row.target).pk}
     if row.target == "actor":
         return {"pk": world.actor.pk}
+    if row.target == "webhook":
+        return {"pk": world.webhook.pk}
     if row.target == "-":
         return {}
     return {claim_key: getattr(world, row.target).uuid}
@@ -219,6 +226,8 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
             "kind": "corroborates",
             "independence": "independent",
         }, {}
+    if row.route == "api:webhook-list":
+        return {"url": "https://93.184.216.34/claims", "event_types": ["published"]}, {}
     return None, {}
 
 
@@ -327,8 +336,10 @@ INVALID_BODIES = {
     "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
     "api:claim-relation-detail": {"unexpected": True},
     "api:source-check": {"unexpected": True},
+    "api:webhook-list": {"url": "http://10.0.0.1/", "event_types": ["nonsense"]},
+    "api:webhook-detail": {"unexpected": True},
 }
-BODY_IGNORED = {"api:claim-relation-detail", "api:source-check"}
+BODY_IGNORED = {"api:claim-relation-detail", "api:source-check", "api:webhook-detail"}
 
 
 # Refusals that depend on what the body names: an editor may relate a draft, but not to the published
