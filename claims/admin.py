@@ -7,7 +7,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import policies, schema, services
+from claims import policies, schema, services, vocab
 from claims.models import (
     Actor,
     Assessment,
@@ -21,8 +21,11 @@ from claims.models import (
     Source,
     SourceCheck,
     StatusChange,
+    Webhook,
+    WebhookAttempt,
     normalise_url,
 )
+from claims.services import webhooks as webhook_services
 
 CLAIM_FIELDS = list(schema.FORM_FIELDS)
 
@@ -411,7 +414,7 @@ class ClaimVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(FeedEvent)
 class FeedEventAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "type", "claim", "version", "at"]
+    list_display = ["seq", "type", "claim", "source", "version", "at"]
     list_filter = ["type"]
 
 
@@ -428,3 +431,99 @@ class SourceCheckAdmin(ReadOnlyAdmin):
     list_display = ["source", "outcome", "http_status", "checked_at", "similarity"]
     list_filter = ["outcome"]
     inlines = [QuoteCheckInline]
+
+
+class WebhookAdminForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(
+        label=_("Event types"),
+        choices=vocab.FeedEventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["url", "event_types"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                webhook_services.validate_webhook(url=cleaned["url"], event_types=cleaned["event_types"])
+            except ValidationError as error:
+                _copy_errors(error, self)
+        return cleaned
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Reviewers register their endpoints here (or with the API) and read why one was switched off."""
+
+    form = WebhookAdminForm
+    list_display = ["url", "owner", "active", "consecutive_failures", "disabled_reason", "created_at"]
+    list_filter = ["active"]
+    readonly_fields = [
+        "owner",
+        "active",
+        "consecutive_failures",
+        "disabled_reason",
+        "disabled_at",
+        "created_at",
+        "recent_attempts",
+    ]
+
+    def get_fields(self, request, obj=None):
+        return ["url", "event_types"] if obj is None else ["url", "event_types", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["url", "event_types", *self.readonly_fields]
+
+    def get_queryset(self, request):
+        webhooks = super().get_queryset(request)
+        return webhooks if request.user.is_superuser else webhooks.filter(owner=request.user)
+
+    def has_module_permission(self, request):
+        return policies.may_register_webhook(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return policies.may_register_webhook(request.user) and (
+            obj is None or policies.may_manage_webhook(request.user, obj)
+        )
+
+    def has_add_permission(self, request):
+        return policies.may_register_webhook(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # delete and register again: a changed address must pass the guard with a new secret
+
+    def has_delete_permission(self, request, obj=None):
+        return policies.may_register_webhook(request.user) and (
+            obj is None or policies.may_manage_webhook(request.user, obj)
+        )
+
+    @admin.display(description=_("Recent attempts"))
+    def recent_attempts(self, obj: Webhook) -> str:
+        attempts = WebhookAttempt.objects.filter(delivery__webhook=obj).select_related("delivery")
+        lines = [
+            f"{a.at:%Y-%m-%d %H:%M:%S} seq {a.delivery.event_id} #{a.number}: "
+            + (_("delivered") if a.succeeded else a.error)
+            for a in attempts.order_by("-id")[:20]
+        ]
+        return "\n".join(lines) or "—"
+
+    def save_model(self, request, obj, form, change):
+        created = webhook_services.register_webhook(
+            url=form.cleaned_data["url"], event_types=form.cleaned_data["event_types"], by=request.user
+        )
+        obj.pk = created.webhook.pk
+        messages.warning(
+            request,
+            _("Copy the signing secret now, it will not be shown again: %(secret)s")
+            % {"secret": created.secret},
+        )
+
+    def delete_model(self, request, obj):
+        webhook_services.delete_webhook(webhook_id=obj.pk, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for webhook in queryset:
+            webhook_services.delete_webhook(webhook_id=webhook.pk, by=request.user)

@@ -144,3 +144,13 @@ def may_change_source(user, source: Source | None = None) -> bool:
     if source is None or source.pk is None or _reviews(user):
         return True
     return not Claim.objects.filter(hops__source=source, status__in=vocab.PUBLIC_STATUSES).exists()
+
+
+def may_register_webhook(user) -> bool:
+    """Webhooks push every public change to a third party: reviewers and administrators only."""
+    return bool(user is not None and user.is_authenticated and _reviews(user))
+
+
+def may_manage_webhook(user, webhook) -> bool:
+    """A webhook's owner reads its log and deletes it; an administrator may too."""
+    return may_register_webhook(user) and (webhook.owner_id == user.pk or user.is_superuser)

@@ -21,8 +21,19 @@ from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
 from claims import changes, schema, vocab
-from claims.models import Actor, Claim, ClaimDocument, ClaimVersion, FeedEvent, Source, load
-from claims.representation import iso, represent_claim
+from claims.models import (
+    Actor,
+    Claim,
+    ClaimDocument,
+    ClaimVersion,
+    FeedEvent,
+    Source,
+    Webhook,
+    WebhookDelivery,
+    load,
+)
+from claims.representation import iso, represent_claim, represent_source_health
+from claims.tasks import deliver_webhook_task
 
 SCHEMA_VERSION = 2
 
@@ -62,13 +73,35 @@ def search_document(claim: Claim) -> str:
     return search_text(claim, hops, [claim.supplier, claim.recipient, *claim.participants.all(), *speakers])
 
 
-def _append_feed_event(*, claim: Claim, event_type: str, payload: dict) -> None:
+def _append_feed_event(
+    *, event_type: str, payload: dict, claim: Claim | None = None, source: Source | None = None
+) -> None:
     if connection.vendor == "postgresql":
         # Held until commit, so sequence numbers are handed out in commit order and a reader that
         # has seen seq N can never later find an N-1 committed behind its back.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK_ID])
-    FeedEvent.objects.create(claim=claim, type=event_type, version=claim.version, payload=payload)
+    event = FeedEvent.objects.create(
+        claim=claim,
+        source=source,
+        type=event_type,
+        version=claim.version if claim is not None else None,
+        payload=payload,
+    )
+    _enqueue_deliveries(event)
+
+
+def _enqueue_deliveries(event: FeedEvent) -> None:
+    """One delivery per active webhook that asked for this event type, sent once the write commits."""
+    # Filtered in Python: SQLite has no JSON "contains" lookup, and webhooks are few.
+    webhooks = [hook for hook in Webhook.objects.filter(active=True) if event.type in hook.event_types]
+    if not webhooks:
+        return
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(webhook=hook, event=event) for hook in webhooks]
+    )
+    for delivery in deliveries:
+        deliver_webhook_task.delay_on_commit(delivery.pk)
 
 
 def _document(claim: Claim, body: dict) -> ClaimDocument:
@@ -116,6 +149,45 @@ def record(
     if event_type is not None:
         _append_feed_event(claim=fresh, event_type=event_type, payload=event_payload or body)
     return body
+
+
+def source_state(*, liveness: str, quotes_missing: int) -> str:
+    """A source's health as the feed speaks of it: the event type of that state, or "" for states a
+    reader need not act on yet (unchecked, degraded, suspect)."""
+    if liveness == vocab.Liveness.DEAD:
+        return vocab.FeedEventType.SOURCE_DEAD
+    if quotes_missing:
+        return vocab.FeedEventType.SOURCE_QUOTE_MISSING
+    if liveness == vocab.Liveness.CHANGED:
+        return vocab.FeedEventType.SOURCE_CHANGED
+    if liveness == vocab.Liveness.LIVE:
+        return vocab.FeedEventType.SOURCE_RECOVERED
+    return ""
+
+
+def record_source_health(*, source_id: int, before: str, after: str) -> None:
+    """The feed event a source's new health leaves behind, if it is news; call inside the write.
+
+    `before` and `after` are source_state() values. Entering dead, quote missing or changed is an
+    event; so is returning to live from one of those (recovered). A source no public claim cites
+    emits nothing: its address alone would reveal what the newsroom is working on.
+    """
+    if after == before or not after:
+        return
+    if after == vocab.FeedEventType.SOURCE_RECOVERED and not before:
+        return  # the first capture, or back from a transient failure nobody was told about
+    cited_by = [
+        str(uuid)
+        for uuid in Claim.objects.public()
+        .filter(hops__source_id=source_id)
+        .order_by("pk")
+        .values_list("uuid", flat=True)
+        .distinct()
+    ]
+    if not cited_by:
+        return
+    source = Source.objects.get(pk=source_id)
+    _append_feed_event(event_type=after, source=source, payload=represent_source_health(source, cited_by))
 
 
 def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBaseUser, change: dict) -> None:

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from claims import schema
-from claims.models import Actor, Assessment, Claim
+from claims.models import Actor, Assessment, Claim, FeedEvent, Source
 
 
 def iso(value: datetime | None) -> str | None:
@@ -71,4 +71,36 @@ def represent_claim(claim: Claim) -> dict:
         "created_at": iso(claim.created_at),
         "updated_at": iso(claim.updated_at),
         "published_at": iso(claim.published_at),
+    }
+
+
+def represent_source_health(source: Source, cited_by: list[str]) -> dict:
+    """A source event's body: the source's health now, and the public claims (ids) that cite it."""
+    return {
+        "id": source.pk,
+        "url": source.url,
+        "title": source.title,
+        "liveness": source.liveness,
+        "quotes_missing": source.quotes_missing,
+        "last_outcome": source.last_outcome,
+        "last_checked_at": iso(source.last_checked_at),
+        "cited_by": cited_by,
+    }
+
+
+def represent_feed_event(event: FeedEvent) -> dict:
+    """One change-feed event as the API lists it and a webhook receives it (`claim` or `source` set).
+
+    Expects the event loaded with its claim (select_related); the claim document is as stored, so a
+    reader's redaction (selectors.redact_documents) still applies to `claim`."""
+    about_claim = event.claim_id is not None
+    return {
+        "seq": event.seq,
+        "type": event.type,
+        "claim_id": str(event.claim.uuid) if about_claim else None,
+        "version": event.version,
+        # As DRF writes date-times, like every other API field outside the claim document.
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "claim": event.payload if about_claim else None,
+        "source": None if about_claim else event.payload,
     }

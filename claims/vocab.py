@@ -207,6 +207,26 @@ class FeedEventType(models.TextChoices):
     PUBLISHED = "published", _("Published")
     UPDATED = "updated", _("Updated")
     RETRACTED = "retracted", _("Retracted")
+    SOURCE_CHANGED = "source_changed", _("Source changed")
+    SOURCE_QUOTE_MISSING = "source_quote_missing", _("Source lost a quote")
+    SOURCE_DEAD = "source_dead", _("Source dead")
+    SOURCE_RECOVERED = "source_recovered", _("Source recovered")
+
+
+# A feed event is about a claim (its version) or about a source (and the public claims citing it).
+CLAIM_EVENT_TYPES = (FeedEventType.PUBLISHED, FeedEventType.UPDATED, FeedEventType.RETRACTED)
+SOURCE_EVENT_TYPES = (
+    FeedEventType.SOURCE_CHANGED,
+    FeedEventType.SOURCE_QUOTE_MISSING,
+    FeedEventType.SOURCE_DEAD,
+    FeedEventType.SOURCE_RECOVERED,
+)
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
 
 
 # Transitions: (from, to) → the permission that allows it. Anything else is refused.

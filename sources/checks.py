@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from claims import policies, vocab
+from claims import policies, projection, vocab
 from claims.models import SHORT_TEXT_MAX, QuoteCheck, Source, SourceCheck
 from sources import evidence, politeness
 from sources.capture import fill_metadata
@@ -325,12 +325,19 @@ def _record(
                 QuoteCheck(check_run=row, hop_id=hop_id, result=m.result, score=m.score, passage=m.passage)
                 for hop_id, m in evaluation.quotes
             )
+            before = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
             changes = _next_state(source, result=result, evaluation=evaluation, now=now, release=release)
+            after = projection.source_state(
+                liveness=changes["liveness"],
+                quotes_missing=changes.get("quotes_missing", source.quotes_missing),
+            )
             if evaluation.captured:
                 _capture(source, evaluation, changes)
             else:
                 # A queryset update: health changes every check and is not worth a history row each time.
                 Source.objects.filter(pk=source.pk).update(**changes)
+            # Only a change of state is news (and costs statements); the usual unchanged check adds none.
+            projection.record_source_health(source_id=source.pk, before=before, after=after)
     except _AlreadyRecorded:  # the first row stands; nothing of ours was written
         return None
     return row
@@ -447,6 +454,7 @@ def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
     if latest is None:
         raise ValidationError("This source has no capture of the document yet: check it first.")
     text = captured_text(latest)
+    before = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
     source.baseline_text = text
     source.baseline_sha256 = content_hash(text)
     fields = ["baseline_text", "baseline_sha256"]
@@ -456,4 +464,6 @@ def accept_source_baseline(*, source_id: int, by: AbstractBaseUser) -> Source:
         fields.append("liveness")
     source._history_user = by
     source.save(update_fields=fields)
+    after = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
+    projection.record_source_health(source_id=source.pk, before=before, after=after)
     return source

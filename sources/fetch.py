@@ -212,6 +212,67 @@ def fetch(
     )
 
 
+@dataclass(frozen=True)
+class PostResult:
+    """What one guarded POST got back: an HTTP status, or why none came."""
+
+    http_status: int | None = None
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.http_status is not None and 200 <= self.http_status < 300
+
+
+def _destination(url: str, resolve: Resolver) -> tuple[_Target, list[str]]:
+    target = _Target.parse(url)
+    # Pushed data leaves us in the clear otherwise; the test allowlist is the only exception.
+    if target.url.scheme != "https" and not target.allowlisted:
+        raise _Failure(Outcome.REFUSED, "only https:// addresses are allowed")
+    return target, _checked_addresses(target, resolve)
+
+
+def refusal(url: str, *, resolver: Resolver | None = None) -> str:
+    """Why post() would refuse to send to `url` (not https, a private address, no such host...), or ""."""
+    try:
+        _destination(url, resolver or system_resolver)
+    except _Failure as failure:
+        return failure.error
+    except httpx.InvalidURL as exc:
+        return f"invalid URL: {exc}"
+    return ""
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: Sequence[tuple[str, str]],
+    timeout: float = 10.0,
+    resolver: Resolver | None = None,
+) -> PostResult:
+    """POST `body` to an https `url` under the same SSRF policy as fetch(); redirects are not followed
+    (a redirect could lead to a private address the check at registration never saw)."""
+    deadline = time.monotonic() + timeout
+    sent = [
+        (b"User-Agent", USER_AGENT.encode()),
+        (b"Content-Length", str(len(body)).encode()),
+        *((name.encode(), value.encode()) for name, value in headers),
+    ]
+    timeouts = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+    try:
+        target, addresses = _destination(url, resolver or system_resolver)
+        response = _send(target, addresses, sent, timeouts, deadline, method=b"POST", content=body)
+        response.close()
+        return PostResult(http_status=response.status_code)
+    except _Failure as failure:
+        return PostResult(error=failure.error)
+    except httpx.InvalidURL as exc:
+        return PostResult(error=f"invalid URL: {exc}")
+    except (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError) as exc:
+        return PostResult(error=_describe(exc))
+
+
 def _result(
     response: httpx.Response,
     *,
@@ -477,8 +538,11 @@ def _send(
     headers: list[tuple[bytes, bytes]],
     timeouts: dict[str, float],
     deadline: float,
+    *,
+    method: bytes = b"GET",
+    content: bytes | None = None,
 ) -> httpx.Response:
-    """One GET over a fresh pool pinned to `addresses`; httpx.Response gives header parsing."""
+    """One request over a fresh pool pinned to `addresses`; httpx.Response gives header parsing."""
     pool = httpcore.ConnectionPool(
         ssl_context=_ssl_context(),
         max_connections=1,
@@ -486,9 +550,10 @@ def _send(
     )
     url = target.url
     request = httpcore.Request(
-        "GET",
+        method,
         httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
         headers=[(b"Host", url.netloc), *headers],
+        content=content,
         extensions={"timeout": timeouts},
     )
     try:
@@ -502,7 +567,7 @@ def _send(
         response.status,
         headers=response.headers,
         stream=_CoreStream(response, pool),
-        request=httpx.Request("GET", url),
+        request=httpx.Request(method.decode(), url),
         extensions={"peer_address": peer[0] if peer else ""},
     )
 

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from claims import services, vocab
 from claims.models import Actor
+from tests.receiver import receiver  # noqa: F401 (fixture: a local webhook receiver)
 from tests.sources.site import site  # noqa: F401 (fixture: the re-checker's local web site)
 
 SOURCE_URL = "https://news.example.org/2023/09/arms"

@@ -260,6 +260,7 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "claims.vocab.ActorKind",
         "RelationKindEnum": "claims.vocab.RelationKind",
         "StatusEnum": "claims.vocab.Status",
+        "FeedEventTypeEnum": "claims.vocab.FeedEventType",
     },
 }
 
@@ -302,6 +303,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-sources": {"task": "claims.tasks.dispatch_due_sources_task", "schedule": 60.0},
     "verify-evidence": {"task": "claims.tasks.verify_evidence_task", "schedule": 7 * 24 * 3600.0},
+    "redeliver-webhooks": {"task": "claims.tasks.redeliver_webhooks_task", "schedule": 60.0},
 }
 
 # Comma-separated host:port pairs that the fetcher may reach even on private addresses (tests only).
@@ -312,6 +314,8 @@ SOURCE_MIN_INTERVAL_SECONDS = float(os.environ.get("SOURCE_MIN_INTERVAL_SECONDS"
 SOURCE_DEAD_STRIKE_INTERVAL = float(os.environ.get("SOURCE_DEAD_STRIKE_INTERVAL", str(24 * 3600)))
 # How long a dispatched check owns its source; longer than a task's retries, shorter than a day.
 SOURCE_LEASE_SECONDS = float(os.environ.get("SOURCE_LEASE_SECONDS", "900"))
+# How long a webhook delivery belongs to the worker POSTing it; then another may take it over.
+WEBHOOK_LEASE_SECONDS = float(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # Uploaded and captured files; evidence (content-addressed bodies and their WARC records) lives inside.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media")).resolve()
 EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", MEDIA_ROOT / "evidence")).resolve()

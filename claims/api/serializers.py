@@ -125,17 +125,35 @@ class SourceCheckSerializer(serializers.Serializer):
     quotes = QuoteCheckSerializer(many=True, source="visible_quotes")
 
 
+class SourceEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    title = serializers.CharField()
+    liveness = serializers.ChoiceField(choices=vocab.Liveness.choices)
+    quotes_missing = serializers.IntegerField()
+    last_outcome = serializers.CharField()
+    last_checked_at = serializers.DateTimeField(allow_null=True)
+    cited_by = serializers.ListField(
+        child=serializers.UUIDField(), help_text="The published and retracted claims citing the source."
+    )
+
+
 class FeedEventSerializer(serializers.Serializer):
+    """Schema only: events are written by claims.representation.represent_feed_event."""
+
     seq = serializers.IntegerField()
     type = serializers.ChoiceField(choices=vocab.FeedEventType.choices)
-    claim_id = serializers.UUIDField(source="claim.uuid")
-    version = serializers.IntegerField()
+    claim_id = serializers.UUIDField(allow_null=True, help_text="Null for source events.")
+    version = serializers.IntegerField(
+        allow_null=True, help_text="The claim's version; null for source events."
+    )
     at = serializers.DateTimeField()
     claim = serializers.JSONField(
-        source="payload",
+        allow_null=True,
         help_text="The claim as published (see Claim), or for a retraction a tombstone: "
-        "{id, status, version, reason, retracted_at}.",
+        "{id, status, version, reason, retracted_at}; null for source events.",
     )
+    source = SourceEventSerializer(allow_null=True, help_text="For source_* events; null otherwise.")
 
 
 class FeedSerializer(serializers.Serializer):

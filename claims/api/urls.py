@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from claims.api import exports, views
+from claims.api import exports, views, webhooks
 
 app_name = "api"
 
@@ -34,6 +34,9 @@ urlpatterns = [
     path("sources/<int:pk>/checks/", views.SourceChecks.as_view(), name="source-checks"),
     path("sources/<int:pk>/check/", views.SourceCheckRequest.as_view(), name="source-check"),
     path("feed/", views.Feed.as_view(), name="feed"),
+    path("webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),
+    path("webhooks/<int:pk>/deliveries/", webhooks.WebhookDeliveries.as_view(), name="webhook-deliveries"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script at docs/?script=: the CSP allows no inline script.
     path(

@@ -28,7 +28,7 @@ from claims.models import (
     SourceCheck,
 )
 from claims.projection import current_representations
-from claims.representation import represent_assessment
+from claims.representation import represent_assessment, represent_feed_event
 from claims.schema import ID_MAX, ClaimWriteSerializer, whole_number, write_shape
 from sources.dispatch import request_source_check
 
@@ -592,10 +592,17 @@ def _whole_number(request, name: str, default: int, low: int, high: int | None) 
 
 class Feed(APIView):
     @extend_schema(
-        summary="Change feed: every publish, update of a published claim and retraction, in order",
+        summary="Change feed: every publish, update of a published claim and retraction, and every "
+        "change in the health of a source public claims cite, in order",
         description="Store `next_after` and pass it as `after` next time: sequence numbers are strictly "
         "increasing and become visible in order, so nothing is missed or seen twice. A retraction "
-        "carries a tombstone {id, status, version, reason, retracted_at} instead of the claim.",
+        "carries a tombstone {id, status, version, reason, retracted_at} instead of the claim.\n\n"
+        "Source events (`claim_id`, `version` and `claim` null, `source` set) follow the re-checker: "
+        "`source_changed` (the text drifted from its baseline), `source_quote_missing` (a quoted "
+        "sentence is gone), `source_dead` (three strikes of hard evidence), `source_recovered` (live "
+        "again after one of those). Each names the public claims citing the source in "
+        "`source.cited_by`; a source only drafts cite emits nothing. Webhooks receive these same "
+        "events with the same `seq`.",
         parameters=[
             OpenApiParameter("after", int, description="Last seq you processed (0 to start)."),
             OpenApiParameter(
@@ -613,8 +620,8 @@ class Feed(APIView):
         )
         has_more = len(events) > limit
         events = events[:limit]
-        data = serializers.FeedEventSerializer(events, many=True).data
-        selectors.redact_documents(request.user, [event["claim"] for event in data])
+        data = [represent_feed_event(event) for event in events]
+        selectors.redact_documents(request.user, [event["claim"] for event in data if event["claim"]])
         return Response(
             {"events": data, "next_after": events[-1].seq if events else after, "has_more": has_more}
         )

@@ -32,6 +32,7 @@ from claims.models.loading import load
 from claims.models.searches import SAVED_SEARCH_NAME_MAX, SAVED_SEARCH_QUERY_MAX, SavedSearch
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
+from claims.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "CLAIM_DETAIL_JOINS",
@@ -63,6 +64,9 @@ __all__ = [
     "SourceCheck",
     "SourceQuerySet",
     "StatusChange",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "claim_detail_prefetches",
     "load",
     "normalise_url",

@@ -421,12 +421,15 @@ class ClaimDocument(models.Model):
 
 
 class FeedEvent(models.Model):
-    """One row per publish, update of a published claim, or retraction; seq is the public cursor."""
+    """One row per publish, update of a published claim, or retraction, and per change in a cited
+    source's health (changed, quote missing, dead, recovered); seq is the public cursor."""
 
     seq = models.BigAutoField(primary_key=True)
-    type = models.CharField(max_length=16, choices=vocab.FeedEventType.choices)
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="feed_events")
-    version = models.PositiveIntegerField()
+    type = models.CharField(max_length=32, choices=vocab.FeedEventType.choices)
+    claim = models.ForeignKey(Claim, null=True, on_delete=models.CASCADE, related_name="feed_events")
+    source = models.ForeignKey(Source, null=True, on_delete=models.CASCADE, related_name="feed_events")
+    # The claim's version for claim events; a source has no versions.
+    version = models.PositiveIntegerField(null=True)
     at = models.DateTimeField(default=timezone.now)
     payload = models.JSONField()
 
@@ -435,7 +438,22 @@ class FeedEvent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(type__in=vocab.FeedEventType.values), name="feed_event_type_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    type__in=vocab.CLAIM_EVENT_TYPES,
+                    claim__isnull=False,
+                    version__isnull=False,
+                    source__isnull=True,
+                )
+                | Q(
+                    type__in=vocab.SOURCE_EVENT_TYPES,
+                    source__isnull=False,
+                    claim__isnull=True,
+                    version__isnull=True,
+                ),
+                name="feed_event_about_a_claim_or_a_source",
+            ),
         ]
 
     def __str__(self) -> str:

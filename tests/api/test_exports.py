@@ -53,13 +53,16 @@ def test_neutralising_is_reversible_for_every_dangerous_start():
         assert not tabular.neutralise(cell).startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
-def test_atom_feed_lists_published_claims_only(client, make_claim, draft):
+def test_atom_feed_lists_public_claims_only(client, make_claim, draft):
     published = make_claim(vocab.Status.PUBLISHED)
-    make_claim(vocab.Status.RETRACTED, statement="Withdrawn")
+    retracted = make_claim(vocab.Status.RETRACTED, statement="Withdrawn")
     response = client.get("/feeds/claims.atom")
     assert response["Content-Type"].startswith("application/atom+xml")
     entries = ET.fromstring(response.content).findall(f"{ATOM}entry")  # noqa: S314 (our own output)
-    assert [entry.find(f"{ATOM}id").text for entry in entries] == [f"urn:uuid:{published.uuid}"]
+    assert [entry.find(f"{ATOM}id").text for entry in entries] == [
+        f"urn:uuid:{retracted.uuid}",
+        f"urn:uuid:{published.uuid}",
+    ]
     assert draft.statement.encode() not in response.content
 
 

@@ -21,6 +21,7 @@ from claims.models import (
     SavedSearch,
     Source,
     StatusChange,
+    Webhook,
 )
 from claims.tokens import create_api_token
 from tests.conftest import hop
@@ -47,6 +48,7 @@ class World:
     draft_source: Source
     actor: Actor
     saved_search: SavedSearch
+    webhook: Webhook
 
 
 @pytest.fixture
@@ -74,6 +76,10 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
         draft_source=Source.objects.get(url=DRAFT_SOURCE_URL),
         actor=actors["KP"],
         saved_search=services.save_search(name="Eddie's search", query="recipient=RU", by=editor),
+        # A public address given as a literal: the guard accepts it with no DNS look-up.
+        webhook=Webhook.objects.create(
+            owner=reviewer, url="https://93.184.216.34/hook", event_types=["published"], secret="s"
+        ),
     )
 
 
@@ -114,6 +120,7 @@ def browser(personas):
 
 WRITABLE = (
     Claim,
+    Webhook,
     ClaimRelation,
     Actor,
     Source,

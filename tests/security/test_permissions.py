@@ -88,6 +88,11 @@ API_MATRIX = [
     Row("create",     "POST",   "api:source-check",           "source",              "401 403 202 202 202"),
     Row("create",     "POST",   "api:source-check",           "draft_source",        "401 404 202 202 202"),
     Row("read",       "GET",    "api:feed",                   "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "api:webhook-list",           "-",                   "401 403 403 200 200"),
+    Row("create",     "POST",   "api:webhook-list",           "-",                   "401 403 403 201 201"),
+    Row("read",       "GET",    "api:webhook-detail",         "webhook",             "401 403 403 200 200"),
+    Row("delete",     "DELETE", "api:webhook-detail",         "webhook",             "401 403 403 204 204"),
+    Row("read",       "GET",    "api:webhook-deliveries",     "webhook",             "401 403 403 200 200"),
     Row("read",       "GET",    "api:schema",                 "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:docs",                   "-",                   "200 200 200 200 200"),
 ]
@@ -218,6 +223,8 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
         return {"pk": world.actor.pk}
     if row.target == "saved_search":
         return {"pk" if api else "search_id": world.saved_search.pk}
+    if row.target == "webhook":
+        return {"pk": world.webhook.pk}
     if row.target == "-":
         return {}
     return {claim_key: getattr(world, row.target).uuid}
@@ -253,6 +260,8 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
             "kind": "corroborates",
             "independence": "independent",
         }, {}
+    if row.route == "api:webhook-list":
+        return {"url": "https://93.184.216.34/claims", "event_types": ["published"]}, {}
     return None, {}
 
 
@@ -378,12 +387,15 @@ INVALID_BODIES = {
     "api:saved-search-detail": {"unexpected": True},
     "api:claim-relation-detail": {"unexpected": True},
     "api:source-check": {"unexpected": True},
+    "api:webhook-list": {"url": "http://10.0.0.1/", "event_types": ["nonsense"]},
+    "api:webhook-detail": {"unexpected": True},
 }
 BODY_IGNORED = {
     ("api:claim-relation-detail", "DELETE"),
     ("api:source-check", "POST"),
     ("api:claim-detail", "DELETE"),
     ("api:saved-search-detail", "DELETE"),
+    ("api:webhook-detail", "DELETE"),
 }
 
 
