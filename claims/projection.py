@@ -195,6 +195,11 @@ _ISO = (
     " || CASE WHEN date_trunc('second', {at}) = {at} THEN '' ELSE to_char({at} AT TIME ZONE 'UTC', '.US') END"
     " || '+00:00'"
 )
+# One lookup by primary key per source: a join would let the planner hash the whole table per document.
+_SOURCE = (
+    "coalesce((SELECT jsonb_build_object('id', s.id, 'url', s.url, 'liveness', s.liveness,"
+    " 'last_checked_at', {checked}) FROM {sources} s WHERE s.id = (e.v->>'id')::bigint), e.v)"
+)
 _CURRENT_DOCUMENT = """{{body}} || jsonb_build_object(
   'supplier', {supplier},
   'recipient', {recipient},
@@ -204,20 +209,15 @@ _CURRENT_DOCUMENT = """{{body}} || jsonb_build_object(
                                                                'affiliation', {affiliation})
                                      ORDER BY h.i), '[]'::jsonb)
            FROM jsonb_array_elements({{body}}->'hops') WITH ORDINALITY h(v, i)),
-  'sources', (SELECT coalesce(jsonb_agg(CASE WHEN s.id IS NULL THEN e.v
-                                        ELSE jsonb_build_object('id', s.id, 'url', s.url,
-                                             'liveness', s.liveness, 'last_checked_at', {checked}) END
-                                        ORDER BY e.i), '[]'::jsonb)
-              FROM jsonb_array_elements({{body}}->'sources') WITH ORDINALITY e(v, i)
-              LEFT JOIN {sources} s ON s.id = (e.v->>'id')::bigint){{relations}}
+  'sources', (SELECT coalesce(jsonb_agg({source} ORDER BY e.i), '[]'::jsonb)
+              FROM jsonb_array_elements({{body}}->'sources') WITH ORDINALITY e(v, i)){{relations}}
 )""".format(  # noqa: S608 (table names and fixed fragments: nothing from a request)
     supplier=_ACTOR.format(actors=Actor._meta.db_table, slot="{body}->'supplier'"),
     recipient=_ACTOR.format(actors=Actor._meta.db_table, slot="{body}->'recipient'"),
     participant=_ACTOR.format(actors=Actor._meta.db_table, slot="p.v"),
     speaker=_ACTOR.format(actors=Actor._meta.db_table, slot="(h.v->'speaker')"),
     affiliation=_ACTOR.format(actors=Actor._meta.db_table, slot="(h.v->'affiliation')"),
-    checked=_ISO.format(at="s.last_checked_at"),
-    sources=Source._meta.db_table,
+    source=_SOURCE.format(checked=_ISO.format(at="s.last_checked_at"), sources=Source._meta.db_table),
 )
 
 
