@@ -11,6 +11,7 @@ export DJANGO_DEBUG ?= 1
 # Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 BENCH_REDIS ?= redis://127.0.0.1:6379
+# Redis database numbers for the cache and the broker: set others when several runs share one Redis.
 BENCH_CACHE_DB ?= 5
 BENCH_BROKER_DB ?= 4
 BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=0 DJANGO_SECRET_KEY=benchmark-only \

@@ -79,11 +79,11 @@ def wrk(
     return parse_wrk(output)
 
 
-def drained_wrk(url: str, *, seconds: int) -> dict:
+def drained_wrk(url: str, *, seconds: int, connections: int = 2) -> dict:
     """wrk against our gunicorn, then wait for requests it left in flight so they slow nothing after."""
-    figures = wrk(url, seconds=seconds)
+    figures = wrk(url, seconds=seconds, connections=connections)
     probe = "/".join(url.split("/", 3)[:3]) + "/api/v1/actors/?page_size=1"
-    for _ in range(2):  # one per gunicorn worker
+    for _ in range(2):  # one per gunicorn worker, each queued behind what wrk left
         urllib.request.urlopen(probe, timeout=300).read()  # noqa: S310
     return figures
 

@@ -81,6 +81,8 @@ def headline(tiers: dict) -> dict:
         "feed_vs_raw_limit": largest["api"]["list_vs_raw_limit"],
         "feed_p50_ms": listing["ours"]["p50_ms"],
         "feed_p99_ms": listing["ours"]["p99_ms"],
+        "list_p99_vs_p50_at_32_connections": largest["api"]["list_p99_vs_p50_busy"],
+        "list_req_per_s_at_32_connections": listing["ours_busy"]["req_per_s"],
         "feed_incremental_p50_ms": largest["api"]["feed_incremental"]["p50_ms"],
         "deep_pagination_last_vs_first": largest["api"]["deep_pagination"]["cursor_last_vs_first"],
         "search_speedup_selective": largest["search"]["selective"]["speedup"],

@@ -1,10 +1,15 @@
 """What each role may see: the hidden side and, paired with it, what must still show."""
 
+from datetime import UTC, datetime
+
+import orjson
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection  # noqa: F401 (read by the skipif condition)
 
 from claims import selectors, services, vocab
-from claims.models import Claim, QuoteCheck, Source, SourceCheck
+from claims.models import Actor, Claim, ClaimDocument, QuoteCheck, Source, SourceCheck
+from claims.projection import SCHEMA_VERSION
 from tests.conftest import claim_data, hop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +166,73 @@ def test_relations_say_which_way_they_point_from_the_claim_asked_about(related, 
     assert [(r["other"], r["direction"]) for r in selectors.relations_visible_to(viewer, from_other)] == [
         (published, "in")
     ]
+
+
+# ---------------------------------------------------------------- documents built by the database
+
+
+def _both_ways(user, claims: list[Claim]) -> tuple[list, list]:
+    """The documents as the list endpoint gets them (JSON text, built by PostgreSQL in the page's query)
+    and as documents_visible_to() builds them in Python."""
+    page = list(
+        selectors.with_documents_visible_to(
+            user, Claim.objects.filter(pk__in=[c.pk for c in claims])
+        ).order_by("pk")
+    )
+    texts = [orjson.loads(text) for text in selectors.document_texts_visible_to(user, page)]
+    return texts, selectors.documents_visible_to(user, page)
+
+
+def test_the_database_builds_each_readers_documents_as_they_are_built_here(
+    related, actors, reviewer, viewer, editor
+):
+    with_everything = services.create_claim(
+        data=claim_data(
+            actors,
+            participant_ids=[actors["CN"].pk, actors["US"].pk],
+            hops=[
+                hop(0, speaker_id=actors["kirby"].pk, affiliation_id=actors["US"].pk),
+                hop(1, source_url="https://second.example.org/report", affiliation_id=actors["daily"].pk),
+            ],
+        ),
+        by=editor,
+    )
+    services.add_relation(
+        from_claim_id=with_everything.pk,
+        to_claim_id=related["draft"].pk,
+        kind="context",
+        independence="independent",
+        by=reviewer,
+    )
+    # What moves without a new version: an actor renamed, sources re-checked (with and without
+    # microseconds, which iso() writes differently).
+    Actor.objects.filter(pk=actors["kirby"].pk).update(name="J. Kirby", country="GB")
+    Source.objects.filter(url="https://second.example.org/report").update(
+        liveness=vocab.Liveness.DEAD, last_checked_at=datetime(2026, 5, 1, 12, 30, 5, 123456, tzinfo=UTC)
+    )
+    Source.objects.exclude(url="https://second.example.org/report").update(
+        last_checked_at=datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
+    )
+    claims = [related["published"], related["other"], related["draft"], with_everything]
+    for user in (AnonymousUser(), viewer, editor):
+        texts, built_here = _both_ways(user, claims)
+        assert texts == built_here
+    documents, _ = _both_ways(editor, claims)
+    assert documents[3]["hops"][0]["speaker"]["name"] == "J. Kirby"
+    assert [source["liveness"] for source in documents[3]["sources"]] == ["unchecked", "dead"]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the documents come built from PostgreSQL")
+def test_on_postgresql_the_page_query_brings_every_document_as_text(related, viewer, editor):
+    for user in (viewer, editor):
+        page = list(selectors.with_documents_visible_to(user, selectors.claims_visible_to(user)))
+        assert page and all(isinstance(claim.document_json, str) for claim in page)
+
+
+def test_a_missing_or_outdated_document_is_built_from_the_rows_beside_the_fetched_ones(related, viewer):
+    published, other = related["published"], related["other"]
+    ClaimDocument.objects.filter(claim=published).update(schema_version=SCHEMA_VERSION - 1, body={})
+    ClaimDocument.objects.filter(claim=other).delete()
+    texts, built_here = _both_ways(viewer, [published, other, related["draft"]])
+    assert texts == built_here
+    assert [document["statement"] for document in texts] == ["Published.", "Also published.", "Draft."]

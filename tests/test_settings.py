@@ -52,3 +52,14 @@ def test_production_defaults_are_safe(settings):
     assert module.CSRF_COOKIE_SECURE is True
     assert module.SECURE_HSTS_SECONDS >= 31_536_000
     assert module.DEBUG is False
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

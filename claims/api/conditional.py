@@ -2,7 +2,7 @@
 
 import hashlib
 
-from django.db.models import Max, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.response import Response
@@ -12,6 +12,16 @@ from claims.models import Actor, AttributionHop
 # Annotate the claims handed to stamp() with these. An actor edit anywhere moves every ETag: actors
 # change rarely, and one indexed MAX is far cheaper than finding the actors each claim shows.
 ACTOR_STAMPS = {"actors_stamp": Subquery(Actor.objects.order_by("-updated_at").values("updated_at")[:1])}
+# What stamp() reads, as an annotation: a list's page and its stamps come in one query.
+SOURCE_STAMPS = {
+    "sources_stamp": Subquery(
+        AttributionHop.objects.filter(claim_id=OuterRef("pk"), source__isnull=False)
+        .order_by()
+        .values("claim_id")
+        .annotate(latest=Max("source__last_checked_at"))
+        .values("latest")
+    )
+}
 
 
 def stamp(claims: list) -> list:

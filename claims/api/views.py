@@ -1,5 +1,6 @@
 """Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from claims import policies, selectors, services
 from claims.api import schema, serializers
-from claims.api.conditional import ACTOR_STAMPS, claim_etag, list_etag, not_modified, stamp
+from claims.api.conditional import ACTOR_STAMPS, SOURCE_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_parameters
 from claims.api.lookup import claim_for
 from claims.api.pagination import ClaimCursorPagination, StrictCursorPagination
@@ -87,11 +88,13 @@ class ClaimList(generics.GenericAPIView):
     pagination_class = ClaimCursorPagination
 
     def get_queryset(self):
-        # The body comes from stored snapshots: the page itself needs only ids, versions and stamps.
-        return (
-            selectors.claims_visible_to(self.request.user)
+        # The page's query brings its ETag stamps and, on PostgreSQL, the documents as JSON text.
+        user = self.request.user
+        return selectors.with_documents_visible_to(
+            user,
+            selectors.claims_visible_to(user)
             .only("id", "uuid", "version")
-            .annotate(**ACTOR_STAMPS)
+            .annotate(**ACTOR_STAMPS, **SOURCE_STAMPS),
         )
 
     @extend_schema(
@@ -105,7 +108,7 @@ class ClaimList(generics.GenericAPIView):
         },
     )
     def get(self, request):
-        page = stamp(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         etag = list_etag(
             page,
             self.paginator.get_next_link(),
@@ -114,7 +117,9 @@ class ClaimList(generics.GenericAPIView):
         )
         if (cached := not_modified(request, etag)) is not None:
             return cached
-        response = self.get_paginated_response(selectors.documents_visible_to(request.user, page))
+        # Written into the body as they are: the documents are never parsed on the way out.
+        documents = map(orjson.Fragment, selectors.document_texts_visible_to(request.user, page))
+        response = self.get_paginated_response(list(documents))
         response["ETag"] = etag
         response["Vary"] = VARY
         return response

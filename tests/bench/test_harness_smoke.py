@@ -41,6 +41,8 @@ def test_tiny_tier_produces_every_headline_figure(on_postgresql):
         "feed_vs_raw_limit",
         "feed_p50_ms",
         "feed_p99_ms",
+        "list_p99_vs_p50_at_32_connections",
+        "list_req_per_s_at_32_connections",
         "search_speedup_selective",
         "search_p50_ms_selective",
         "search_p50_ms_medium",
