@@ -3,6 +3,7 @@ reaches every surface, and its model limit is the one every surface enforces."""
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -177,3 +178,106 @@ def test_a_documents_route_participants_and_hop_actors_go_into_the_write_shape_b
     assert body["hops"] == [
         {"position": 0, "descriptor": "", "quote": "q", "speaker": 5, "affiliation": None}
     ]
+
+
+def test_input_values_are_equal_only_for_the_same_kind_with_the_same_values():
+    assert schema.ClaimData(statement="Shells.") == schema.ClaimData(statement="Shells.")
+    assert schema.ClaimData(statement="Shells.") != schema.ClaimData(statement="Missiles.")
+    assert schema.RouteStopData(position=0) != schema.HopData(position=0)
+    assert schema.RouteStopData(position=0) != {"position": 0}
+    assert schema.ClaimData(statement="Shells.").values()["statement"] == "Shells."
+    assert repr(schema.RouteStopData(position=2, country="IT")).startswith(
+        "RouteStopData({'position': 2, 'role': '', 'country': 'IT'"
+    )
+
+
+def test_input_refuses_unknown_fields_naming_each_of_them():
+    with pytest.raises(TypeError) as refused:
+        schema.HopData(calibre="152 mm", colour="green")
+    assert str(refused.value) == "HopData has no field calibre, colour"
+
+
+def test_a_hop_input_carries_its_source_as_an_empty_url_until_given():
+    hop = schema.HopData()
+    assert hop.source_url == "" and hop.speaker_id is None and hop.descriptor == ""
+    assert schema.HopData(source_url="https://example.org/a").source_url == "https://example.org/a"
+    assert schema.row_values(schema.HopData(descriptor="an official")).get("source_id", "absent") == "absent"
+
+
+def test_form_data_becomes_service_input_with_actors_by_id_and_model_defaults_for_none(actors):
+    data = schema.from_cleaned(
+        {
+            "statement": "Shells.",
+            "supplier": actors["KP"],
+            "recipient": None,
+            "participants": [actors["RU"], actors["CN"]],
+            "stance": None,
+            "place": None,
+            "quantity_min": None,
+        },
+        hops=["hop"],
+        route=["stop"],
+    )
+    assert (data.supplier_id, data.recipient_id) == (actors["KP"].pk, None)
+    assert data.participant_ids == [actors["RU"].pk, actors["CN"].pk]
+    assert (data.stance, data.place, data.quantity_min) == ("assert", "", None)
+    assert (data.hops, data.route) == (["hop"], ["stop"])
+    assert schema.from_cleaned({"statement": "Shells."}, hops=[], route=[]).participant_ids == []
+
+
+def test_write_shape_text_sent_as_null_is_stored_empty_and_numbers_stay_null():
+    data = schema.from_write_shape(
+        {
+            "statement": "Shells.",
+            "place": None,
+            "quantity": {"text": None, "min": None, "unit": "shells"},
+            "hops": [{"position": 0, "descriptor": None, "source": None}],
+        }
+    )
+    assert (data.place, data.quantity_text, data.quantity_min, data.quantity_unit) == ("", "", None, "shells")
+    [hop] = data.hops
+    assert (hop.descriptor, hop.source_url) == ("", "")
+
+
+def test_unsaved_input_reads_like_a_stored_document():
+    def actor(pk):
+        return {"id": pk} if pk else None
+
+    data = schema.ClaimData(
+        statement="Shells.",
+        supplier_id=5,
+        item_category="",
+        participant_ids=[3, 4],
+        quantity_qualifier="about",
+        quantity_min=3000,
+        event_start=date(2024, 5, 1),
+        route=[schema.RouteStopData(position=0, role="origin", country="KP")],
+        hops=[schema.HopData(position=0, speaker_id=7, descriptor="x", source_url="https://example.org/a")],
+    )
+    body = schema.input_document(data, actor)
+    assert body["supplier"] == {"id": 5} and body["recipient"] is None
+    assert body["item_category"] is None  # an optional choice left open reads as null
+    assert body["participants"] == [{"id": 3}, {"id": 4}]
+    assert body["quantity"] == {"qualifier": "about", "min": 3000, "max": None, "unit": "", "text": ""}
+    assert body["event_date"]["start"] == "2024-05-01"
+    assert body["route"] == [
+        {"position": 0, "role": "origin", "country": "KP", "region": "", "approximate": False}
+    ]
+    assert body["hops"] == [
+        {
+            "position": 0,
+            "speaker": {"id": 7},
+            "descriptor": "x",
+            "affiliation": None,
+            "role": "",
+            "anonymity": "",
+            "source": "https://example.org/a",
+            "quote": "",
+            "quote_language": "",
+            "translation": "",
+        }
+    ]
+
+
+def test_a_document_without_hops_has_none_in_the_write_shape():
+    assert schema.write_shape({"statement": "Old."})["hops"] == []
