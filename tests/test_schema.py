@@ -255,6 +255,7 @@ def test_unsaved_input_reads_like_a_stored_document():
         hops=[schema.HopData(position=0, speaker_id=7, descriptor="x", source_url="https://example.org/a")],
     )
     body = schema.input_document(data, actor)
+    assert (body["statement"], body["kind"], body["negated"]) == ("Shells.", "", False)
     assert body["supplier"] == {"id": 5} and body["recipient"] is None
     assert body["item_category"] is None  # an optional choice left open reads as null
     assert body["participants"] == [{"id": 3}, {"id": 4}]
@@ -324,7 +325,8 @@ def test_a_hops_actors_run_from_1_and_may_be_left_out_or_null():
             f"hops.0.{name}": [f"Ensure this value is less than or equal to {LARGEST_ID}."]
         }
         assert (
-            checked(hops=[{"position": 0, "anonymity": "undisclosed", name: None}])[0]["hops"][0][name] is None
+            checked(hops=[{"position": 0, "anonymity": "undisclosed", name: None}])[0]["hops"][0][name]
+            is None
         )
         assert checked()[0]["hops"][0][name] is None
 
@@ -439,3 +441,10 @@ def test_the_openapi_document_describes_the_write_and_read_shapes_as_the_models_
     likelihood = components["AssessmentWriteRequest"]["properties"]["likelihood"]
     assert likelihood["nullable"] is True and likelihood["default"] == ""
     assert "likelihood" not in components["AssessmentWriteRequest"]["required"]
+
+
+def test_a_whole_number_runs_up_to_the_largest_key_and_no_further():
+    assert schema.whole_number("9223372036854775807") == 9_223_372_036_854_775_807
+    assert schema.whole_number("9223372036854775808") is None
+    assert schema.whole_number("09223372036854775807") is None  # 20 digits, though the value fits
+    assert schema.whole_number("0") == 0 and schema.whole_number("²") is None
