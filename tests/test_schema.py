@@ -444,3 +444,17 @@ def test_a_whole_number_runs_up_to_the_largest_key_and_no_further():
     assert schema.whole_number("9223372036854775808") is None
     assert schema.whole_number("09223372036854775807") is None  # 20 digits, though the value fits
     assert schema.whole_number("0") == 0 and schema.whole_number("²") is None
+
+
+def test_the_read_shape_gives_actors_as_nullable_objects_and_a_hops_source_as_a_url_or_null():
+    # A fresh serializer: the OpenAPI document reads an instance made at import (the claim list's).
+    from rest_framework import serializers
+
+    from claims.api.serializers import ClaimSerializer
+
+    fields = ClaimSerializer().fields
+    hop = fields["hops"].child.fields
+    assert type(hop["source"]) is serializers.URLField and hop["source"].allow_null
+    for name in ("speaker", "affiliation"):
+        assert type(hop[name]) is schema.ActorRefSerializer and hop[name].allow_null
+    assert type(fields["supplier"]) is schema.ActorRefSerializer and fields["supplier"].allow_null

@@ -234,3 +234,14 @@ def test_hops_alone_are_checked_against_the_actors_they_name(actors):
     with pytest.raises(ValidationError) as refused:
         services.validate_hops([hop(anonymity="named_on_record", speaker_id=999_999)])
     assert refused.value.message_dict == {"hops.0.speaker": ["Unknown actor 999999."]}
+
+
+def test_no_quantity_is_negative_but_0_is_a_quantity(actors):
+    assert problems(claim_data(actors, quantity_qualifier="up_to", quantity_max=-1)) == {
+        "quantity_max": ["A quantity cannot be negative."]
+    }
+    assert problems(claim_data(actors, quantity_qualifier="up_to", quantity_max=0)) == {}
+    assert problems(claim_data(actors, quantity_qualifier="at_least", quantity_min=-1)) == {
+        "quantity_min": ["A quantity cannot be negative."]
+    }
+    assert problems(claim_data(actors, quantity_qualifier="at_least", quantity_min=0)) == {}
