@@ -1,10 +1,11 @@
 """What the services refuse before a write, word for word and on which field, each refusal next to
 the nearest input that is accepted. Validation only: nothing here writes a claim."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from claims import services
 from tests.conftest import claim_data, hop
@@ -245,3 +246,20 @@ def test_no_quantity_is_negative_but_0_is_a_quantity(actors):
         "quantity_min": ["A quantity cannot be negative."]
     }
     assert problems(claim_data(actors, quantity_qualifier="at_least", quantity_min=0)) == {}
+
+
+def test_an_event_that_occurred_is_dated_today_at_the_latest(actors):
+    today = timezone.localdate()
+    day = {"event_precision": "day", "modality": "occurred"}
+    assert problems(claim_data(actors, **day, event_start=today + timedelta(days=1))) == {
+        "event_start": ["An event that has occurred cannot be dated in the future: use planned or possible."]
+    }
+    assert problems(claim_data(actors, **day, event_start=today)) == {}
+    assert (
+        problems(
+            claim_data(
+                actors, event_precision="day", modality="planned", event_start=today + timedelta(days=1)
+            )
+        )
+        == {}
+    )
