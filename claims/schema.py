@@ -581,10 +581,14 @@ class ClaimWriteSerializer(serializers.Serializer):
         return from_write_shape(self.validated_data)
 
 
-def blank_choice(choices) -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=choices, required=False, allow_blank=True, allow_null=True, default=""
-    )
+class BlankChoiceField(serializers.ChoiceField):
+    """An optional choice: left out, empty or null all mean none given.
+
+    A class, not a function building a ChoiceField: DRF calls __init__ again on the copy each
+    serializer makes, so these arguments are applied at use, not only once at import."""
+
+    def __init__(self, choices):
+        super().__init__(choices=choices, required=False, allow_blank=True, allow_null=True, default="")
 
 
 def flatten(detail, prefix: str = "") -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
 
-from claims import services, vocab
+from claims import schema, services, vocab
 from claims.models import Actor
 from tests.receiver import receiver  # noqa: F401 (fixture: a local webhook receiver)
 from tests.sources.site import site  # noqa: F401 (fixture: the re-checker's local web site)
@@ -37,6 +37,14 @@ def test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def write_shape_built_in_each_mutation_test():
+    """make mutation: the claim's serializer fields are built once per process, before mutmut switches
+    a mutant on; built again in each test, a mutant in their builders is the one the test reads."""
+    if os.environ.get("MUTATION_DB_TEMPLATE"):
+        schema._claim_field_templates.cache_clear()
 
 
 @pytest.fixture(autouse=True)

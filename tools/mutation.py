@@ -149,21 +149,31 @@ def write_report(entries: list[dict], equivalent: dict[str, str], path: Path) ->
         "",
         "- decorated functions are never mutated (mutmut 3 skips them): the feed view's `get`, which",
         "  cuts the page, and `@transaction.atomic` services; tests pin their boundaries by hand;",
-        "- code that runs at import (the serializers schema.py builds from the model: `model_fields`,",
-        "  `_row_fields`, `_serializer`, `blank_choice`, `_actor_id_field`, `_columns`) runs in mutmut's",
-        "  parent before any mutant is switched on, so its mutants survive whatever the tests check.",
-        "  Measuring them needs a fresh import per mutant (mutmut's `process_isolation = forkserver`",
-        "  with `forkserver_warmup = none`), several times slower; they count as survivors below;",
-        "- PostgreSQL-only branches (dispatch's SKIP LOCKED batch) do not run on SQLite.",
+        "- code that runs only at import runs in mutmut's parent before any mutant is switched on, so its",
+        "  mutants survive whatever the tests check: schema.py's `_columns` (the claim, hop and stop",
+        "  column lists); they count as survivors below. The serializer fields schema.py builds from",
+        "  the models are built at first use and cached; in mutation runs tests/conftest.py clears that",
+        "  cache before each test, so they are built, and measured, with the mutant on (a serializer",
+        "  made at import keeps the fields it first built: the claim list's, which the OpenAPI document",
+        "  reads, so tests check the read shape on a fresh serializer);",
+        "- PostgreSQL-only branches (dispatch's SKIP LOCKED batch) do not run on SQLite, and differences",
+        "  only PostgreSQL shows: schema.py's `model_fields` 45-48 would give a hop position the 64-bit",
+        "  maximum instead of PostgreSQL's 32767; on SQLite every integer column's range is 64 bits.",
         "",
-        "| module | mutants | killed | survived | untested | equivalent | score | run | seconds | commit |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "Seconds are wall-clock time on this machine with `--max-children` workers; load is the 5-minute",
+        "load average when the module finished, or its mean and range sampled during the run (other jobs",
+        "shared the cores when it is above the worker count; `?`: not recorded).",
+        "",
+        "| module | mutants | killed | survived | untested | equivalent | score | run | seconds | load "
+        "| commit |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         name = r["module"] + (f" ({', '.join(r['functions'])})" if r["functions"] else "")
         out.append(
             f"| `{name}` | {r['total']} | {r['killed']} | {len(r['survived'])} | {len(r['untested'])} | "
-            f"{len(r['equivalent'])} | {r['score']:.1f} % | {r['date']} | {r['seconds']} | `{r['commit']}` |"
+            f"{len(r['equivalent'])} | {r['score']:.1f} % | {r['date']} | {r['seconds']} | "
+            f"{r.get('load', '?')} | `{r['commit']}` |"
         )
     out += ["", "## Tests per module", ""]
     for r in results:
@@ -199,6 +209,7 @@ def main() -> int:
     unknown = set(order) - {entry["module"] for entry in entries}
     if unknown:
         parser.error(f"not in pyproject.toml [tool.mutation]: {', '.join(sorted(unknown))}")
+    run_started = datetime.datetime.now()
     for module in order:
         index = next(i for i, entry in enumerate(entries) if entry["module"] == module)
         entry = entries[index]
@@ -220,6 +231,7 @@ def main() -> int:
         }
         result["commit"], result["date"] = stamp
         result["seconds"] = round((datetime.datetime.now() - started).total_seconds())
+        result["load"] = round(os.getloadavg()[1], 1)
         result["reasons"] = {name: equivalent[name] for name in result["equivalent"]}
         results.append(result)
         RESULTS.mkdir(parents=True, exist_ok=True)
@@ -234,6 +246,9 @@ def main() -> int:
     print(f"\n{'module':<45} score")
     for r in results:
         print(f"{r['module']:<45} {r['score']:5.1f} %")
+    whole = round((datetime.datetime.now() - run_started).total_seconds())
+    load = os.getloadavg()[1]
+    print(f"whole run: {whole} s, 5-minute load average now {load:.1f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -12,7 +12,7 @@ from claims.models import (
     SHORT_TEXT_MAX,
 )
 from claims.representation import represent_claim
-from claims.schema import blank_choice, claim_fields
+from claims.schema import BlankChoiceField, claim_fields
 
 # --- read ---------------------------------------------------------------------------------------
 
@@ -168,8 +168,8 @@ class FeedSerializer(serializers.Serializer):
 class AssessmentWriteSerializer(serializers.Serializer):
     reliability = serializers.ChoiceField(choices=vocab.Reliability.choices)
     credibility = serializers.ChoiceField(choices=vocab.Credibility.choices)
-    likelihood = blank_choice(vocab.Likelihood.choices)
-    confidence = blank_choice(vocab.Confidence.choices)
+    likelihood = BlankChoiceField(vocab.Likelihood.choices)
+    confidence = BlankChoiceField(vocab.Confidence.choices)
     rationale = serializers.CharField(max_length=RATIONALE_MAX)
 
 
