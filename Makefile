@@ -11,9 +11,12 @@ export DJANGO_DEBUG ?= 1
 # Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 BENCH_REDIS ?= redis://127.0.0.1:6379
+# Redis database numbers of the benchmark's cache and broker (override to share a Redis server).
+BENCH_CACHE_DB ?= 5
+BENCH_BROKER_DB ?= 4
 BENCH_ENV = DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=0 DJANGO_SECRET_KEY=benchmark-only \
 	DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost DJANGO_SECURE_SSL_REDIRECT=0 \
-	CACHE_URL=$(BENCH_REDIS)/5 CELERY_BROKER_URL=$(BENCH_REDIS)/4 \
+	CACHE_URL=$(BENCH_REDIS)/$(BENCH_CACHE_DB) CELERY_BROKER_URL=$(BENCH_REDIS)/$(BENCH_BROKER_DB) \
 	API_THROTTLE_ANON_PER_MINUTE=0 API_THROTTLE_USER_PER_MINUTE=0
 
 $(BIN)/activate: requirements.txt
