@@ -1,6 +1,5 @@
 """Full-text search: which claims match, and in what order (relevance, then newest first)."""
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -12,12 +11,6 @@ from django.db.models.expressions import RawSQL
 # request; the newest RANKED matches are where readers look. The API's cursor then goes on through
 # the older matches newest first; the UI's numbered pages stop there and say so.
 RANKED = 500
-# Id windows, newest first, in which the head is looked for in turn (PostgreSQL). The GIN index finds
-# matches in no particular order, so finding the newest RANKED matches of a term that matches 1 % of a
-# million claims would otherwise fetch all 10 000 of its rows to sort them by id; in windows, each
-# fetches only the rows of its own ids (the index's matches ANDed with the key's range), and the
-# query stops at the first window that completes the head. The last window is unbounded.
-WINDOWS = (25_000, 100_000, 400_000)
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
 
@@ -94,34 +87,17 @@ class RankedSearch:
         ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
         ranked = ranked.values_list("id", "search_rank")
         if boundary is None:
-            if connection.vendor != "postgresql":
-                return ranked[: RANKED + 1]
-            return self._windows(ranked)[: RANKED + 1]
+            return ranked[: RANKED + 1]
         # The head the first page saw: RANKED rows from its boundary up, and never more, whatever a
         # cursor says (a forged boundary must not make ranking read every match of a broad word).
         return ranked.filter(id__gte=boundary).order_by("id")[:RANKED]
-
-    def _windows(self, ranked: models.QuerySet) -> models.QuerySet:
-        """`ranked` (newest first) as one UNION ALL of id windows, newest first, each cut at RANKED + 1:
-        PostgreSQL runs the parts in order and stops once the outer limit is reached."""
-        table = self.queryset.model._meta.db_table
-
-        def below_top(width: int):  # the newest id minus `width`, computed once by the server
-            return RawSQL(f"(SELECT MAX(id) FROM {table}) - %s", [width])  # noqa: S608, S611 (our table)
-
-        edges = [None, *WINDOWS, None]
-        parts = []
-        for newer, older in itertools.pairwise(edges):
-            part = ranked if newer is None else ranked.filter(id__lte=below_top(newer))
-            parts.append((part if older is None else part.filter(id__gt=below_top(older)))[: RANKED + 1])
-        return parts[0].union(*parts[1:], all=True)
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
         """(id, rank) of the ranked head in search order, and its boundary."""
         if boundary is None and self._first_head is not None:
             return self._first_head
         if boundary is None:
-            rows = sorted(self.head_query(), key=lambda row: -row[0])
+            rows = list(self.head_query())
             self._more, rows = len(rows) > RANKED, rows[:RANKED]
             found = rows[-1][0] if self._more else 0
         else:

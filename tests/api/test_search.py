@@ -150,15 +150,3 @@ def test_a_forged_cursor_boundary_never_ranks_more_than_the_head(six, monkeypatc
     search = RankedSearch(Claim.objects.search("drones"), "drones")
     assert len(list(search.head_query(boundary=1))) == 2  # not every one of the six matches
     assert len(list(search.head_query())) == 3  # the first page: the head and one more
-
-
-@on_postgresql
-def test_the_head_looked_for_in_id_windows_is_the_newest_matches(six, monkeypatch):
-    """Windows of 1, 1 and 2 ids then the rest: each edge falls on a match, none is found twice."""
-    monkeypatch.setattr("claims.search.RANKED", 3)
-    monkeypatch.setattr("claims.search.WINDOWS", (1, 2, 4))
-    search = RankedSearch(Claim.objects.public().search("drones"), "drones")
-
-    head = [row[0] for row in search.head_query()]
-
-    assert sorted(head, reverse=True) == [claim.pk for claim in reversed(six)][:4]
