@@ -34,7 +34,7 @@ def gunicorn(*, workers: int = 2, env: dict | None = None):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a loaded machine (the 1M tier, shared cores) starts it slowly
         while True:
             try:
                 urllib.request.urlopen(f"{base}/api/v1/actors/?page_size=1", timeout=5).read()  # noqa: S310
