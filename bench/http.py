@@ -34,10 +34,11 @@ def gunicorn(*, workers: int = 2, env: dict | None = None):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a loaded machine (the 1M tier, shared cores) starts it slowly
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/v1/actors/?page_size=1", timeout=5).read()  # noqa: S310
+                # Not the actor list: at 1M claims it takes seconds (what actors the public may see).
+                urllib.request.urlopen(f"{base}/api/v1/claims/?page_size=1", timeout=60).read()  # noqa: S310
                 break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:

@@ -26,6 +26,16 @@ TARGETS = {
     "recheck_speed_vs_sequential_httpx": ("≥ 0.15", lambda v: v >= 0.15),
     "recheck_max_inflight_per_host": ("≤ 1", lambda v: v <= 1),
     "recheck_worker_rss_growth": ("≤ 1.10", lambda v: v <= 1.10),
+    # Issue 12's generator and 1M-tier figures, issue 17's search pages at 1M.
+    "generator_rows_per_s": ("≥ 30 000", lambda v: v >= 30_000),
+    "tier_1m_feed_p50_ms": ("≤ 30 ms", lambda v: v <= 30),
+    "tier_1m_cursor_last_vs_first": ("≤ 1.5", lambda v: v <= 1.5),
+    "tier_1m_feed_incremental_p50_ms": ("≤ 15 ms", lambda v: v <= 15),
+    "tier_1m_search_selective_ms": ("≤ 20 ms", lambda v: v <= 20),
+    "tier_1m_search_p50_ms_selective": ("≤ 30 ms", lambda v: v <= 30),
+    "tier_1m_search_p50_ms_medium": ("≤ 30 ms", lambda v: v <= 30),
+    "tier_1m_search_p50_ms_broad": ("≤ 30 ms", lambda v: v <= 30),
+    "tier_1m_search_worst_vs_best": ("≤ 5", lambda v: v <= 5),
 }
 
 
