@@ -118,3 +118,15 @@ def test_nobody_deletes_anothers_saved_search_from_the_page(client, viewer):
     client.force_login(make_user("other", "viewer"))
     assert client.post(f"/claims/searches/{search.pk}/delete/").status_code == 404
     assert SavedSearch.objects.exists()
+
+
+def test_a_saved_searchs_atom_link_lists_exactly_its_claims(viewer, make_claim, actors):
+    import feedparser
+
+    make_claim(vocab.Status.PUBLISHED, statement="To Russia.")
+    make_claim(vocab.Status.PUBLISHED, statement="To China.", recipient_id=actors["CN"].pk)
+    body = api(viewer).post(
+        "/api/v1/saved-searches/", {"name": "Russia", "query": "recipient=RU"}, format="json"
+    )
+    feed = feedparser.parse(api().get(body.json()["links"]["atom"]).content)
+    assert [entry.title for entry in feed.entries] == ["To Russia."]

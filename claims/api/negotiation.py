@@ -34,6 +34,14 @@ class FormatNegotiation(DefaultContentNegotiation):
     """The renderer the client prefers: by q, then by how specific its Accept entry is."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
+        # ?format= picks a renderer by name, as DRF's own negotiation does; a name none has is a 406
+        # naming what is offered (DRF says 404, which reads as "no such claim").
+        chosen = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if chosen:
+            named = [renderer for renderer in renderers if renderer.format == chosen]
+            if not named:
+                raise exceptions.NotAcceptable(available_renderers=renderers)
+            renderers = named
         accepts = self.get_accept_list(request)
         refused = [entry for entry in accepts if quality(_MediaType(entry)) <= 0]
         wanted = sorted(

@@ -129,3 +129,13 @@ def test_the_openapi_schema_names_each_exports_media_types_and_json_errors(clien
             "offered" in str(responses["406"]["content"]["application/json"]["schema"])
             or spec["components"]["schemas"]["NotAcceptable"]["properties"]["offered"]
         )
+
+
+def test_a_format_the_export_does_not_have_is_a_406_and_its_own_name_is_served(client, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    for url in ("/api/v1/claims/stix/", f"/api/v1/claims/{claim.uuid}/stix/", "/api/v1/claims/csv/"):
+        refused = client.get(url, {"format": "Ugn\u0084"})
+        assert refused.status_code == 406 and refused.json()["code"] == "not_acceptable", url
+    assert client.get("/api/v1/claims/stix/", {"format": "stix"}).status_code == 200
+    csv_response = client.get("/api/v1/claims/csv/", {"format": "csv"})
+    assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
