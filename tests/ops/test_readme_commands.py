@@ -73,4 +73,11 @@ def test_the_readme_api_examples_work_as_written_in_a_new_shell_after_make_run(d
         headers={"Authorization": f"Bearer {token}"},
     )
     assert edited.status_code == 200, edited.text
-    assert (edited.json()["place"], edited.json()["version"]) == ("Rason", 2)
+    # Edited to Rason (version 2), then version 1's content restored as version 3.
+    assert (edited.json()["place"], edited.json()["version"]) == ("", 3)
+    history = httpx.get(
+        f"http://127.0.0.1:{port}/api/v1/claims/{created['id']}/history/",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [entry["change"] for entry in history][:2] == ["reverted to v1: Rason was a guess", "edited"]
+    assert "DELETE 204\nGET 404" in shell.stdout
