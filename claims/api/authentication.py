@@ -3,6 +3,7 @@
 import base64
 import binascii
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
@@ -34,3 +35,15 @@ class BasicTokenAuthentication(BaseAuthentication):
 
 # The API's own schemes after Basic: Bearer tokens and browser sessions work here as everywhere.
 FEED_AUTHENTICATION = [BasicTokenAuthentication, TokenAuthentication, SessionAuthentication]
+
+
+class BasicTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BasicTokenAuthentication
+    name = "basicToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "Any user name, and an API token (create_api_token) as the password.",
+        }

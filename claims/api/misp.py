@@ -223,6 +223,7 @@ def _events(request):
 
 class Manifest(MispView):
     @extend_schema(
+        operation_id="misp_manifest",
         summary="MISP feed manifest: one entry per published or retracted claim",
         tags=["misp"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **schema.errors()},
@@ -236,6 +237,7 @@ class Manifest(MispView):
 
 class Hashes(MispView):
     @extend_schema(
+        operation_id="misp_hashes",
         summary="MISP feed hashes: MD5 of each attribute value, then its event uuid",
         tags=["misp"],
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR), **schema.errors()},
@@ -247,6 +249,7 @@ class Hashes(MispView):
 
 class Event(MispView):
     @extend_schema(
+        operation_id="misp_event",
         summary="One claim as a MISP event",
         tags=["misp"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **schema.errors(404)},

@@ -396,6 +396,7 @@ Envelope = inline_serializer(
 
 class Discovery(TaxiiView):
     @extend_schema(
+        operation_id="taxii_discovery",
         summary="TAXII 2.1 discovery",
         tags=["taxii"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **_errors()},
@@ -414,6 +415,7 @@ class Discovery(TaxiiView):
 
 class ApiRoot(TaxiiView):
     @extend_schema(
+        operation_id="taxii_api_root",
         summary="TAXII 2.1 API root",
         tags=["taxii"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **_errors()},
@@ -430,6 +432,7 @@ class ApiRoot(TaxiiView):
 
 class Collections(TaxiiView):
     @extend_schema(
+        operation_id="taxii_collections",
         summary="TAXII 2.1 collections",
         tags=["taxii"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **_errors()},
@@ -440,6 +443,7 @@ class Collections(TaxiiView):
 
 class Collection(TaxiiView):
     @extend_schema(
+        operation_id="taxii_collection",
         summary="The claims collection",
         tags=["taxii"],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **_errors(404)},
@@ -451,6 +455,7 @@ class Collection(TaxiiView):
 
 class Objects(TaxiiView):
     @extend_schema(
+        operation_id="taxii_objects",
         summary="STIX objects of the claims collection, in the order they were added",
         description="Paged by `next`; `X-TAXII-Date-Added-First`/`-Last` give the page's span. "
         "Without `match[version]` only each claim's latest version is served.",
@@ -467,6 +472,7 @@ class Objects(TaxiiView):
 
 class Manifest(TaxiiView):
     @extend_schema(
+        operation_id="taxii_manifest",
         summary="Manifest of the claims collection: id, date added and version of each object",
         tags=["taxii"],
         parameters=PAGE_PARAMETERS + MATCH_PARAMETERS,
@@ -490,6 +496,7 @@ class Manifest(TaxiiView):
 
 class ObjectDetail(TaxiiView):
     @extend_schema(
+        operation_id="taxii_object",
         summary="One STIX object of the claims collection (its latest version unless match[version])",
         tags=["taxii"],
         parameters=PAGE_PARAMETERS
@@ -506,6 +513,7 @@ class ObjectDetail(TaxiiView):
 
 class ObjectVersions(TaxiiView):
     @extend_schema(
+        operation_id="taxii_object_versions",
         summary="The versions (`modified`) of one STIX object of the claims collection",
         tags=["taxii"],
         parameters=[*PAGE_PARAMETERS, MATCH_PARAMETERS[-1]],
