@@ -9,6 +9,7 @@ following `next` never misses or repeats an object version while editors keep pu
 
 import re
 from datetime import UTC, datetime
+from itertools import islice
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
@@ -36,6 +37,7 @@ COLLECTION_ID = "claims"
 LIMIT_DEFAULT = 100
 LIMIT_MAX = 1000
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+INDEX_CHUNK = 500
 
 # The collection is the public record, the same whoever asks: it is built as an anonymous reader sees
 # claims, so no draft, claim in review or editorial detail reaches it, even through an editor's token.
@@ -276,10 +278,11 @@ def claims_carrying(object_ids: set[str]) -> set[int]:
     index = cache.get(key)
     if index is None:
         index = {}
-        events = list(_events())
-        for event in _with_objects(events):
-            for obj in event.objects:
-                index.setdefault(obj["id"], set()).add(event.claim_id)
+        events = _events().iterator(chunk_size=INDEX_CHUNK)
+        while batch := list(islice(events, INDEX_CHUNK)):  # memory stays flat however long the history
+            for event in _with_objects(batch):
+                for obj in event.objects:
+                    index.setdefault(obj["id"], set()).add(event.claim_id)
         cache.set(key, index, timeout=24 * 3600)
     return {claim_id for object_id in object_ids for claim_id in index.get(object_id, ())}
 
