@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
@@ -255,7 +255,11 @@ class Event(MispView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **schema.errors(404)},
     )
     def get(self, request, event_uuid):
-        claim = selectors.claims_visible_to(PUBLIC).filter(uuid=event_uuid).only("id").first()
+        try:
+            wanted = uuid.UUID(event_uuid)
+        except ValueError:
+            raise Http404 from None
+        claim = selectors.claims_visible_to(PUBLIC).filter(uuid=wanted).only("id").first()
         if claim is None:
             raise Http404
         [document] = selectors.documents_visible_to(PUBLIC, [claim])
@@ -264,8 +268,16 @@ class Event(MispView):
         )
 
 
+class NotFound(MispView):
+    @extend_schema(exclude=True)
+    def get(self, request, rest=""):
+        raise Http404
+
+
 urlpatterns = [
     path("manifest.json", Manifest.as_view(), name="manifest"),
     path("hashes.csv", Hashes.as_view(), name="hashes"),
-    path("<uuid:event_uuid>.json", Event.as_view(), name="event"),
+    # Any name, so that a file that is not a claim's event is a JSON 404 like every other miss here.
+    path("<str:event_uuid>.json", Event.as_view(), name="event"),
+    re_path(r"^(?P<rest>.*)$", NotFound.as_view()),
 ]

@@ -123,8 +123,9 @@ def test_drafts_and_claims_in_review_are_not_in_the_feed(anon, as_user, editor, 
 
 
 @pytest.mark.django_db
-def test_an_unknown_event_is_a_json_404(anon):
-    response = anon.get(f"{FEED}00000000-0000-4000-8000-000000000000.json")
+@pytest.mark.parametrize("name", ["00000000-0000-4000-8000-000000000000.json", "not-a-uuid.json", "events/"])
+def test_an_unknown_event_or_file_is_a_json_404(anon, name):
+    response = anon.get(f"{FEED}{name}")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
 
 
