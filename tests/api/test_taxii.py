@@ -45,8 +45,10 @@ def token(roles, viewer) -> str:
 
 
 @pytest.fixture
-def collection(live_server, token) -> Collection:
-    return Collection(f"{live_server.url}{COLLECTION}", user="viewer", password=token)
+def collection(live_server, token):
+    # Closed after the test: a kept-alive connection holds the live server's database connection open.
+    with Collection(f"{live_server.url}{COLLECTION}", user="viewer", password=token) as collection:
+        yield collection
 
 
 # ---------------------------------------------------------------- with taxii2-client
@@ -54,11 +56,11 @@ def collection(live_server, token) -> Collection:
 
 @LIVE
 def test_the_client_discovers_the_api_root_and_the_claims_collection(live_server, token):
-    server = Server(f"{live_server.url}{TAXII}", user="anyone", password=token)
-    [root] = server.api_roots
-    assert server.default.url == root.url == f"{live_server.url}/taxii2/api/"
-    assert root.versions == ["application/taxii+json;version=2.1"]
-    [collection] = root.collections
+    with Server(f"{live_server.url}{TAXII}", user="anyone", password=token) as server:
+        [root] = server.api_roots
+        assert server.default.url == root.url == f"{live_server.url}/taxii2/api/"
+        assert root.versions == ["application/taxii+json;version=2.1"]
+        [collection] = root.collections
     assert (collection.id, collection.can_read, collection.can_write) == ("claims", True, False)
     assert collection.media_types == ["application/stix+json;version=2.1"]
 
@@ -106,9 +108,11 @@ def test_added_after_returns_only_what_was_added_since(collection, make_claim):
 @LIVE
 def test_a_wrong_token_is_refused_with_a_taxii_401(live_server, roles, make_claim):
     make_claim(vocab.Status.PUBLISHED)
-    bad = Collection(f"{live_server.url}{COLLECTION}", user="viewer", password="not-a-token")
-    with pytest.raises(requests.HTTPError) as refused:
-        bad.get_objects()
+    with Collection(f"{live_server.url}{COLLECTION}", user="viewer", password="not-a-token") as bad:
+        # Closed by the server after the answer, so it holds no database connection past the test.
+        bad._conn.session.headers["Connection"] = "close"
+        with pytest.raises(requests.HTTPError) as refused:
+            bad.get_objects()
     response = refused.value.response
     assert response.status_code == 401
     assert response.headers["Content-Type"] == "application/taxii+json;version=2.1"
