@@ -28,7 +28,7 @@ from claims.api import stix
 from claims.api.authentication import FEED_AUTHENTICATION
 from claims.api.renderers import FastJSONRenderer
 from claims.models import ClaimVersion, FeedEvent
-from claims.schema import ID_MAX
+from claims.schema import ID_MAX, whole_number
 
 MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -157,7 +157,7 @@ def parse_timestamp(raw: str, name: str) -> datetime:
             raise ValueError
         moment = datetime.strptime(match[1], "%Y-%m-%dT%H:%M:%S")
     except ValueError:
-        _refuse(name, f"Give a UTC timestamp such as 2026-01-31T12:00:00.000Z, not {raw!r}.")
+        _refuse(name, f"Give a UTC timestamp such as 2026-01-31T12:00:00.000Z, not {raw[:40]!r}.")
     return moment.replace(microsecond=int((match[2] or "0")[:6].ljust(6, "0")), tzinfo=UTC)
 
 
@@ -196,10 +196,11 @@ class Query:
     def _limit(raw: str | None) -> int:
         if raw is None:
             return LIMIT_DEFAULT
-        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-            _refuse("limit", f"Give a whole number of at least 1, not {raw!r}.")
+        value = whole_number(raw)
+        if value is None or value < 1:
+            _refuse("limit", f"Give a whole number of at least 1, not {raw[:40]!r}.")
         # A larger page than we serve is not an error: TAXII lets the server return fewer.
-        return min(int(raw), LIMIT_MAX)
+        return min(value, LIMIT_MAX)
 
     @staticmethod
     def _cursor(raw: str | None) -> tuple[int, int]:
@@ -207,7 +208,7 @@ class Query:
             return 0, 0
         match = CURSOR.fullmatch(raw)
         if match is None or int(match[1]) > ID_MAX:
-            _refuse("next", f"Pass back the `next` of the previous page unchanged, not {raw!r}.")
+            _refuse("next", f"Pass back the `next` of the previous page unchanged, not {raw[:40]!r}.")
         return int(match[1]), int(match[2])
 
     @property
@@ -363,7 +364,7 @@ PAGE_QUERY = {"added_after", "limit", "next"}
 MATCH_QUERY = {"match[type]", "match[id]", "match[version]", "match[spec_version]"}
 
 
-def _collection(request) -> dict:
+def _collection() -> dict:
     return {
         "id": COLLECTION_ID,
         "title": "Arms-transfer claims",
@@ -441,7 +442,7 @@ class Collections(TaxiiView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **_errors()},
     )
     def get(self, request):
-        return Response({"collections": [_collection(request)]})
+        return Response({"collections": [_collection()]})
 
 
 class Collection(TaxiiView):
@@ -453,7 +454,7 @@ class Collection(TaxiiView):
     )
     def get(self, request, collection_id):
         _known_collection(collection_id)
-        return Response(_collection(request))
+        return Response(_collection())
 
 
 class Objects(TaxiiView):

@@ -330,6 +330,8 @@ def test_unknown_collections_roots_and_objects_are_taxii_404s(anon, url):
         "limit=0",
         "limit=ten",
         "limit=-1",
+        "limit=" + "9" * 5000,
+        "limit=²",
         "next=42",
         "next=abc-1",
         "match[version]=latest",
