@@ -13,7 +13,7 @@ from itertools import islice
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Exists, JSONField, OuterRef, Q, Subquery
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.urls import path, re_path, reverse
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
@@ -49,10 +49,20 @@ VERSION_WORDS = {"first", "last", "all"}
 
 
 def stix_objects(documents: list[dict]) -> list[list[dict]]:
-    """The STIX objects of each claim version: the one place this server asks the STIX export (one
-    query for the actors of the whole page)."""
+    """The STIX objects each claim version carries, the producer and extension definition first: the
+    one place this server asks the STIX export (one query for the actors of the whole page)."""
     changed = stix.actors_changed(documents)
-    return [stix.claim_objects(document, actors_changed=changed) for document in documents]
+    shared = stix.shared_objects()
+    return [[*shared, *stix.claim_objects(document, actors_changed=changed)] for document in documents]
+
+
+# Not one claim's own: the producer, the extension definition and an identity per actor are carried by
+# every event whose claim names them, each with one version at a time (its own, not the claim's).
+SHARED_TYPES = {"identity", "extension-definition"}
+
+
+def is_shared(obj: dict) -> bool:
+    return obj["type"] in SHARED_TYPES
 
 
 # ---------------------------------------------------------------- media type and errors
@@ -224,13 +234,15 @@ class Query:
             return False
         if self.spec_versions and obj.get("spec_version", "2.1") not in self.spec_versions:
             return False
+        if self.version_times and parse_timestamp(version_of(obj), "version") in self.version_times:
+            return True
+        if is_shared(obj):
+            # Its one version is its first and its last, wherever its first carrier stands.
+            return bool(self.version_words)
         return (
             "all" in self.version_words
             or ("last" in self.version_words and event.is_last)
             or ("first" in self.version_words and event.is_first)
-            or (
-                bool(self.version_times) and parse_timestamp(version_of(obj), "version") in self.version_times
-            )
         )
 
 
@@ -271,11 +283,14 @@ def _index_key() -> str:
     return "taxii:object-index:" + (f"{head[0]}:{head[1].timestamp()}" if head else "empty")
 
 
-def claims_carrying(object_ids: set[str]) -> set[int]:
-    """The claims any version of which carries one of these STIX ids.
+Carriers = dict[str, list[tuple[int, datetime, int]]]
 
-    An id cannot be computed back to its claim, so an index of every id in the collection is built once
-    per feed head (one new event: one rebuild) and kept in the cache.
+
+def carriers() -> Carriers:
+    """Every STIX id in the collection with the events carrying it, as (seq, time, claim id) in seq order.
+
+    An id cannot be computed back to its events, so this index is built once per feed head (one new
+    event: one rebuild) and kept in the cache; an actor's change moves no event, so it stays valid.
     """
     key = _index_key()
     index = cache.get(key)
@@ -285,16 +300,32 @@ def claims_carrying(object_ids: set[str]) -> set[int]:
         while batch := list(islice(events, INDEX_CHUNK)):  # memory stays flat however long the history
             for event in _with_objects(batch):
                 for obj in event.objects:
-                    index.setdefault(obj["id"], set()).add(event.claim_id)
+                    index.setdefault(obj["id"], []).append((event.seq, event.at, event.claim_id))
         cache.set(key, index, timeout=24 * 3600)
-    return {claim_id for object_id in object_ids for claim_id in index.get(object_id, ())}
+    return index
+
+
+def claims_carrying(object_ids: set[str]) -> set[int]:
+    """The claims any version of which carries one of these STIX ids."""
+    index = carriers()
+    return {claim_id for object_id in object_ids for _, _, claim_id in index.get(object_id, ())}
+
+
+def first_carrier(index: Carriers, obj: dict) -> int | None:
+    """The seq of the event that serves this version of a shared object: the first carrying it at or
+    after the version's time. Never an earlier one: a client that has paged past it would miss the
+    version, and that event's document may name the actor as it was before."""
+    version = parse_timestamp(version_of(obj), "version")
+    return next((seq for seq, at, _ in index.get(obj["id"], ()) if at >= version), None)
 
 
 class Page:
     """The object versions after a position, in (seq, index) order, and where the next page starts.
 
-    Reads at most limit + 1 events, so a page costs the same queries whatever its size. Each event
-    adds at least one object, so without type, id or version filters a page is always full.
+    Reads at most limit + 1 events, so a page costs the same queries whatever its size. A shared object
+    version is served only at its first carrier (first_carrier), so each is served once. The version
+    filter (`last`, `first`) applies to each object, not in SQL, since a shared object's first carrier
+    need not be its claim's first or last version: a page may then hold fewer objects than the limit.
     """
 
     def __init__(self, query: Query, *, claim_ids: set[int] | None = None):
@@ -303,22 +334,20 @@ class Page:
             events = events.filter(at__gt=query.added_after)
         if claim_ids is not None:
             events = events.filter(claim_id__in=claim_ids)
-        if not query.every_version:
-            wanted = Q(pk__in=[])
-            if "last" in query.version_words:
-                wanted |= Q(is_last=True)
-            if "first" in query.version_words:
-                wanted |= Q(is_first=True)
-            events = events.filter(wanted)
         fetched = _with_objects(list(events[: query.limit + 1]))
+        # Read after the events: on every backend seq is handed out in commit order, so the index
+        # holds every event up to the last fetched and never misses an earlier carrier.
+        index = carriers() if fetched else {}
         self.entries: list[tuple[FeedEvent, dict]] = []
         self.next: str | None = None
         for event in fetched:
-            for index, obj in enumerate(event.objects):
-                if (event.seq, index) < query.start or not query.keeps(event, obj):
+            for position, obj in enumerate(event.objects):
+                if (event.seq, position) < query.start or not query.keeps(event, obj):
+                    continue
+                if is_shared(obj) and first_carrier(index, obj) != event.seq:
                     continue
                 if len(self.entries) == query.limit:
-                    self.next = f"{event.seq}-{index}"
+                    self.next = f"{event.seq}-{position}"
                     return
                 self.entries.append((event, obj))
         if len(fetched) > query.limit:
