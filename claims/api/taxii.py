@@ -2,7 +2,9 @@
 objects of every published and retracted claim version, in the change feed's order.
 
 Each feed event (a publish, an update of a published claim, a retraction) adds the STIX objects of
-that claim version to the collection; their `date_added` is the event's time. Pages are cut by the
+that claim version to the collection; their `date_added` is the event's time. An object several claims
+share (an actor's identity, the producer, the extension definition) comes once per version, with the
+first event carrying it since that version (first_carrier). Pages are cut by the
 event's `seq`, which on every backend is handed out in commit order (claims.projection), so a client
 following `next` never misses or repeats an object version while editors keep publishing.
 """
@@ -222,10 +224,6 @@ class Query:
         if match is None or int(match[1]) > ID_MAX:
             _refuse("next", f"Pass back the `next` of the previous page unchanged, not {raw[:40]!r}.")
         return int(match[1]), int(match[2])
-
-    @property
-    def every_version(self) -> bool:
-        return "all" in self.version_words or bool(self.version_times)
 
     def keeps(self, event: FeedEvent, obj: dict) -> bool:
         if self.types and obj["type"] not in self.types:
