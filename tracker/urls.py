@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from claims.api import misp, taxii
 from claims.api.errors import page_not_found
 from claims.feeds import PublishedClaimsFeed
 from claims.views import accounts
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("claims.api.urls")),
+    path("taxii2/", include((taxii.urlpatterns, "taxii"))),
+    path("feeds/misp/", include((misp.urlpatterns, "misp"))),
     path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
     # Unknown API paths answer JSON even with DEBUG on, where handler404 is bypassed.
     re_path(r"^api/", page_not_found),

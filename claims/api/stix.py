@@ -287,10 +287,15 @@ def claim_objects(claim: dict, *, actors_changed: Mapping[int, tuple[str, str]] 
     return [*owned, *identities]
 
 
+def actors_changed(claims: list[dict]) -> dict[int, tuple[str, str]]:
+    """actor_times() of every actor these claim documents name, in one query."""
+    return actor_times(actor["id"] for claim in claims for actor in _actors(claim))
+
+
 def stix_objects(claims: list[dict]) -> list[dict]:
     """Every STIX object of these visible claim documents, each once: the producer and the extension
     definition first, then each claim's objects (an actor named by several claims is one identity)."""
-    changed = actor_times(actor["id"] for claim in claims for actor in _actors(claim))
+    changed = actors_changed(claims)
     objects = {obj["id"]: obj for obj in shared_objects()}
     for claim in claims:
         for obj in claim_objects(claim, actors_changed=changed):

@@ -1,6 +1,7 @@
 """The README's API examples, run as written in a new shell after `make run`, in a fresh clone."""
 
 import json
+import re
 import stat
 import subprocess
 
@@ -81,3 +82,21 @@ def test_the_readme_api_examples_work_as_written_in_a_new_shell_after_make_run(d
     ).json()
     assert [entry["change"] for entry in history][:2] == ["reverted to v1: Rason was a guess", "edited"]
     assert "DELETE 204\nGET 404" in shell.stdout
+
+
+def test_the_readme_taxii_and_misp_examples_work_as_written_in_a_new_shell_after_make_run(demo):
+    checkout, port = demo
+    (block,) = shell_blocks(checkout / "README.md", "## TAXII 2.1 and MISP feed")
+    assert block.count("curl ") >= 6 and "taxii2client" in block and "pymisp" in block
+    script = block.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    shell = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=checkout, env=clean_env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert shell.returncode == 0, shell.stderr[-4000:]
+    assert "Traceback" not in shell.stderr, shell.stderr[-4000:]
+    assert '"api_roots"' in shell.stdout
+    listed = re.findall(r"\breport report--", shell.stdout)  # curl's output ends without a newline
+    manifest = json.loads((checkout / "misp-manifest.json").read_text())
+    assert listed and len(listed) == len(manifest), "every public demo claim, once, through taxii2-client"
+    assert "admiralty-scale:source-reliability=" in shell.stdout

@@ -7,10 +7,12 @@ anonymous, viewer, editor, reviewer, admin. Refusals change nothing; successful 
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from claims import selectors
+from claims.api import stix
 from tests.api.test_writes import payload
 from tests.security.conftest import ROLES, World, state
 from tests.test_views import edit_post, form_post
@@ -97,6 +99,23 @@ API_MATRIX = [
     Row("read",       "GET",    "api:docs",                   "-",                   "200 200 200 200 200"),
 ]
 
+# The TAXII server and the MISP feed serve the public record: the same to every role.
+FEED_MATRIX = [
+    #   action        method    route                         target                 anon view edit rev. admin
+    Row("read",       "GET",    "taxii:discovery",            "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:api-root",             "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:collections",          "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:collection",           "collection",          "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:objects",              "collection",          "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:manifest",             "collection",          "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:object",               "published_report",    "200 200 200 200 200"),
+    Row("read",       "GET",    "taxii:object-versions",      "published_report",    "200 200 200 200 200"),
+    Row("read",       "GET",    "misp:manifest",              "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "misp:hashes",                "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "misp:event",                 "published",           "200 200 200 200 200"),
+    Row("read",       "GET",    "misp:event",                 "draft",               "404 404 404 404 404"),
+]
+
 UI_MATRIX = [
     #   action        method  route                    target                 anon  viewer editor rev. admin
     Row("read",       "GET",  "claims:dashboard",      "-",                   "login 200 200 200 200"),
@@ -179,8 +198,15 @@ def api_operations() -> set[tuple[str, str]]:
     return operations
 
 
-SAMPLES = {"claim_id": "00000000-0000-4000-8000-000000000000", "relation_id": 987651, "pk": 987652}
-PLACEHOLDERS = {"claim_id": "{claim_id}", "relation_id": "{relation_id}", "pk": "{id}"}
+SAMPLES = {
+    "claim_id": "00000000-0000-4000-8000-000000000000",
+    "relation_id": 987651,
+    "pk": 987652,
+    "collection_id": "sample-collection",
+    "object_id": "report--00000000-0000-4000-8000-000000000001",
+    "event_uuid": "00000000-0000-4000-8000-000000000002",
+}
+PLACEHOLDERS = {name: f"{{{name}}}" for name in SAMPLES} | {"pk": "{id}"}
 
 
 def _schema_path(route: str) -> str:
@@ -199,10 +225,15 @@ def test_every_api_operation_is_in_the_matrix():
 def test_every_operation_in_the_openapi_schema_is_in_the_matrix(client):
     schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     documented = {(path, method.upper()) for path, item in schema["paths"].items() for method in item}
-    assert documented == {(_schema_path(row.route), row.method) for row in API_MATRIX} - {
+    assert documented == {(_schema_path(row.route), row.method) for row in API_MATRIX + FEED_MATRIX} - {
         (_schema_path("api:schema"), "GET"),
         (_schema_path("api:docs"), "GET"),
     }
+
+
+def test_every_taxii_and_misp_route_is_in_the_feed_matrix():
+    feeds = {name for name in _patterns() if name.startswith(("taxii:", "misp:"))}
+    assert feeds == {row.route for row in FEED_MATRIX}
 
 
 def test_every_ui_view_is_in_the_matrix():
@@ -227,6 +258,13 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
         return {"pk": world.webhook.pk}
     if row.target == "-":
         return {}
+    if row.target == "collection":
+        return {"collection_id": "claims"}
+    if row.target == "published_report":
+        [document] = selectors.documents_visible_to(AnonymousUser(), [world.published])
+        return {"collection_id": "claims", "object_id": stix.claim_objects(document)[0]["id"]}
+    if row.route.startswith("misp:"):
+        return {"event_uuid": getattr(world, row.target).uuid}
     return {claim_key: getattr(world, row.target).uuid}
 
 
@@ -353,6 +391,17 @@ def test_api_permission_matrix(world, actors, api_client, monkeypatch):
             return response
 
         problems.extend(_run(row, send))
+    assert problems == []
+
+
+def test_feed_permission_matrix(world, api_client):
+    clients = {role: api_client(role) for role in ROLES}
+    problems = []
+    for row in FEED_MATRIX:
+        url = reverse(row.route, kwargs=_target_kwargs(row, world, api=True))
+        taxii = row.route.startswith("taxii:")
+        headers = {"HTTP_ACCEPT": "application/taxii+json;version=2.1"} if taxii else {}
+        problems.extend(_run(row, lambda role, url=url, headers=headers: clients[role].get(url, **headers)))
     assert problems == []
 
 
