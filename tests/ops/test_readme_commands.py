@@ -60,7 +60,7 @@ def test_the_readme_api_examples_work_as_written_in_a_new_shell_after_make_run(d
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=checkout, env=clean_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert shell.returncode == 0, shell.stderr[-4000:]
+    assert shell.returncode == 0, shell.stderr[-4000:] + shell.stdout[-2000:]
     assert "Traceback" not in shell.stderr, shell.stderr[-4000:]
 
     page = json.loads((checkout / "page.json").read_text())
