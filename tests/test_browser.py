@@ -313,3 +313,70 @@ def test_a_published_claims_page_carries_claim_review_data_within_the_csp(
     # A JSON-LD block is data, not script: the policy's script-src 'self' has nothing to refuse.
     assert "script-src 'self'" in page.request.get(page.url).headers["content-security-policy"]
     assert vera.problems == []
+
+
+AXE = Path(__file__).resolve().parents[1] / "var/node/node_modules/axe-core/axe.min.js"
+# Only the violations that block or seriously hinder someone; the list names each one's elements.
+AXE_RUN = """async () => {
+  const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing: make test installs it with npm; it never skips in CI")
+        pytest.skip("axe-core is not installed: make test installs it with npm")
+    return AXE.read_text()
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    # Evaluated through the DevTools protocol rather than added as a <script>: the pages' own
+    # script-src 'self' would refuse an inline script, and a context with bypass_csp would test
+    # the pages under a policy they are never served with.
+    page.evaluate(axe_source)
+    return page.evaluate(AXE_RUN)
+
+
+def switch_language(page, code: str) -> None:
+    page.select_option("#language", code)  # data-autosubmit posts it to /i18n/setlang/
+    page.wait_for_function(f"document.documentElement.lang === '{code}'")
+
+
+def test_no_page_has_a_serious_or_critical_accessibility_violation_in_english_or_italian(
+    browser, live_server, editor, viewer, axe_source
+):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    demo = Claim.objects.filter(status=vocab.Status.PUBLISHED).order_by("id").first()
+    source = Source.objects.order_by("id").first()
+    eddie = Session(browser, live_server.url, "eddie")
+    vera = Session(browser, live_server.url, "vera")
+    anonymous = browser.new_page()
+    found = {}
+    for language in ("en", "it"):
+        if language != "en":
+            for page in (eddie.page, vera.page, anonymous):
+                switch_language(page, language)
+        for name, path in [
+            ("dashboard", "/"),
+            ("claims", "/claims/"),
+            ("claim", f"/claims/{demo.uuid}/"),
+            ("claim-form", "/claims/new/"),
+            ("diff", f"/claims/{demo.uuid}/diff/"),
+            ("sources", "/sources/"),
+            ("source", f"/sources/{source.pk}/"),
+        ]:
+            found[name, language] = axe_violations(eddie.go(path), axe_source)
+        forbidden = vera.go("/claims/new/")
+        assert forbidden.locator("h1").count() == 1  # the 403 page itself, not a redirect
+        found["403", language] = axe_violations(forbidden, axe_source)
+        anonymous.goto(f"{live_server.url}/accounts/login/")
+        found["login", language] = axe_violations(anonymous, axe_source)
+    assert {page: violations for page, violations in found.items() if violations} == {}
+    assert eddie.problems == []  # vera's 403 is a console error by design
