@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -380,3 +381,75 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation_in_english_or
         found["login", language] = axe_violations(anonymous, axe_source)
     assert {page: violations for page, violations in found.items() if violations} == {}
     assert eddie.problems == []  # vera's 403 is a console error by design
+
+
+def tab_to(page, target, *, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the target has the focus: it must be reachable by keyboard."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if target.count() == 1 and target.evaluate("node => node === document.activeElement"):
+            return
+    pytest.fail(f"{target} never got the focus in {limit} presses of Tab")
+
+
+def test_an_editor_logs_in_writes_a_claim_with_two_hops_and_submits_it_with_the_keyboard_only(
+    browser, live_server, editor, actors
+):
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/accounts/login/")
+    keys = page.keyboard
+    tab_to(page, page.locator("#id_username"))
+    keys.type("eddie")
+    keys.press("Tab")
+    keys.type("correct horse battery staple")
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    tab_to(page, page.get_by_role("navigation").get_by_role("link", name="New claim"))
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/claims/new/")
+    for field, typed in [
+        ("#id_statement", "North Korea shipped artillery shells to Russia by rail."),
+        ("#id_supplier", "North Korea"),
+        ("#id_recipient", "Russia"),
+        ("#id_item_category", "Ammunition"),  # typing a choice's words picks it in a select
+        ("#id_stage", "Shipment"),
+        ("#id_hops-0-speaker", "John Kirby"),
+        ("#id_hops-0-anonymity", "Named, on the record"),
+    ]:
+        tab_to(page, page.locator(field))
+        keys.type(typed)
+    tab_to(page, page.get_by_role("button", name="+ Add a hop"))
+    keys.press("Space")
+    assert page.evaluate("document.activeElement.id") == "id_hops-1-speaker"
+    keys.type("An Italian daily")
+    tab_to(page, page.locator("#id_hops-1-source_url"))
+    keys.type(ARTICLE)
+    # Back to a field passed by: Shift+Tab reaches it as well.
+    tab_to(page, page.locator("#id_hops-1-anonymity"), backwards=True)
+    keys.type("Outlet's own voice")
+    tab_to(page, page.get_by_role("button", name="Save"))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
+
+    claim = Claim.objects.get()
+    hops = claim.hops.order_by("position")
+    assert [(hop.speaker.name, hop.anonymity) for hop in hops] == [
+        ("John Kirby", vocab.Anonymity.NAMED_ON_RECORD),
+        ("An Italian daily", vocab.Anonymity.OUTLET_VOICE),
+    ]
+    assert (claim.item_category, claim.stage) == (vocab.ItemCategory.AMMUNITION, vocab.Stage.SHIPMENT)
+    tab_to(page, page.locator("summary", has_text="Submit for review"))
+    keys.press("Enter")
+    tab_to(page, page.locator("details[open] textarea[name=reason]"))
+    keys.type("Two hops, ready for review.")
+    tab_to(page, page.locator("details[open]").get_by_role("button", name="Confirm"))
+    keys.press("Enter")
+    page.wait_for_load_state()
+    assert "In review" in page.locator(".eyebrow").inner_text()
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
+    assert problems == []
