@@ -38,10 +38,18 @@ run: install .env
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	PORT=$(PORT) $(BIN)/python -m tracker.run
 
+AXE_VERSION := 4.10.3
+AXE_PACKAGE := var/node/node_modules/axe-core/package.json
+
 test: install
 	@# The browser tests drive Debian's chromium; as root we can install it when it is missing.
 	@if [ "$$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then \
 		apt-get update -qq && apt-get install -y -qq chromium; fi
+	@# The accessibility test injects axe-core from npm (into var/node); without npm that test skips.
+	@if [ "$$(id -u)" = 0 ] && ! command -v npm >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq npm; fi
+	@if command -v npm >/dev/null 2>&1 && ! grep -qs '"version": "$(AXE_VERSION)"' $(AXE_PACKAGE); then \
+		npm install --prefix var/node axe-core@$(AXE_VERSION) --no-audit --no-fund --silent; fi
 	$(BIN)/python manage.py compilemessages -v0 --ignore=.venv
 	DJANGO_DEBUG=0 $(BIN)/pytest
 

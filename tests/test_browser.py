@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -313,3 +314,142 @@ def test_a_published_claims_page_carries_claim_review_data_within_the_csp(
     # A JSON-LD block is data, not script: the policy's script-src 'self' has nothing to refuse.
     assert "script-src 'self'" in page.request.get(page.url).headers["content-security-policy"]
     assert vera.problems == []
+
+
+AXE = Path(__file__).resolve().parents[1] / "var/node/node_modules/axe-core/axe.min.js"
+# Only the violations that block or seriously hinder someone; the list names each one's elements.
+AXE_RUN = """async () => {
+  const { violations } = await axe.run(document, { resultTypes: ["violations"] });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing: make test installs it with npm; it never skips in CI")
+        pytest.skip("axe-core is not installed: make test installs it with npm")
+    return AXE.read_text()
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    # Evaluated through the DevTools protocol rather than added as a <script>: the pages' own
+    # script-src 'self' would refuse an inline script, and a context with bypass_csp would test
+    # the pages under a policy they are never served with.
+    page.evaluate(axe_source)
+    return page.evaluate(AXE_RUN)
+
+
+def switch_language(page, code: str) -> None:
+    page.select_option("#language", code)  # data-autosubmit posts it to /i18n/setlang/
+    page.wait_for_function(f"document.documentElement.lang === '{code}'")
+
+
+def test_no_page_has_a_serious_or_critical_accessibility_violation_in_english_or_italian(
+    browser, live_server, editor, viewer, axe_source
+):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    demo = Claim.objects.filter(status=vocab.Status.PUBLISHED).order_by("id").first()
+    source = Source.objects.order_by("id").first()
+    eddie = Session(browser, live_server.url, "eddie")
+    vera = Session(browser, live_server.url, "vera")
+    anonymous = browser.new_page()
+    found = {}
+    for language in ("en", "it"):
+        if language != "en":
+            for page in (eddie.page, vera.page, anonymous):
+                switch_language(page, language)
+        for name, path in [
+            ("dashboard", "/"),
+            ("claims", "/claims/"),
+            ("claim", f"/claims/{demo.uuid}/"),
+            ("claim-form", "/claims/new/"),
+            ("diff", f"/claims/{demo.uuid}/diff/"),
+            ("sources", "/sources/"),
+            ("source", f"/sources/{source.pk}/"),
+        ]:
+            found[name, language] = axe_violations(eddie.go(path), axe_source)
+        forbidden = vera.go("/claims/new/")
+        assert forbidden.locator("h1").count() == 1  # the 403 page itself, not a redirect
+        found["403", language] = axe_violations(forbidden, axe_source)
+        anonymous.goto(f"{live_server.url}/accounts/login/")
+        found["login", language] = axe_violations(anonymous, axe_source)
+    assert {page: violations for page, violations in found.items() if violations} == {}
+    assert eddie.problems == []  # vera's 403 is a console error by design
+
+
+def tab_to(page, target, *, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the target has the focus: it must be reachable by keyboard."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if target.count() == 1 and target.evaluate("node => node === document.activeElement"):
+            return
+    pytest.fail(f"{target} never got the focus in {limit} presses of Tab")
+
+
+def test_an_editor_logs_in_writes_a_claim_with_two_hops_and_submits_it_with_the_keyboard_only(
+    browser, live_server, editor, actors
+):
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_server.url}/accounts/login/")
+    keys = page.keyboard
+    tab_to(page, page.locator("#id_username"))
+    keys.type("eddie")
+    keys.press("Tab")
+    keys.type("correct horse battery staple")
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    tab_to(page, page.get_by_role("navigation").get_by_role("link", name="New claim"))
+    keys.press("Enter")
+    page.wait_for_url(f"{live_server.url}/claims/new/")
+    for field, typed in [
+        ("#id_statement", "North Korea shipped artillery shells to Russia by rail."),
+        ("#id_supplier", "North Korea"),
+        ("#id_recipient", "Russia"),
+        ("#id_item_category", "Ammunition"),  # typing a choice's words picks it in a select
+        ("#id_stage", "Shipment"),
+        ("#id_hops-0-speaker", "John Kirby"),
+        ("#id_hops-0-anonymity", "Named, on the record"),
+    ]:
+        tab_to(page, page.locator(field))
+        keys.type(typed)
+    tab_to(page, page.get_by_role("button", name="+ Add a hop"))
+    keys.press("Space")
+    assert page.evaluate("document.activeElement.id") == "id_hops-1-speaker"
+    keys.type("An Italian daily")
+    tab_to(page, page.locator("#id_hops-1-source_url"))
+    keys.type(ARTICLE)
+    # Back to a field passed by: Shift+Tab reaches it as well.
+    tab_to(page, page.locator("#id_hops-1-anonymity"), backwards=True)
+    keys.type("Outlet's own voice")
+    tab_to(page, page.get_by_role("button", name="Save"))
+    keys.press("Enter")
+    page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
+
+    claim = Claim.objects.get()
+    hops = claim.hops.order_by("position")
+    assert [(hop.speaker.name, hop.anonymity) for hop in hops] == [
+        ("John Kirby", vocab.Anonymity.NAMED_ON_RECORD),
+        ("An Italian daily", vocab.Anonymity.OUTLET_VOICE),
+    ]
+    assert (claim.item_category, claim.stage) == (vocab.ItemCategory.AMMUNITION, vocab.Stage.SHIPMENT)
+    tab_to(page, page.locator("summary", has_text="Submit for review"))
+    keys.press("Enter")
+    tab_to(page, page.locator("details[open] textarea[name=reason]"))
+    keys.type("Two hops, ready for review.")
+    tab_to(page, page.locator("details[open]").get_by_role("button", name="Confirm"))
+    keys.press("Enter")
+    page.wait_for_load_state()
+    assert "In review" in page.locator(".eyebrow").inner_text()
+    claim.refresh_from_db()
+    assert claim.status == vocab.Status.IN_REVIEW
+    assert problems == []
