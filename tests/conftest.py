@@ -6,6 +6,7 @@ import shutil
 import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from claims import schema, services, vocab
 from claims.models import Actor
@@ -13,6 +14,14 @@ from tests.receiver import receiver  # noqa: F401 (fixture: a local webhook rece
 from tests.sources.site import site  # noqa: F401 (fixture: the re-checker's local web site)
 
 SOURCE_URL = "https://news.example.org/2023/09/arms"
+
+
+def api(user=None) -> APIClient:
+    """An API client, signed in as `user` when one is given."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
 
 
 def pytest_configure(config):

@@ -2,21 +2,13 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from rest_framework.test import APIClient
 
 from claims import selectors, services, vocab
 from claims.models import Assignment, Comment
 from claims.services.editorial import mentioned_users
-from tests.conftest import make_user
+from tests.conftest import api, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 # ---------------------------------------------------------------- services

@@ -3,21 +3,13 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
-from rest_framework.test import APIClient
 
 from claims import services, vocab
 from claims.filtering import canonical_query
 from claims.models import SavedSearch
-from tests.conftest import make_user
+from tests.conftest import api, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-def api(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def test_a_query_is_kept_in_the_filters_own_order_without_empty_values():

@@ -188,12 +188,9 @@ class ClaimDetail(APIView):
     def patch(self, request, claim_id):
         claim = claim_for(request, claim_id)
         require(policies.may_edit(request.user, claim))
-        try:
-            expected = parse_if_match(request)
-        except PreconditionRequired:
-            return precondition_required()
-        if expected != claim.version:
-            return stale(claim.version)
+        expected, refusal = _if_match_current(request, claim)
+        if refusal is not None:
+            return refusal
         [current] = current_representations([claim])
         base = write_shape(current)
         payload = ClaimWriteSerializer(data=merged(base, request.data))
@@ -219,6 +216,17 @@ class ClaimDetail(APIView):
         return Response(status=204)
 
 
+def _if_match_current(request, claim) -> tuple[int | None, Response | None]:
+    """The version If-Match names when it is the claim's current one; else the answer refusing it."""
+    try:
+        expected = parse_if_match(request)
+    except PreconditionRequired:
+        return None, precondition_required()
+    if expected != claim.version:
+        return None, stale(claim.version)
+    return expected, None
+
+
 class ClaimRevert(APIView):
     @extend_schema(
         summary="Restore an earlier version's content",
@@ -232,12 +240,9 @@ class ClaimRevert(APIView):
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
         require(policies.may_edit(request.user, claim))
-        try:
-            expected = parse_if_match(request)
-        except PreconditionRequired:
-            return precondition_required()
-        if expected != claim.version:
-            return stale(claim.version)
+        expected, refusal = _if_match_current(request, claim)
+        if refusal is not None:
+            return refusal
         payload = serializers.RevertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
