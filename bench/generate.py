@@ -248,7 +248,9 @@ class Documents:
         self.hop_templates = self.template["hops"]
         self.stop_templates = self.template["route"]
         # search_text reads the searched columns only: the claim's defaults, with its values on top.
-        self.searched_defaults = {field.attname: field.get_default() for field in schema.SEARCHED}
+        self.searched_defaults = {
+            field.attname: field.get_default() for field in (*schema.SEARCHED, *schema.SEARCHED_BY_LABEL)
+        }
         self.hop_values = [SimpleNamespace(**values) for values in _hop_values(sample, actors, None)]
 
     def document(self, c: dict) -> dict:
@@ -301,6 +303,8 @@ class Documents:
                 **self.searched_defaults,
                 "statement": c["statement"],
                 "item_description": c["item_description"],
+                "item_category": c["item_category"],
+                "stage": c["stage"],
             }
         )
         first, second = self.hop_values
