@@ -53,7 +53,9 @@ def test_a_viewer_cannot_leave_a_note(make_claim, viewer):
 
 def test_assigning_puts_the_claim_waiting_for_that_person_and_none_clears_it(make_claim, editor, reviewer):
     claim = make_claim(vocab.Status.IN_REVIEW)
-    services.assign_claim(claim_id=claim.pk, assignee_id=reviewer.pk, by=editor)
+    first = services.assign_claim(claim_id=claim.pk, assignee_id=editor.pk, by=editor).assigned_at
+    again = services.assign_claim(claim_id=claim.pk, assignee_id=reviewer.pk, by=editor)
+    assert again.assigned_at > first and Assignment.objects.get().assignee == reviewer
     assert list(selectors.queue_of(reviewer)["assigned"]) == [claim]
     services.assign_claim(claim_id=claim.pk, assignee_id=None, by=editor)
     assert not Assignment.objects.exists()

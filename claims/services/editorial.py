@@ -5,6 +5,7 @@ import re
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims import policies
@@ -53,6 +54,6 @@ def assign_claim(*, claim_id: int, assignee_id: int | None, by: AbstractBaseUser
         errors.add("assignee", _("Assign an active editor or reviewer."))
         errors.raise_if_any()
     assignment, _created = Assignment.objects.update_or_create(
-        claim=claim, defaults={"assignee": assignee, "assigned_by": by}
+        claim=claim, defaults={"assignee": assignee, "assigned_by": by, "assigned_at": timezone.now()}
     )
     return assignment
