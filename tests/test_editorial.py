@@ -71,6 +71,16 @@ def test_a_claim_can_only_wait_for_an_active_editorial_user(make_claim, editor, 
     assert not Assignment.objects.exists()
 
 
+def test_the_assignee_picker_offers_active_editorial_users_in_one_query(
+    django_assert_num_queries, editor, reviewer, viewer, admin_user
+):
+    make_user("ivan", "editor", is_active=False)
+    extra = [make_user(f"ed{n}", "editor") for n in range(5)]
+    with django_assert_num_queries(1):
+        offered = list(selectors.assignable_users())
+    assert set(offered) == {editor, reviewer, admin_user, *extra}
+
+
 def test_viewers_cannot_assign_and_retracted_claims_are_not_assigned(make_claim, viewer, reviewer):
     with pytest.raises(PermissionDenied):
         services.assign_claim(

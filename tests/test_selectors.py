@@ -236,3 +236,97 @@ def test_a_missing_or_outdated_document_is_built_from_the_rows_beside_the_fetche
     texts, built_here = _both_ways(viewer, [published, other, related["draft"]])
     assert texts == built_here
     assert [document["statement"] for document in texts] == ["Published.", "Also published.", "Draft."]
+
+
+def test_notes_are_shown_to_editorial_roles_in_the_order_written_and_to_nobody_else(
+    related, editor, reviewer, viewer
+):
+    claim = related["published"]
+    first = services.add_comment(claim_id=claim.pk, body="Check the date with @rita.", by=editor)
+    second = services.add_comment(claim_id=claim.pk, body="Done.", by=reviewer)
+    shown = list(selectors.comments_visible_to(reviewer, claim))
+    assert shown == [first, second]
+    assert [user.username for user in shown[0].mentions.all()] == ["rita"]
+    assert not selectors.comments_visible_to(viewer, claim).exists()
+    assert not selectors.comments_visible_to(AnonymousUser(), claim).exists()
+
+
+def test_notes_come_with_their_authors_and_mentions_in_two_queries(
+    related, editor, reviewer, django_assert_num_queries
+):
+    claim = related["published"]
+    for n in range(3):
+        services.add_comment(claim_id=claim.pk, body=f"Note {n} for @rita and @eddie.", by=reviewer)
+    with django_assert_num_queries(2):
+        rows = [
+            (c.author.username, [u.username for u in c.mentions.all()])
+            for c in selectors.comments_visible_to(editor, claim)
+        ]
+    assert rows == [("rita", ["eddie", "rita"])] * 3
+
+
+def test_the_assignee_is_told_to_editorial_roles_only(related, editor, reviewer, viewer):
+    claim = related["draft"]
+    assert selectors.assignee_of(editor, claim) is None
+    services.assign_claim(claim_id=claim.pk, assignee_id=reviewer.pk, by=editor)
+    services.assign_claim(claim_id=related["published"].pk, assignee_id=editor.pk, by=reviewer)
+    assert selectors.assignee_of(editor, claim) == reviewer
+    assert selectors.assignee_of(reviewer, related["published"]) == editor
+    assert selectors.assignee_of(viewer, related["published"]) is None
+    assert selectors.assignee_of(AnonymousUser(), related["published"]) is None
+
+
+def test_a_queue_holds_what_waits_for_the_user_their_drafts_and_their_mentions(
+    related, editor, other_editor, reviewer, viewer, make_claim
+):
+    waiting = related["draft"]
+    services.assign_claim(claim_id=waiting.pk, assignee_id=reviewer.pk, by=editor)
+    services.assign_claim(claim_id=related["other"].pk, assignee_id=other_editor.pk, by=editor)
+    own_draft = make_claim(statement="Mine.")
+    services.add_comment(claim_id=related["published"].pk, body="@rita, a look?", by=editor)
+    queue = selectors.queue_of(reviewer)
+    assert list(queue["assigned"]) == [waiting]
+    assert list(queue["mentioned"]) == [related["published"]]
+    assert not queue["drafts"].exists()
+    assert list(selectors.queue_of(editor)["drafts"]) == [own_draft, waiting]
+    assert not selectors.queue_of(other_editor)["assigned"].exists()  # published claims wait for nobody
+    assert selectors.queue_of(viewer) == {} and selectors.queue_of(AnonymousUser()) == {}
+
+
+def test_saved_searches_belong_to_their_owner_only(editor, reviewer):
+    mine = services.save_search(name="Shells", query="q=shells", by=editor)
+    services.save_search(name="Drones", query="q=drones", by=reviewer)
+    also_mine = services.save_search(name="Artillery", query="q=artillery", by=editor)
+    assert list(selectors.saved_searches_of(editor)) == [also_mine, mine]
+    assert not selectors.saved_searches_of(AnonymousUser()).exists()
+    assert not selectors.saved_searches_of(None).exists()
+
+
+def test_titles_are_given_for_the_claims_a_reader_may_see_by_public_id(related, viewer, editor):
+    ids = {str(related["published"].uuid), str(related["draft"].uuid)}
+    assert selectors.claim_titles_visible_to(viewer, ids) == {str(related["published"].uuid): "Published."}
+    assert selectors.claim_titles_visible_to(editor, ids) == {
+        str(related["published"].uuid): "Published.",
+        str(related["draft"].uuid): "Draft.",
+    }
+
+
+def test_publishing_asks_to_confirm_uncaptured_suspect_and_dead_sources_only(related, make_claim):
+    urls = {
+        "https://a.example.org/uncaptured": ("", vocab.Liveness.LIVE),
+        "https://b.example.org/suspect": ("f" * 64, vocab.Liveness.SUSPECT),
+        "https://c.example.org/dead": ("f" * 64, vocab.Liveness.DEAD),
+        "https://d.example.org/healthy": ("f" * 64, vocab.Liveness.LIVE),
+        "https://e.example.org/changed": ("f" * 64, vocab.Liveness.CHANGED),
+    }
+    claim = make_claim(hops=[hop(position=n, source_url=url) for n, url in enumerate(urls)])
+    elsewhere = make_claim(hops=[hop(source_url="https://f.example.org/uncaptured-elsewhere")])
+    for url, (baseline, liveness) in urls.items():
+        Source.objects.filter(url=url).update(baseline_sha256=baseline, liveness=liveness)
+    Source.objects.filter(hops__claim=elsewhere).update(baseline_sha256="")
+    flagged = [source.url for source in selectors.sources_needing_confirmation(claim)]
+    assert flagged == [
+        "https://a.example.org/uncaptured",
+        "https://b.example.org/suspect",
+        "https://c.example.org/dead",
+    ]

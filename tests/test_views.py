@@ -1,5 +1,4 @@
 import re
-import time
 from datetime import date
 
 import pytest
@@ -678,12 +677,12 @@ def test_more_rows_than_the_cap_are_refused_quickly_with_a_small_page(
     data = many_rows(actors, 50)
     data[f"{prefix}-TOTAL_FORMS"] = str(total)
     login(client, editor)
-    started = time.monotonic()
     response = client.post("/claims/new/", data)
-    elapsed = time.monotonic() - started
     assert response.status_code == 200
-    assert message in response.content.decode()
-    assert elapsed < 4, elapsed  # uncapped: 2,000 rows built and re-shown, over 12 s
+    body = response.content.decode()
+    assert message in body
+    # Uncapped, 2,000 rows were built and shown again (over 12 s); capped, the 50 sent come back.
+    assert len(set(re.findall(rf'name="{prefix}-(\d+)-', body))) <= 50
     assert len(response.content) < 1_000_000, len(response.content)
     assert not Claim.objects.exists()
 
