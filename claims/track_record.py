@@ -3,9 +3,10 @@ reliability letter that record suggests (a suggestion to the reviewer, never a v
 
 An actor's claims are those where it speaks in the chain: hop 0 (it originated the claim) or a later
 hop (it relayed it). Of those claims, we count how many were later
-- corroborated: another claim corroborates it, independently (relation kind corroborates, pointing
-  at the claim, with independence independent: a shared origin proves nothing);
-- contradicted or denied: another claim contradicts or denies it;
+- corroborated: it and another claim corroborate each other independently (relation kind
+  corroborates, either way round, as credibility 1 reads it, with independence independent: a
+  shared origin proves nothing);
+- contradicted or denied: another claim contradicts or denies it (a relation pointing at it);
 - retracted: the newsroom withdrew it.
 
 The letter (suggested_letter) follows a fixed rule, documented in the README:
@@ -81,10 +82,24 @@ class TrackRecord:
         }
 
 
-def _related_by(kind: str, others: QuerySet[Claim], **extra) -> Exists:
+def _related_by(kind: str, others: QuerySet[Claim]) -> Exists:
+    """Another claim (among `others`) relates to this one with `kind`: it contradicts or denies it."""
     return Exists(
-        ClaimRelation.objects.filter(
-            to_claim=OuterRef("pk"), kind=kind, from_claim__in=others.values("pk"), **extra
+        ClaimRelation.objects.filter(to_claim=OuterRef("pk"), kind=kind, from_claim__in=others.values("pk"))
+    )
+
+
+def _corroborated(others: QuerySet[Claim]) -> Exists:
+    """Independent corroboration, either way round, as for credibility 1 (services.relations): two
+    claims that corroborate each other independently are both corroborated."""
+    independent = ClaimRelation.objects.filter(
+        kind=vocab.RelationKind.CORROBORATES, independence=vocab.Independence.INDEPENDENT
+    )
+    visible = others.values("pk")
+    return Exists(
+        independent.filter(
+            Q(to_claim=OuterRef("pk"), from_claim__in=visible)
+            | Q(from_claim=OuterRef("pk"), to_claim__in=visible)
         )
     )
 
@@ -95,9 +110,7 @@ def of(actor: Actor, *, claims: QuerySet[Claim], others: QuerySet[Claim]) -> Tra
     flagged = claims.annotate(
         tr_originated=Exists(speaks.filter(position=0)),
         tr_relayed=Exists(speaks.filter(position__gt=0)),
-        tr_corroborated=_related_by(
-            vocab.RelationKind.CORROBORATES, others, independence=vocab.Independence.INDEPENDENT
-        ),
+        tr_corroborated=_corroborated(others),
         tr_contradicted=_related_by(vocab.RelationKind.CONTRADICTS, others),
         tr_denied=_related_by(vocab.RelationKind.DENIES, others),
     ).filter(Q(tr_originated=True) | Q(tr_relayed=True))
