@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from claims import review, selectors, services, vocab
 from claims.models import Assessment, Claim
+from tests.conftest import api
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +202,35 @@ def test_feedparser_reads_the_review_due_feed_of_published_claims(client, demo, 
 def test_the_review_due_feed_is_closed_when_the_api_is_not_public(client, settings, demo):
     settings.PUBLIC_API = False
     assert client.get(FEED).status_code == 401
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", ["0", "-3", "a year", "1.5"])
+def test_a_review_period_that_is_not_a_whole_number_of_days_is_refused(value):
+    from tests.test_settings import PRODUCTION, manage
+
+    result = manage("check", **{**PRODUCTION, "REVIEW_DUE_AFTER_DAYS": value})
+    assert result.returncode != 0
+    assert "REVIEW_DUE_AFTER_DAYS must be a whole number of days" in result.stderr
+
+
+def test_the_review_period_defaults_to_a_year():
+    from tracker import settings as module
+
+    assert module.REVIEW_DUE_AFTER_DAYS == 365
+
+
+def test_a_saved_search_keeps_the_review_due_filter_and_refuses_a_bad_value(client, viewer, demo):
+    searches = "/api/v1/saved-searches/"
+    saved = api(viewer).post(searches, {"name": "Due", "query": "review_due=true"}, format="json")
+    assert saved.status_code == 201, saved.json()
+    refused = api(viewer).post(searches, {"name": "Bad", "query": "review_due=soon"}, format="json")
+    assert refused.status_code == 400
+    assert [s["name"] for s in api(viewer).get(searches).json()] == ["Due"]
+
+
+def test_the_claim_page_says_it_in_italian(client, viewer, demo):
+    client.force_login(viewer)
+    page = client.get(f"/claims/{demo[12].uuid}/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "Da rivedere dal" in page and "dovrebbe essere già avvenuto" in page
+    assert "Revisione dovuta" in client.get("/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
