@@ -22,6 +22,7 @@ CLAIM_PARAMETERS = [
     "said_by",
     "assignee",
     "author",
+    "review_due",
     "q",
     "cursor",
     "page_size",
