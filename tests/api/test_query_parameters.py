@@ -54,6 +54,7 @@ VALID = {
     "said_by": "us",
     "assignee": "me",
     "author": "me",
+    "review_due": "false",
     "q": "",
     "cursor": "",
     "page_size": "10",
