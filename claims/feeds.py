@@ -73,9 +73,12 @@ class PublishedClaimsFeed(Feed):
         except _Invalid as invalid:
             return _refusal("The request was refused: see errors.", "invalid", invalid.errors)
 
-    def get_object(self, request, *args, **kwargs) -> _Query:
+    def claims(self):
         # The feed is public, whoever fetches it: anyone's view of the claims.
-        filterset = ClaimFilter(request.GET, queryset=selectors.claims_visible_to(AnonymousUser()))
+        return selectors.claims_visible_to(AnonymousUser())
+
+    def get_object(self, request, *args, **kwargs) -> _Query:
+        filterset = ClaimFilter(request.GET, queryset=self.claims())
         if not filterset.is_valid():
             raise _Invalid(filterset.errors)
         claims = filterset.qs.only("id").order_by("-updated_at", "-id")[:ATOM_ITEMS]
@@ -145,3 +148,21 @@ class PublishedClaimsFeed(Feed):
 
     def item_updateddate(self, item: dict) -> datetime:
         return datetime.fromisoformat(item["updated_at"])
+
+
+class ReviewDueFeed(PublishedClaimsFeed):
+    """The review-due queue (claims.review) as a feed: published claims only, whoever fetches it."""
+
+    title = "Arms-transfer claims due for review"
+    subtitle = (
+        "Published claims that may be out of date: the event they looked forward to should have happened "
+        "by now, or nobody has reviewed them for a long time. Takes the claim list's filters."
+    )
+
+    def claims(self):
+        return selectors.review_due_visible_to(AnonymousUser())
+
+    def link(self, obj: _Query) -> str:
+        query = obj.request.GET.copy()
+        query["review_due"] = "true"
+        return reverse("claims:list") + "?" + urlencode(sorted(query.lists()), doseq=True)

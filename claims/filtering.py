@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from claims import vocab
+from claims import review, vocab
 from claims.models import Claim, validate_country
 from claims.policies import sees_unpublished
 from claims.schema import ID_MAX
@@ -232,6 +232,17 @@ class ClaimFilter(django_filters.FilterSet):
         ),
     )
 
+    review_due = django_filters.ChoiceFilter(
+        label=_("Review due"),
+        choices=[("true", _("Yes")), ("false", _("No"))],
+        empty_label="—",
+        method="filter_review_due",
+        help_text=_(
+            "true = published claims due for a fresh review: the event they looked forward to should "
+            "have happened by now, or nobody has reviewed them for a long time; false = the others."
+        ),
+    )
+
     # Editorial work: for anyone else they match nothing.
     assignee = django_filters.ChoiceFilter(
         label=_("Waiting for"),
@@ -254,6 +265,9 @@ class ClaimFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset
+
+    def filter_review_due(self, queryset, name, value):
+        return review.due(queryset) if value == "true" else review.not_due(queryset)
 
     def _editorial(self) -> bool:
         return sees_unpublished(getattr(self.request, "user", None))

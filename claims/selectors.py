@@ -11,9 +11,9 @@ from collections.abc import Callable
 import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from claims import vocab
+from claims import review, track_record, vocab
 from claims.models import (
     Actor,
     Assignment,
@@ -29,6 +29,7 @@ from claims.models import (
 )
 from claims.policies import sees_unpublished
 from claims.projection import current_document_json, current_representations
+from claims.track_record import TrackRecord
 
 
 def public_claims() -> QuerySet[Claim]:
@@ -303,3 +304,25 @@ def actors_visible_to(user) -> QuerySet[Actor]:
     if sees_unpublished(user):
         return actors
     return actors.exclude(pk__in=_draft_only_actor_ids())
+
+
+# ---------------------------------------------------------------- review due
+
+
+def review_due_visible_to(user) -> QuerySet[Claim]:
+    """Claims due for a fresh review (claims.review), oldest due first. Only published claims are ever
+    due, so every reader sees the same queue: it tells readers which claims may be out of date."""
+    due = review.due(claims_visible_to(user))
+    return due.order_by(F("review_window_end").asc(nulls_last=True), "review_last_reviewed", "id")
+
+
+# ---------------------------------------------------------------- track record
+
+
+def track_record_visible_to(user, actor: Actor, *, excluding: Claim | None = None) -> TrackRecord:
+    """An actor's track record over the claims this user may see (relations from hidden claims do not
+    count: for a reader they are not there); `excluding` leaves out the claim being assessed."""
+    claims = claims_visible_to(user)
+    if excluding is not None:
+        claims = claims.exclude(pk=excluding.pk)
+    return track_record.of(actor, claims=claims, others=claims_visible_to(user))

@@ -30,4 +30,5 @@ urlpatterns = [
     path("sources/<int:source_id>/accept/", sources.source_accept_baseline, name="source_accept"),
     path("actors/search/", actions.actor_search, name="actor_search"),
     path("actors/new/", actions.actor_create, name="actor_create"),
+    path("actors/<int:actor_id>/", pages.actor_detail, name="actor"),
 ]

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from claims import vocab
-from claims.models import Claim, Source
+from claims.models import Actor, Claim, Source
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -265,6 +265,7 @@ def test_no_page_scrolls_sideways_at_390_px(browser, live_server, make_claim):
         ("diff", f"/claims/{demo.uuid}/diff/"),
         ("sources", "/sources/"),
         ("source", f"/sources/{Source.objects.order_by('id').first().pk}/"),
+        ("actor", f"/actors/{Actor.objects.get(name='White House').pk}/"),
     ]:
         page = eddie.go(path)
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
@@ -372,6 +373,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation_in_english_or
             ("diff", f"/claims/{demo.uuid}/diff/"),
             ("sources", "/sources/"),
             ("source", f"/sources/{source.pk}/"),
+            ("actor", f"/actors/{Actor.objects.get(name='White House').pk}/"),
         ]:
             found[name, language] = axe_violations(eddie.go(path), axe_source)
         forbidden = vera.go("/claims/new/")
@@ -453,3 +455,32 @@ def test_an_editor_logs_in_writes_a_claim_with_two_hops_and_submits_it_with_the_
     claim.refresh_from_db()
     assert claim.status == vocab.Status.IN_REVIEW
     assert problems == []
+
+
+def test_the_review_due_panel_the_actor_page_and_the_suggestion_fit_a_desktop_and_a_phone(
+    browser, live_server, reviewer
+):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    white_house = Actor.objects.get(name="White House")
+    in_review = Claim.objects.get(statement__startswith="Russia is negotiating to obtain anti-tank")
+    rita = Session(browser, live_server.url, "rita")
+    for width in (1366, 390):
+        rita.page.set_viewport_size({"width": width, "height": 900})
+        page = rita.go("/")
+        panel = page.locator("section", has=page.locator("#review-due-h"))
+        kim = "Kim Jong Un intends to travel to Russia this month."
+        assert panel.get_by_role("link", name=kim).is_visible()
+        page = rita.go(f"/actors/{white_house.pk}/")
+        assert page.locator("table.track-record").is_visible()
+        page = rita.go(f"/claims/{in_review.uuid}/")
+        page.locator("summary", has_text="Add an assessment").click()
+        assert page.get_by_text("White House's track record suggests F").is_visible()
+        assert page.locator("#id_reliability").input_value() == ""
+        for path in ("/", f"/actors/{white_house.pk}/", f"/claims/{in_review.uuid}/"):
+            page = rita.go(path)
+            scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll[0] <= scroll[1], (path, width, scroll)
+        rita.shot(f"review-due-claim-{width}")
+    assert rita.problems == []

@@ -8,7 +8,7 @@ import pytest
 
 from claims import services, vocab
 from claims.filtering import ClaimFilter
-from claims.models import Actor, Claim
+from claims.models import Actor, Assessment, Claim
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,9 @@ def world(make_claim, actors, reviewer) -> dict[str, Claim]:
     services.add_assessment(
         claim_id=made["old"].pk, by=reviewer, reliability="A", credibility=2, rationale="on record"
     )
+    # Nobody has looked at the talks since 2020: due for review (claims.review).
+    Claim.objects.filter(pk=made["talks"].pk).update(published_at=datetime(2020, 1, 1, tzinfo=UTC))
+    Assessment.objects.filter(claim=made["talks"]).update(assessed_at=datetime(2020, 1, 1, tzinfo=UTC))
     # Fixed stamps, a month apart in the order above, so that updated ranges have exact boundaries.
     for month, claim in enumerate(made.values(), start=1):
         Claim.objects.filter(pk=claim.pk).update(updated_at=datetime(2024, month, 1, tzinfo=UTC))
@@ -129,6 +132,9 @@ CASES = [
     ("q=drones", {"drones"}),
     ("q=shells", {"shells", "gone"}),
     ("recipient=ru&stage=shipment&credibility=3", {"shells", "gone"}),
+    ("review_due=true", {"talks"}),
+    ("review_due=false", EVERY_CLAIM - {"talks"}),
+    ("review_due=true&stage=negotiation", {"talks"}),
     ("stage=&q=&supplier=", EVERY_CLAIM),
 ]
 
@@ -196,6 +202,7 @@ def test_the_parity_table_covers_every_filter():
         "said_by",
         "author",
         "assignee",
+        "review_due",
     }
 
 
@@ -218,6 +225,9 @@ def test_the_parity_table_covers_every_filter():
         ("updated_before=2024-13-01", "updated_before"),
         ("updated_after=0001-01-01T00:00:00%2B23:59", "updated_after"),
         ("q=" + "x" * 201, "q"),
+        ("review_due=yes", "review_due"),
+        ("review_due=1", "review_due"),
+        ("review_due=TRUE", "review_due"),
     ],
 )
 def test_a_value_that_cannot_be_understood_is_refused_alike_in_the_web_list_and_the_api(

@@ -326,6 +326,14 @@ EVIDENCE_DIR = Path(os.environ.get("EVIDENCE_DIR", MEDIA_ROOT / "evidence")).res
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "")
 
+# A published claim whose latest assessment or publication is older than this many days is due for review.
+_review_due_after = os.environ.get("REVIEW_DUE_AFTER_DAYS", "365")
+if not (_review_due_after.isascii() and _review_due_after.isdigit() and int(_review_due_after) >= 1):
+    raise ImproperlyConfigured(
+        f"REVIEW_DUE_AFTER_DAYS must be a whole number of days ≥ 1, not {_review_due_after!r}"
+    )
+REVIEW_DUE_AFTER_DAYS = int(_review_due_after)
+
 # Mail (SMTP). Password reset is offered only when EMAIL_HOST is set: without it a reset mail cannot
 # leave the machine. Reset requests are limited per client address and per e-mail address.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

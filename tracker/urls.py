@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 
 from claims.api import misp, taxii
 from claims.api.errors import page_not_found
-from claims.feeds import PublishedClaimsFeed
+from claims.feeds import PublishedClaimsFeed, ReviewDueFeed
 from claims.views import accounts
 
 urlpatterns = [
@@ -22,6 +22,7 @@ urlpatterns = [
     path("taxii2/", include((taxii.urlpatterns, "taxii"))),
     path("feeds/misp/", include((misp.urlpatterns, "misp"))),
     path("feeds/claims.atom", PublishedClaimsFeed(), name="claims-atom"),
+    path("feeds/review-due.atom", ReviewDueFeed(), name="review-due-atom"),
     # Unknown API paths answer JSON even with DEBUG on, where handler404 is bypassed.
     re_path(r"^api/", page_not_found),
     path("", include("claims.urls")),

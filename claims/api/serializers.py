@@ -1,6 +1,7 @@
 """Explicit API shapes: read serializers describe the §9 JSON, write ones map onto services.ClaimData."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import vocab
@@ -88,6 +89,39 @@ class ActorSerializer(serializers.Serializer):
     reliability = serializers.CharField(allow_blank=True)
     reliability_note = serializers.CharField(allow_blank=True)
     updated_at = serializers.DateTimeField()
+
+
+class TrackRecordSharesSerializer(serializers.Serializer):
+    corroborated = serializers.FloatField(allow_null=True)
+    contradicted = serializers.FloatField(allow_null=True)
+    denied = serializers.FloatField(allow_null=True)
+    retracted = serializers.FloatField(allow_null=True)
+
+
+class TrackRecordSerializer(serializers.Serializer):
+    """What became of the claims in which the actor speaks (hop 0: originated; later hops: relayed)."""
+
+    claims = serializers.IntegerField()
+    originated = serializers.IntegerField()
+    relayed = serializers.IntegerField()
+    corroborated = serializers.IntegerField(help_text="Corroborated by another claim, independently.")
+    contradicted = serializers.IntegerField()
+    denied = serializers.IntegerField()
+    retracted = serializers.IntegerField()
+    shares = TrackRecordSharesSerializer(help_text="Each count over `claims` (null when there are none).")
+    suggested_reliability = serializers.ChoiceField(
+        choices=vocab.Reliability.choices,
+        help_text="The letter the record suggests (F while fewer than 5 claims have an outcome); "
+        "a suggestion for reviewers, never applied by itself.",
+    )
+
+
+class ActorDetailSerializer(ActorSerializer):
+    track_record = serializers.SerializerMethodField()
+
+    @extend_schema_field(TrackRecordSerializer)
+    def get_track_record(self, actor) -> dict:
+        return self.context["track_record"].as_data()
 
 
 class SourceSerializer(serializers.Serializer):

@@ -503,15 +503,21 @@ class ActorList(generics.ListAPIView):
 
 
 class ActorDetail(generics.RetrieveAPIView):
-    serializer_class = serializers.ActorSerializer
+    serializer_class = serializers.ActorDetailSerializer
     queryset = Actor.objects.none()  # for the schema; get_queryset asks the read rule
 
     def get_queryset(self):
         return selectors.actors_visible_to(self.request.user)
 
-    @extend_schema(summary="One actor", responses={200: serializers.ActorSerializer, **schema.errors(404)})
+    @extend_schema(
+        summary="One actor, with its track record over the claims you may see",
+        responses={200: serializers.ActorDetailSerializer, **schema.errors(404)},
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        actor = self.get_object()
+        record = selectors.track_record_visible_to(request.user, actor)
+        context = {**self.get_serializer_context(), "track_record": record}
+        return Response(self.get_serializer(actor, context=context).data)
 
 
 def visible_sources(request):

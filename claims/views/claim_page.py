@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
-from claims import policies, selectors, vocab
+from claims import policies, review, selectors, vocab
 from claims.forms import AssessmentForm, CommentForm, RelationForm, TransitionForm
 from claims.models import Claim
 from claims.views.claim_review import as_script_data, claim_review
@@ -24,6 +24,17 @@ def _words(assessment) -> str:
         likelihood=assessment.likelihood,
         confidence=assessment.confidence,
     )
+
+
+def reliability_suggestions(user, claim: Claim, hops: list) -> list[dict]:
+    """What the originator's track record suggests as the reliability letter (one query per named
+    originator: hop 0 has one speaker), beside the editors' own default for that actor, if any. The
+    picker itself stays blank: the reviewer decides."""
+    originators = [hop.speaker for hop in hops if hop.position == 0 and hop.speaker is not None]
+    return [
+        {"actor": actor, "record": selectors.track_record_visible_to(user, actor, excluding=claim)}
+        for actor in originators
+    ]
 
 
 def available_transitions(user, claim: Claim) -> list[tuple[str, str]]:
@@ -96,8 +107,10 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         context["assignee"] = selectors.assignee_of(user, claim)
         if policies.may_assign(user, claim):
             context["assignable"] = selectors.assignable_users()
+    context["review_due"] = review.review_due(claim)
     if policies.may_assess(user, claim):
         context["assessment_form"] = forms.get("assessment") or AssessmentForm()
+        context["suggestions"] = reliability_suggestions(user, claim, hops)
     if policies.may_relate(user, claim):
         context["relation_form"] = forms.get("relation") or RelationForm(claim=claim, user=user)
     return context

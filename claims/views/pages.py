@@ -5,12 +5,12 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from claims import charts, policies, revisions, selectors, vocab
+from claims import charts, policies, revisions, selectors, track_record, vocab
 from claims.filtering import ClaimFilter, canonical_query
 from claims.forms import ClaimSortForm, SaveSearchForm, offer_actors_and_countries, quick_pickers
 from claims.models import AttributionHop, Claim, Source
@@ -27,6 +27,7 @@ ORIGINATORS = Prefetch(
     to_attr="originators",
 )
 TIMELINE_LIMIT = 80
+REVIEW_DUE_SHOWN = 10
 
 
 @reader_required
@@ -38,6 +39,9 @@ def dashboard(request):
     sources = Source.objects.needing_attention().order_by("-last_checked_at", "-id")[:20] if editorial else []
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
+    )
+    review_due = list(
+        selectors.review_due_visible_to(request.user).only("uuid", "statement")[:REVIEW_DUE_SHOWN]
     )
     recent = list(
         selectors.versions_visible_to(request.user)
@@ -104,6 +108,8 @@ def dashboard(request):
             "status_counts": status_counts,
             "sources": sources,
             "in_review": in_review,
+            "review_due": review_due,
+            "review_due_more": len(review_due) == REVIEW_DUE_SHOWN,
             "recent": recent,
             "queue": {name: list(claims[:10]) for name, claims in selectors.queue_of(request.user).items()},
             "timeline": timeline,
@@ -185,6 +191,32 @@ def claim_list(request):
 def claim_detail(request, uuid):
     claim = load_claim(request, uuid)
     return render(request, "claims/detail.html", detail_context(request, claim))
+
+
+ACTOR_CLAIMS_SHOWN = 50
+
+
+@reader_required
+def actor_detail(request, actor_id):
+    """An actor's track record, and the claims in which it speaks that this reader may see."""
+    actor = get_object_or_404(selectors.actors_visible_to(request.user).select_related("parent"), pk=actor_id)
+    claims = list(
+        selectors.claims_visible_to(request.user)
+        .filter(Exists(AttributionHop.objects.filter(claim=OuterRef("pk"), speaker=actor)))
+        .select_related("current_assessment")
+        .order_by("-updated_at", "-id")[: ACTOR_CLAIMS_SHOWN + 1]
+    )
+    return render(
+        request,
+        "claims/actor_detail.html",
+        {
+            "actor": actor,
+            "record": selectors.track_record_visible_to(request.user, actor),
+            "claims": claims[:ACTOR_CLAIMS_SHOWN],
+            "more_claims": len(claims) > ACTOR_CLAIMS_SHOWN,
+            "min_resolved": track_record.MIN_RESOLVED,
+        },
+    )
 
 
 @reader_required

@@ -158,7 +158,9 @@ UI_MATRIX = [
     Row("read",       "GET",  "claims:actor_search",   "-",                   "login 200 200 200 200"),
     Row("read",       "GET",  "claims:actor_create",   "-",                   "login 403 200 200 200"),
     Row("create",     "POST", "claims:actor_create",   "-",                   "login 403 302 302 302"),
+    Row("read",       "GET",  "claims:actor",          "actor",               "login 200 200 200 200"),
     Row("read",       "GET",  "claims-atom",           "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",  "review-due-atom",       "-",                   "200 200 200 200 200"),
     Row("read",       "GET",  "admin:index",           "-",                   "login login login login 200"),
     Row("read",       "GET",  "admin:claims_claim_changelist", "-",           "login login login login 200"),
 ]
@@ -237,7 +239,10 @@ def test_every_taxii_and_misp_route_is_in_the_feed_matrix():
 
 
 def test_every_ui_view_is_in_the_matrix():
-    ui_routes = {name for name in _patterns() if name.startswith("claims:")} | {"claims-atom"}
+    ui_routes = {name for name in _patterns() if name.startswith("claims:")} | {
+        "claims-atom",
+        "review-due-atom",
+    }
     assert ui_routes <= {row.route for row in UI_MATRIX}
 
 
@@ -251,7 +256,7 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
     if row.target in ("source", "draft_source"):
         return {"pk" if api else "source_id": getattr(world, row.target).pk}
     if row.target == "actor":
-        return {"pk": world.actor.pk}
+        return {"pk" if api else "actor_id": world.actor.pk}
     if row.target == "saved_search":
         return {"pk" if api else "search_id": world.saved_search.pk}
     if row.target == "webhook":
