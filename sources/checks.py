@@ -32,6 +32,7 @@ from sources.extract import (
 )
 from sources.fetch import FetchResult, Outcome, fetch
 from sources.policy import Health, next_health
+from sources.prepared import Prepared
 from sources.schedule import citation_facts, next_check_at
 from sources.textdiff import TextDiff, text_diff
 
@@ -76,6 +77,42 @@ class _Evaluation:
     text_diff: dict | None = None
 
 
+def _snapshot_rows(source_id: int, row_token: str):
+    captures = SourceCheck.objects.filter(source=OuterRef("pk"), outcome__in=DOCUMENT_OUTCOMES).exclude(
+        body_sha256=""
+    )
+    last_capture = captures.order_by("-checked_at", "-id")
+    return (
+        Source.objects.filter(pk=source_id)
+        # One row per quoted hop (or one row with no hop): a join, not a second query.
+        .annotate(
+            quoted=FilteredRelation("hops", condition=~Q(hops__quote="")),
+            hop_id=F("quoted__id"),
+            hop_quote=F("quoted__quote"),
+            recorded=Exists(SourceCheck.objects.filter(source=OuterRef("pk"), lease_token=row_token)),
+            last_body_sha256=Subquery(last_capture.values("body_sha256")[:1]),
+            last_content_sha256=Subquery(last_capture.values("content_sha256")[:1]),
+        )
+        .order_by("hop_id")
+    )
+
+
+def _locked_row(source_id: int, lease_token: str):
+    # The schedule's facts ride on the lock; ordered and sliced as .first() would.
+    return (
+        Source.objects.select_for_update()
+        .annotate(**citation_facts())
+        .filter(pk=source_id, lease_token=lease_token)
+        .order_by("pk")[:1]
+    )
+
+
+# The two statements every check sends, compiled once per connection (their ORM build and compile
+# was most of a check's CPU). The sentinels only mark where the real values go.
+_SNAPSHOT_QUERY = Prepared(_snapshot_rows, source_id=-7_300_001, row_token="\x00prepared:row_token")  # noqa: S106
+_LOCK_QUERY = Prepared(_locked_row, source_id=-7_300_002, lease_token="\x00prepared:lease_token")  # noqa: S106
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """What a check reads before it fetches, in one statement: the source, its quoted hops, its last
@@ -89,23 +126,7 @@ class _Snapshot:
 
     @classmethod
     def read(cls, source_id: int, *, row_token: str) -> _Snapshot:
-        captures = SourceCheck.objects.filter(source=OuterRef("pk"), outcome__in=DOCUMENT_OUTCOMES).exclude(
-            body_sha256=""
-        )
-        last_capture = captures.order_by("-checked_at", "-id")
-        rows = list(
-            Source.objects.filter(pk=source_id)
-            # One row per quoted hop (or one row with no hop): a join, not a second query.
-            .annotate(
-                quoted=FilteredRelation("hops", condition=~Q(hops__quote="")),
-                hop_id=F("quoted__id"),
-                hop_quote=F("quoted__quote"),
-                recorded=Exists(SourceCheck.objects.filter(source=OuterRef("pk"), lease_token=row_token)),
-                last_body_sha256=Subquery(last_capture.values("body_sha256")[:1]),
-                last_content_sha256=Subquery(last_capture.values("content_sha256")[:1]),
-            )
-            .order_by("hop_id")
-        )
+        rows = _SNAPSHOT_QUERY(source_id=source_id, row_token=row_token)
         if not rows:
             raise Source.DoesNotExist(f"No source with id {source_id}.")
         source = rows[0]
@@ -140,13 +161,13 @@ def check_source(
         return None
 
     domain = politeness.registrable_domain(source.url)
-    slot = politeness.acquire(
+    slot, wait = politeness.try_acquire(
         domain,
         min_interval=settings.SOURCE_MIN_INTERVAL_SECONDS,
         lease_seconds=FETCH_TOTAL_TIMEOUT + 10,
     )
     if slot is None:
-        raise DomainBusy(domain, politeness.wait_hint(domain))
+        raise DomainBusy(domain, wait)
     started = time.monotonic()
     try:
         result = fetch(
@@ -293,12 +314,8 @@ def _record(
     """
     try:
         with transaction.atomic():
-            source = (
-                Source.objects.select_for_update()
-                .annotate(**citation_facts())
-                .filter(pk=source_id, lease_token=lease_token)
-                .first()
-            )
+            locked = _LOCK_QUERY(source_id=source_id, lease_token=lease_token)
+            source = locked[0] if locked else None
             if source is None:  # re-leased by someone else while we fetched: their check counts, not ours
                 return None
             try:

@@ -6,6 +6,7 @@ import codecs
 import copy
 import functools
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Literal
@@ -140,16 +141,42 @@ def _decode(body: bytes, charset: str) -> str:
     return body.decode(charset, errors="replace")
 
 
+# Runs the per-cluster loop can skip: printable ASCII but the backtick (which becomes a quote) normalise
+# to their lower case one for one; whitespace runs collapse to one space. Most of a page is either.
+_PLAIN_RUN = re.compile(r"[!-_a-~]+")
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _normalise_with_spans(s: str) -> tuple[str, list[tuple[int, int]]]:
     """Normalised text plus, per output character, the [start, end) slice of `s` it came from.
 
-    Works on a base character plus its combining marks at a time, so NFKC can still compose them.
+    Works on a base character plus its combining marks at a time, so NFKC can still compose them;
+    runs of plain ASCII and of whitespace go in one step (a run's last character stays for the
+    cluster loop when a combining mark follows it).
     """
     out: list[str] = []
     spans: list[tuple[int, int]] = []
     pending_space: tuple[int, int] | None = None
     i, n = 0, len(s)
     while i < n:
+        run = _PLAIN_RUN.match(s, i) or _SPACE_RUN.match(s, i)
+        if run is not None:
+            j = run.end()
+            if j < n and unicodedata.combining(s[j]):
+                j -= 1
+            if j > i:
+                if s[i].isspace():
+                    if out and pending_space is None:
+                        pending_space = (i, i + 1)
+                else:
+                    if pending_space is not None:
+                        out.append(" ")
+                        spans.append(pending_space)
+                        pending_space = None
+                    out.append(s[i:j].lower())
+                    spans.extend(zip(range(i, j), range(i + 1, j + 1), strict=True))
+                i = j
+                continue
         j = i + 1
         while j < n and unicodedata.combining(s[j]):
             j += 1

@@ -6,10 +6,12 @@ import ipaddress
 import math
 import secrets
 import time
+import weakref
 from dataclasses import dataclass
 
 import tldextract
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 KEY_PREFIX = "sources:polite"
 # Hint returned while another worker holds the domain and no interval or back-off is pending.
@@ -43,20 +45,39 @@ def acquire(domain: str, *, min_interval: float, lease_seconds: float) -> Slot |
 
     The lock expires after `lease_seconds`, so a crashed worker cannot hold a domain forever.
     """
+    return try_acquire(domain, min_interval=min_interval, lease_seconds=lease_seconds)[0]
+
+
+def try_acquire(domain: str, *, min_interval: float, lease_seconds: float) -> tuple[Slot | None, float]:
+    """acquire(), and when it refuses, wait_hint() read at the same moment: (slot, 0.0) or (None, wait)."""
     token = secrets.token_hex(16)
+    scripts = _scripts()
+    if scripts is not None:
+        # One round trip on Redis: the lock, the interval and the back-off decided in one script.
+        now = time.time()
+        taken, wait = scripts.acquire(
+            keys=[_cache_key(domain, "lock"), _cache_key(domain, "next"), _cache_key(domain, "defer")],
+            args=[token, repr(now), repr(now + min_interval), _ttl(lease_seconds), _ttl(min_interval) + 1,
+                  repr(BUSY_HINT_SECONDS)],
+        )  # fmt: skip
+        return (Slot(domain=domain, token=token), 0.0) if int(taken) else (None, float(wait))
     if not cache.add(_key(domain, "lock"), token, timeout=_ttl(lease_seconds)):
-        return None
+        return None, wait_hint(domain)
     # Only the lock holder writes the next start time, so this read-check-write cannot race.
     now = time.time()
     if _not_before(domain) > now:
         cache.delete(_key(domain, "lock"))
-        return None
+        return None, wait_hint(domain)
     cache.set(_key(domain, "next"), now + min_interval, timeout=_ttl(min_interval) + 1)
-    return Slot(domain=domain, token=token)
+    return Slot(domain=domain, token=token), 0.0
 
 
 def release(slot: Slot) -> None:
     """Free the in-flight slot unless the lease already expired and another worker took it."""
+    scripts = _scripts()
+    if scripts is not None:
+        scripts.release(keys=[_cache_key(slot.domain, "lock")], args=[slot.token])  # compare and delete
+        return
     key = _key(slot.domain, "lock")
     # Not atomic across get and delete, but a foreign token can only appear after our lease expired.
     if cache.get(key) == slot.token:
@@ -67,6 +88,10 @@ def defer(domain: str, seconds: float) -> None:
     """Keep acquire() returning None for `seconds` (capped at MAX_DEFER_SECONDS), e.g. after a 429/503."""
     seconds = min(max(seconds, 0.0), MAX_DEFER_SECONDS)
     until = time.time() + seconds
+    scripts = _scripts()
+    if scripts is not None:
+        scripts.defer(keys=[_cache_key(domain, "defer")], args=[repr(until), _ttl(seconds) + 1])
+        return
     key = _key(domain, "defer")
     if until > (cache.get(key) or 0.0):
         cache.set(key, until, timeout=_ttl(seconds) + 1)
@@ -74,10 +99,88 @@ def defer(domain: str, seconds: float) -> None:
 
 def wait_hint(domain: str) -> float:
     """Seconds a caller should wait before trying acquire() again for `domain` (0.0 if free now)."""
+    scripts = _scripts()
+    if scripts is not None:
+        keys = [_cache_key(domain, "lock"), _cache_key(domain, "next"), _cache_key(domain, "defer")]
+        return float(scripts.wait_hint(keys=keys, args=[repr(time.time()), repr(BUSY_HINT_SECONDS)]))
     wait = max(_not_before(domain) - time.time(), 0.0)
     if wait == 0.0 and cache.get(_key(domain, "lock")) is not None:
         return BUSY_HINT_SECONDS
     return wait
+
+
+# --- Redis: each operation is one script, so one round trip, and atomic --------------------------------
+# Values are plain decimal strings (not the cache's pickles); the clock is the caller's time.time(), as
+# for the other caches. A value the scripts cannot read as a number counts as 0.
+
+_WAIT = """
+local now = tonumber(ARGV[1])
+local interval_ends = tonumber(redis.call('GET', KEYS[2])) or 0
+local not_before = math.max(interval_ends, tonumber(redis.call('GET', KEYS[3])) or 0)
+local wait = not_before - now
+if wait > 0 then return tostring(wait) end
+if redis.call('EXISTS', KEYS[1]) == 1 then return ARGV[2] end
+return '0'
+"""
+
+_ACQUIRE = """
+local now = tonumber(ARGV[2])
+local interval_ends = tonumber(redis.call('GET', KEYS[2])) or 0
+local not_before = math.max(interval_ends, tonumber(redis.call('GET', KEYS[3])) or 0)
+local wait = not_before - now
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if wait > 0 then return {0, tostring(wait)} end
+  return {0, ARGV[6]}
+end
+if wait > 0 then return {0, tostring(wait)} end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[5])
+return {1, '0'}
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+_DEFER = """
+if tonumber(ARGV[1]) > (tonumber(redis.call('GET', KEYS[1])) or 0) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class _Scripts:
+    acquire: object
+    release: object
+    defer: object
+    wait_hint: object
+
+
+# One client and its registered scripts per cache client (Django builds a new redis client per call).
+_registered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _scripts() -> _Scripts | None:
+    """The Lua scripts on the default cache's Redis, or None when the cache is not Django's RedisCache."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    client_holder = backend._cache
+    scripts = _registered.get(client_holder)
+    if scripts is None:
+        client = client_holder.get_client(write=True)
+        scripts = _registered[client_holder] = _Scripts(
+            *(client.register_script(source) for source in (_ACQUIRE, _RELEASE, _DEFER, _WAIT))
+        )
+    return scripts
+
+
+def _cache_key(domain: str, part: str) -> str:
+    # The key the cache API would use for the same entry (prefix and version), so tools see one scheme.
+    return caches["default"].make_and_validate_key(_key(domain, part))
 
 
 def _not_before(domain: str) -> float:

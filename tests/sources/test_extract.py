@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import socket
+import unicodedata
 
 import htmldate.utils
 import pytest
 import trafilatura.downloads
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
+from sources import extract
 from sources.extract import (
     QuoteMatch,
     content_hash,
@@ -201,3 +206,59 @@ def test_metadata_extraction_never_downloads_a_body_that_looks_like_a_url(offlin
     metadata = extract_metadata(b"https://example.com/article", "https://example.com/article")
 
     assert metadata["published"] is None
+
+
+# --- the fast runs of _normalise_with_spans give what the cluster-by-cluster loop gives ------------------
+
+
+def _normalise_cluster_by_cluster(s: str) -> tuple[str, list[tuple[int, int]]]:
+    """The loop without the ASCII and whitespace runs: the reference the fast path must equal."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pending_space = None
+    i, n = 0, len(s)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(s[j]):
+            j += 1
+        for char in extract._normalise_cluster(s[i:j]):
+            if char.isspace():
+                if out and pending_space is None:
+                    pending_space = (i, j)
+                continue
+            if pending_space is not None:
+                out.append(" ")
+                spans.append(pending_space)
+                pending_space = None
+            out.append(char)
+            spans.append((i, j))
+        i = j
+    return "".join(out), spans
+
+
+# ASCII (the backtick too), whitespace of every kind, combining marks, quotes, dashes, soft hyphens.
+_TRICKY = "aZ9 `'\"-_~!\t\n\x0b\x1c\xa0\u2028\u3000\u0301\u0327\u00e9\u00ad\u200b«»“’–—ﬁＫß İ"
+
+
+@hyp_settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=80))
+def test_normalising_in_runs_equals_normalising_each_cluster(text):
+    assert extract._normalise_with_spans(text) == _normalise_cluster_by_cluster(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "e\u0301",
+        "Abc\u0301 def",
+        " \u0301x",
+        "a  \t b",
+        "«Mosca» – l’Ucraina.  ",
+        "x`y",
+        "ǅ\u0301Ab",
+    ],
+)
+def test_normalising_in_runs_equals_normalising_each_cluster_on_edge_cases(text):
+    assert extract._normalise_with_spans(text) == _normalise_cluster_by_cluster(text)

@@ -11,7 +11,8 @@ import requests
 from django.core.management import call_command
 
 from sources import politeness
-from sources.politeness import Slot, acquire, defer, registrable_domain, release, wait_hint
+from sources.politeness import Slot, acquire, defer, registrable_domain, release, try_acquire, wait_hint
+from tests.reliability.stack import RedisServer
 
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "politeness"}}
 
@@ -21,6 +22,31 @@ def locmem(settings):
     settings.CACHES = LOCMEM
     yield
     politeness.cache.clear()
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """Django's RedisCache, where politeness runs as Lua scripts (one round trip per operation)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_server.url}
+    }
+    yield
+    politeness.cache.clear()
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request):
+    """The same guarantee on the generic cache API and on the Redis scripts."""
+    request.getfixturevalue(f"{request.param}_cache" if request.param == "redis" else "locmem")
+    return request.param
 
 
 class Clock:
@@ -86,7 +112,7 @@ def test_registrable_domain_uses_the_bundled_suffix_list_without_fetching(monkey
 # --- acquire / release -------------------------------------------------------------------------------
 
 
-def test_second_acquire_while_one_is_in_flight_is_refused(locmem):
+def test_second_acquire_while_one_is_in_flight_is_refused(any_cache):
     slot = acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
 
     assert isinstance(slot, Slot)
@@ -94,19 +120,19 @@ def test_second_acquire_while_one_is_in_flight_is_refused(locmem):
     assert acquire("repubblica.it", min_interval=0, lease_seconds=30) is not None
 
 
-def test_release_allows_the_next_request_once_the_interval_has_passed(locmem):
+def test_release_allows_the_next_request_once_the_interval_has_passed(any_cache, clock):
     slot = acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30)
     release(slot)
 
     assert acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30) is None
-    assert 0 < wait_hint("bbc.co.uk") <= 0.3
+    assert wait_hint("bbc.co.uk") == pytest.approx(0.3)
 
-    time.sleep(0.35)
+    clock.advance(0.35)
 
     assert acquire("bbc.co.uk", min_interval=0.3, lease_seconds=30) is not None
 
 
-def test_release_with_a_stale_token_leaves_the_new_holders_lock_alone(locmem):
+def test_release_with_a_stale_token_leaves_the_new_holders_lock_alone(any_cache):
     stale = Slot(domain="bbc.co.uk", token="expired-lease")
     current = acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
 
@@ -117,7 +143,7 @@ def test_release_with_a_stale_token_leaves_the_new_holders_lock_alone(locmem):
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
 
 
-def test_lease_expiry_frees_a_domain_held_by_a_crashed_worker(locmem):
+def test_lease_expiry_frees_a_domain_held_by_a_crashed_worker(any_cache):
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=1) is not None
 
     time.sleep(1.05)
@@ -125,31 +151,31 @@ def test_lease_expiry_frees_a_domain_held_by_a_crashed_worker(locmem):
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=1) is not None
 
 
-def test_defer_blocks_acquire_until_the_back_off_has_passed(locmem):
+def test_defer_blocks_acquire_until_the_back_off_has_passed(any_cache, clock):
     defer("bbc.co.uk", 0.3)
 
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is None
-    assert 0.1 < wait_hint("bbc.co.uk") <= 0.3
+    assert wait_hint("bbc.co.uk") == pytest.approx(0.3)
 
-    time.sleep(0.35)
+    clock.advance(0.35)
 
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
 
 
-def test_shorter_defer_does_not_shorten_a_longer_one(locmem):
+def test_shorter_defer_does_not_shorten_a_longer_one(any_cache):
     defer("bbc.co.uk", 60)
     defer("bbc.co.uk", 1)
 
     assert wait_hint("bbc.co.uk") > 50
 
 
-def test_defer_is_capped_at_a_day(locmem):
+def test_defer_is_capped_at_a_day(any_cache):
     defer("bbc.co.uk", 10**9)
 
     assert 86_399 < wait_hint("bbc.co.uk") <= 86_400
 
 
-def test_defer_of_exactly_a_day_is_kept_whole(locmem, clock):
+def test_defer_of_exactly_a_day_is_kept_whole(any_cache, clock):
     defer("bbc.co.uk", 86_400)
 
     clock.advance(86_399)
@@ -158,7 +184,7 @@ def test_defer_of_exactly_a_day_is_kept_whole(locmem, clock):
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=30) is not None
 
 
-def test_negative_retry_after_defers_nothing(locmem):
+def test_negative_retry_after_defers_nothing(any_cache):
     defer("bbc.co.uk", -30)
 
     assert wait_hint("bbc.co.uk") == 0.0
@@ -204,7 +230,7 @@ def test_a_sub_second_lease_still_holds_the_domain_for_a_second(locmem, clock):
     assert acquire("bbc.co.uk", min_interval=0, lease_seconds=0.2) is not None
 
 
-def test_wait_hint_reports_the_longer_of_interval_and_back_off(locmem):
+def test_wait_hint_reports_the_longer_of_interval_and_back_off(any_cache):
     assert wait_hint("bbc.co.uk") == 0.0
 
     slot = acquire("bbc.co.uk", min_interval=10, lease_seconds=30)
@@ -215,19 +241,19 @@ def test_wait_hint_reports_the_longer_of_interval_and_back_off(locmem):
     release(slot)
 
 
-def test_wait_hint_is_positive_while_a_request_is_in_flight(locmem):
+def test_wait_hint_is_positive_while_a_request_is_in_flight(any_cache):
     acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
 
     assert wait_hint("bbc.co.uk") == 1.0
 
 
-def test_wait_hint_is_zero_once_the_request_is_released(locmem):
+def test_wait_hint_is_zero_once_the_request_is_released(any_cache):
     release(acquire("bbc.co.uk", min_interval=0, lease_seconds=30))
 
     assert wait_hint("bbc.co.uk") == 0.0
 
 
-def test_threads_hammering_one_domain_never_have_two_requests_in_flight(locmem):
+def test_threads_hammering_one_domain_never_have_two_requests_in_flight(any_cache):
     in_flight = 0
     peak = 0
     granted = 0
@@ -273,7 +299,7 @@ def test_database_cache_enforces_one_in_flight_and_back_off(db_cache):
     assert wait_hint("ansa.it") > 50
 
 
-def test_the_next_request_may_start_exactly_when_the_interval_ends(locmem, clock):
+def test_the_next_request_may_start_exactly_when_the_interval_ends(any_cache, clock):
     release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
 
     clock.advance(9.5)
@@ -295,3 +321,73 @@ def test_interval_and_back_off_leave_nothing_in_the_cache_a_second_after_they_en
     assert politeness.cache.has_key("sources:polite:defer:ansa.it")
     clock.advance(1)
     assert not politeness.cache.has_key("sources:polite:defer:ansa.it")
+
+
+# --- one atomic step per operation -------------------------------------------------------------------
+
+
+def test_a_refused_acquire_reports_the_same_wait_as_wait_hint(any_cache, clock):
+    release(acquire("bbc.co.uk", min_interval=10, lease_seconds=30))
+    clock.advance(4)
+
+    slot, wait = try_acquire("bbc.co.uk", min_interval=10, lease_seconds=30)
+
+    assert slot is None
+    assert wait == pytest.approx(6) == wait_hint("bbc.co.uk")
+    held, busy_wait = try_acquire("ansa.it", min_interval=10, lease_seconds=30)
+    assert isinstance(held, Slot) and busy_wait == 0.0
+    assert try_acquire("ansa.it", min_interval=0, lease_seconds=30) == (None, pytest.approx(10))
+
+
+def test_a_domain_held_with_its_interval_over_reports_the_busy_hint(any_cache):
+    acquire("bbc.co.uk", min_interval=0, lease_seconds=30)
+
+    assert try_acquire("bbc.co.uk", min_interval=0, lease_seconds=30) == (None, politeness.BUSY_HINT_SECONDS)
+
+
+def test_on_redis_acquire_release_and_defer_are_one_command_each(redis_cache, monkeypatch):
+    import redis
+
+    sent: list[str] = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    politeness.wait_hint("warm.up")  # registers the scripts (SCRIPT LOAD on first use)
+    sent.clear()
+
+    slot = acquire("bbc.co.uk", min_interval=5, lease_seconds=30)
+    assert slot is not None and len(sent) == 1
+    assert acquire("bbc.co.uk", min_interval=5, lease_seconds=30) is None and len(sent) == 2
+    release(slot)
+    defer("bbc.co.uk", 60)
+    assert wait_hint("bbc.co.uk") > 59
+    assert len(sent) == 5
+    assert set(sent) <= {"EVALSHA", "EVAL"}
+
+
+def test_on_redis_the_keys_live_in_the_caches_namespace(redis_cache):
+    slot = acquire("bbc.co.uk", min_interval=5, lease_seconds=30)
+    defer("ansa.it", 60)
+
+    assert politeness.cache.has_key("sources:polite:lock:bbc.co.uk")
+    assert politeness.cache.has_key("sources:polite:next:bbc.co.uk")
+    assert politeness.cache.has_key("sources:polite:defer:ansa.it")
+    release(slot)
+    assert not politeness.cache.has_key("sources:polite:lock:bbc.co.uk")
+
+
+def test_on_redis_the_lock_and_interval_expire_with_their_ttls(redis_cache, redis_server):
+    import redis
+
+    acquire("bbc.co.uk", min_interval=5, lease_seconds=30)
+    defer("ansa.it", 60)
+
+    client = redis.Redis.from_url(redis_server.url)
+    ttl = {part: client.ttl(politeness._cache_key(domain, part)) for part, domain in
+           (("lock", "bbc.co.uk"), ("next", "bbc.co.uk"), ("defer", "ansa.it"))}  # fmt: skip
+    # Whole seconds as the cache API would set them (a second of slack for a slow machine).
+    assert 29 <= ttl["lock"] <= 30 and 5 <= ttl["next"] <= 6 and 60 <= ttl["defer"] <= 61
