@@ -3,7 +3,7 @@
 from base64 import urlsafe_b64encode as b64encode
 
 import pytest
-from django.db import connection  # noqa: F401 (read by the skipif conditions)
+from django.db import connection
 from rest_framework.test import APIClient
 
 from claims import vocab
@@ -18,6 +18,8 @@ on_postgresql = pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="ranking needs PostgreSQL full text"
 )
 on_sqlite = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="the SQLite fallback")
+# The first page's head: on PostgreSQL the newest id (its windows' bounds), then the head itself.
+HEAD_QUERIES = 2 if connection.vendor == "postgresql" else 1
 
 STRONG = "Drones, drones and more drones."  # the word fills a short statement
 WEAK = "Trucks crossed the border at night with crates, fuel, tyres, spare parts and a few drones."
@@ -58,6 +60,34 @@ def test_only_the_newest_matches_are_ranked_the_older_follow_newest_first(six, m
     c1, c2, c3, c4, c5, c6 = six
     monkeypatch.setattr("claims.search.RANKED", 3)
     assert api_walk(APIClient(), f"{API}?q=drones&page_size=2") == uuids([c5, c6, c4, c3, c2, c1])
+
+
+@on_postgresql
+@pytest.mark.parametrize("windows", [(1,), (1, 2, 4), (2, 3), (100,)])
+def test_the_ranked_head_is_the_same_whichever_id_windows_it_is_looked_for_in(
+    six, make_claim, windows, monkeypatch
+):
+    c1, c2, c3, c4, c5, c6 = six
+    for _ in range(2):  # newer than every match: the newest window holds none of them
+        make_claim(vocab.Status.PUBLISHED, statement="Nothing to see here.")
+    monkeypatch.setattr("claims.search.RANKED", 3)
+    monkeypatch.setattr("claims.search.WINDOWS", windows)
+    assert api_walk(APIClient(), f"{API}?q=drones&page_size=2") == uuids([c5, c6, c4, c3, c2, c1])
+    monkeypatch.setattr("claims.search.RANKED", 10)
+    assert api_walk(APIClient(), f"{API}?q=drones&page_size=4") == uuids([c5, c2, c1, c6, c4, c3])
+
+
+@on_postgresql
+def test_the_head_query_looks_in_id_windows_newest_first_once_the_claims_span_them(six, monkeypatch):
+    monkeypatch.setattr("claims.search.WINDOWS", (2, 4))
+    sql = str(Claim.objects.ranked_search("drones").head_query().query)
+    assert sql.count("UNION ALL") == 2
+    newest = six[-1].pk
+    bounds = [part.split("ORDER BY")[0] for part in sql.split("UNION ALL")]
+    assert f'id" > {newest - 2}' in bounds[0] and f"<= {newest - 2}" in bounds[1]
+    assert f"<= {newest - 4}" in bounds[2]
+    monkeypatch.setattr("claims.search.WINDOWS", (100,))  # wider than every id: one plain query
+    assert "UNION" not in str(Claim.objects.ranked_search("drones").head_query().query)
 
 
 @on_sqlite
@@ -129,8 +159,9 @@ def test_a_blank_search_is_the_plain_newest_first_list(six):
 def test_a_search_page_runs_a_fixed_number_of_queries(make_claim, matches, django_assert_num_queries):
     for _ in range(matches):
         make_claim(vocab.Status.PUBLISHED, statement=WEAK)
-    # ranked head + page with its ETag stamps (and on PostgreSQL its documents)
-    with django_assert_num_queries(2 + DOCUMENT_QUERIES):
+    # (PostgreSQL: the newest id, for the head's windows) ranked head + page with its ETag stamps (and
+    # on PostgreSQL its documents)
+    with django_assert_num_queries(HEAD_QUERIES + 1 + DOCUMENT_QUERIES):
         response = APIClient().get(f"{API}?q=drones&page_size=50")
     assert len(response.json()["results"]) == matches
 
@@ -140,7 +171,7 @@ def test_a_search_page_past_the_ranked_head_adds_one_query(six, monkeypatch, dja
     client = APIClient()
     second = client.get(f"{API}?q=drones&page_size=2").json()["next"]
     third = client.get(second).json()["next"]  # the head's last row and the tail's first
-    with django_assert_num_queries(3 + DOCUMENT_QUERIES):
+    with django_assert_num_queries(3 + DOCUMENT_QUERIES):  # the head from its boundary: no newest id
         client.get(second)
     with django_assert_num_queries(2 + DOCUMENT_QUERIES):  # in the tail: no head to rank
         client.get(third)
