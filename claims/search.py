@@ -12,15 +12,20 @@ from django.db.models.expressions import RawSQL
 # request; the newest RANKED matches are where readers look. The API's cursor then goes on through
 # the older matches newest first; the UI's numbered pages stop there and say so.
 RANKED = 500
-# Id windows, newest first, in which the head is looked for in turn (PostgreSQL): the newest claim's id
-# minus each width. The GIN index finds a term's matches in no particular order, and the other way to
-# find the newest ones, walking the primary key newest first, reads every row it passes: for a term
-# matching 1 % of a million claims either way read 10 000 to 60 000 rows. In windows, each part reads
-# only the index entries of its ids (the term's bitmap ANDed with the key's range) and the rows of its
-# own matches, and the query stops at the part that completes the head. The bounds are literals (the
-# newest id is read first) so that the planner sees each range's size and picks, per part, the GIN
-# index alone (a rare term), the AND of both (a medium one) or the key walk (a broad one).
-WINDOWS = (25_000, 100_000, 400_000, 1_600_000, 6_400_000)
+# Id windows, newest first, in which the head is looked for in turn (PostgreSQL): from the newest
+# claim's id minus each width, then every older id. The GIN index finds a term's matches in no order,
+# and the other way to find the newest ones, walking the primary key newest first, reads every row it
+# passes: for a term matching 1 % of a million claims either way read 10 000 to 60 000 rows. In a
+# window, the term's GIN bitmap ANDed with the window's pages (BRIN index `claim_id_brin`, migration
+# 0019) fetches only that window's matches, and the query stops at the window that completes the head.
+# The bounds are literals (the newest id is read first), so the planner sees each window's size and
+# picks, window by window, the GIN index alone, the AND of both indexes, or the key walk (broad terms).
+# Two windows: a term matching 0.5 % of the claims or more completes its head in them; a rarer one is
+# looked for in the rest through its GIN bitmap alone (its rows: fewer than 0.5 % of the older claims).
+# The planner cannot tell a rare word from one of 0.15 % (it estimates 1 500 matches at 1M claims for
+# both), so a rare term ANDs both windows' BRIN bitmaps too: ~18 000 pages at 1M claims, a millisecond
+# or two (a count of its matches first would tell, but costs a broad term a scan of ~5 000 rows).
+WINDOWS = (25_000, 100_000)
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
 
@@ -105,17 +110,26 @@ class RankedSearch:
     def _windows(self, ranked: models.QuerySet) -> models.QuerySet:
         """`ranked` (newest first) as one UNION ALL of id windows, newest first, each cut at RANKED + 1.
         PostgreSQL runs the parts of a UNION ALL in order and stops once the outer limit is reached;
-        `_head` sorts what comes back. One query more (the newest id), on PostgreSQL only."""
+        `_head` sorts what comes back. One query more first (PostgreSQL only): the newest id."""
         if connection.vendor != "postgresql":
             return ranked  # SQLite cannot slice the parts of a UNION; its tables are small
         newest = self.queryset.model._base_manager.order_by("-id").values_list("id", flat=True).first() or 0
         edges = [None, *(newest - width for width in WINDOWS if width < newest), None]
         if len(edges) == 2:
             return ranked
+        table = self.queryset.model._meta.db_table
         parts = []
         for newer, older in itertools.pairwise(edges):
             part = ranked if newer is None else ranked.filter(id__lte=newer)
-            parts.append((part if older is None else part.filter(id__gt=older))[: RANKED + 1])
+            if older is not None:
+                part = part.filter(id__gt=older)
+            elif newer is not None:
+                # Every older id, hidden from the indexes (`id + 0`): ANDing a bitmap of most of the
+                # table's pages would cost more than fetching the rows of a rarer term's matches.
+                part = ranked.filter(
+                    RawSQL(f"{table}.id + 0 <= %s", [newer], output_field=models.BooleanField())  # noqa: S611
+                )
+            parts.append(part[: RANKED + 1])
         return parts[0].union(*parts[1:], all=True)
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:

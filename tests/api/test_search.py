@@ -79,13 +79,14 @@ def test_the_ranked_head_is_the_same_whichever_id_windows_it_is_looked_for_in(
 
 @on_postgresql
 def test_the_head_query_looks_in_id_windows_newest_first_once_the_claims_span_them(six, monkeypatch):
+    monkeypatch.setattr("claims.search.RANKED", 3)
     monkeypatch.setattr("claims.search.WINDOWS", (2, 4))
     sql = str(Claim.objects.ranked_search("drones").head_query().query)
     assert sql.count("UNION ALL") == 2
     newest = six[-1].pk
     bounds = [part.split("ORDER BY")[0] for part in sql.split("UNION ALL")]
     assert f'id" > {newest - 2}' in bounds[0] and f"<= {newest - 2}" in bounds[1]
-    assert f"<= {newest - 4}" in bounds[2]
+    assert f"id + 0 <= {newest - 4}" in bounds[2]  # the rest: older than every window
     monkeypatch.setattr("claims.search.WINDOWS", (100,))  # wider than every id: one plain query
     assert "UNION" not in str(Claim.objects.ranked_search("drones").head_query().query)
 
