@@ -23,8 +23,8 @@ RANKED = 500
 # Two windows: a term matching 0.5 % of the claims or more completes its head in them; a rarer one is
 # looked for in the rest through its GIN bitmap alone (its rows: fewer than 0.5 % of the older claims).
 # The planner cannot tell a rare word from one of 0.15 % (it estimates 1 500 matches at 1M claims for
-# both), so a rare term ANDs both windows' BRIN bitmaps too: ~18 000 pages at 1M claims, a millisecond
-# or two (a count of its matches first would tell, but costs a broad term a scan of ~5 000 rows).
+# both), so a rare term ANDs both windows' BRIN bitmaps too: about a millisecond at 1M claims (a count
+# of its matches first would tell, but costs a broad term a scan of ~5 000 rows).
 WINDOWS = (25_000, 100_000)
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
@@ -109,8 +109,12 @@ class RankedSearch:
 
     def _windows(self, ranked: models.QuerySet) -> models.QuerySet:
         """`ranked` (newest first) as one UNION ALL of id windows, newest first, each cut at RANKED + 1.
-        PostgreSQL runs the parts of a UNION ALL in order and stops once the outer limit is reached;
-        `_head` sorts what comes back. One query more first (PostgreSQL only): the newest id."""
+        PostgreSQL runs the parts of a UNION ALL in order and stops once the outer limit is reached
+        (a plain Append; a Parallel Append could interleave them, which the planner has no reason to
+        choose for parts of at most RANKED + 1 rows); `_head` sorts what comes back. One query more
+        first (PostgreSQL only): the newest id, so that the bounds are literals the planner can see.
+        Any newest id gives the same answer (the newest window has no upper bound): it only decides
+        how fast."""
         if connection.vendor != "postgresql":
             return ranked  # SQLite cannot slice the parts of a UNION; its tables are small
         newest = self.queryset.model._base_manager.order_by("-id").values_list("id", flat=True).first() or 0

@@ -199,3 +199,11 @@ def test_a_search_finds_claims_by_category_and_stage_in_either_language_and_by_a
     )
     found = [item["id"] for item in APIClient().get(API, {"q": query}).json()["results"]]
     assert found == [str(shells.uuid)]
+
+
+@on_postgresql
+def test_the_search_windows_have_their_brin_index_on_the_claim_id(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'claim_id_brin'")
+        (definition,) = cursor.fetchone()
+    assert "USING brin (id)" in definition and "autosummarize" in definition
