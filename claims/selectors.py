@@ -11,7 +11,7 @@ from collections.abc import Callable
 import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from claims import review, track_record, vocab
 from claims.models import (
@@ -266,11 +266,14 @@ def _uses(claims: QuerySet[Claim]) -> list[tuple[QuerySet, str]]:
 
 
 def _actor_ids_used_by(claims: QuerySet[Claim], among: set[int] | None = None) -> set[int]:
-    ids: set[int] = set()
+    """The actors (of `among`, else of all) that at least one of `claims` uses, in any role. One query:
+    per actor and role an index probe that stops at the first use. A DISTINCT over each role read every
+    row of the claims instead (seconds per reader's list page at a million claims)."""
+    used = Q()
     for rows, field in _uses(claims):
-        rows = rows.filter(**{f"{field}__in": among}) if among is not None else rows.exclude(**{field: None})
-        ids.update(rows.order_by().values_list(field, flat=True).distinct())
-    return ids
+        used |= Exists(rows.filter(**{field: OuterRef("pk")}))
+    actors = Actor.objects.all() if among is None else Actor.objects.filter(pk__in=among)
+    return set(actors.filter(used).values_list("pk", flat=True))
 
 
 def _draft_only_actor_ids() -> set[int]:
