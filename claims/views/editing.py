@@ -12,8 +12,6 @@ from claims.models import Actor, Claim, ClaimVersion
 from claims.representation import represent_actor
 from claims.views.access import reader_required, require
 
-ACTOR_OPTIONS_LIMIT = 300
-
 
 def _snapshot_of(data: services.ClaimData, claim: Claim) -> dict:
     """The unsaved edit in the shape of a version snapshot, so both sides of a conflict read alike."""
@@ -47,7 +45,6 @@ def _render(request, claim, form, hops, route, *, conflict=None):
             "hops": hops,
             "route": route,
             "conflict": conflict,
-            "actor_options": Actor.objects.only("name").order_by("name")[:ACTOR_OPTIONS_LIMIT],
             "actor_kinds": vocab.ActorKind.choices,
         },
     )
