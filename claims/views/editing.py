@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -46,6 +47,10 @@ def _render(request, claim, form, hops, route, *, conflict=None):
             "route": route,
             "conflict": conflict,
             "actor_kinds": vocab.ActorKind.choices,
+            # Beside each actor picker ("Actor missing? Create it"); reversed once, not once per row.
+            "actor_create_url": reverse("claims:actor_create")
+            if policies.may_create_actor(request.user)
+            else "",
         },
     )
 
