@@ -3,6 +3,7 @@
 from datetime import UTC
 
 import django_filters
+import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from claims import review, vocab
-from claims.models import Claim, validate_country
+from claims.models import Claim, fold, validate_country
 from claims.policies import sees_unpublished
 from claims.schema import ID_MAX
 
@@ -37,6 +38,28 @@ def country_code(value: str) -> str | None:
 def _upper_letters(value):
     # A picker offering "RU" shows ?recipient=ru as selected.
     return value.upper() if isinstance(value, str) and value.isalpha() else value
+
+
+COUNTRY_MATCHES_MAX = 5
+
+
+def countries_matching(query: str, *, limit: int = COUNTRY_MATCHES_MAX) -> list[dict]:
+    """Countries whose code is the query or whose name contains it, case and accents ignored: the filters'
+    pickers offer "every actor of this country" next to the actors."""
+    wanted = fold(query.strip())
+    if not wanted:
+        return []
+    found = []
+    for country in pycountry.countries:
+        if wanted == country.alpha_2.lower() or wanted in fold(country.name):
+            found.append({"code": country.alpha_2, "name": country.name})
+    found.sort(key=lambda c: (c["code"].lower() != wanted, c["name"]))
+    return found[:limit]
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
 
 
 class CountryField(forms.CharField):

@@ -2,17 +2,18 @@
 
 from html import escape
 
-import pycountry
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from claims import schema, selectors, services, vocab
+from claims.filtering import country_code, country_name
 from claims.models import (
     COMMENT_MAX,
     QUOTE_MAX,
@@ -37,9 +38,10 @@ def choices(vocabulary, blank: bool = True) -> list[tuple[str, str]]:
 
 
 class ActorField(forms.CharField):
-    """An actor typed by name (the picker suggests names); the form gets the Actor back."""
+    """An actor typed by name or alias (the picker offers names as you type); the form gets the Actor."""
 
     widget = forms.TextInput
+    actor_picker = True  # the form puts "Actor missing? Create it" beside it
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -48,7 +50,7 @@ class ActorField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        attrs.update({"list": "actor-options", "autocomplete": "off", "data-actor-picker": ""})
+        attrs.update({"autocomplete": "off", "data-actor-picker": "name"})
         return attrs
 
     def prepare_value(self, value):
@@ -58,10 +60,7 @@ class ActorField(forms.CharField):
         name = super().clean(value).strip()
         if not name:
             return None
-        actor = (
-            Actor.objects.filter(name__iexact=name).first()
-            or Actor.objects.filter(aliases__icontains=f'"{name}"').first()
-        )
+        actor = selectors.actor_named(name)
         if actor is None:
             raise ValidationError(
                 _("No actor is called “%(name)s”: pick one from the list or create it."),
@@ -69,6 +68,91 @@ class ActorField(forms.CharField):
                 code="unknown_actor",
             )
         return actor
+
+
+NAMES_SEPARATOR = ";"
+
+
+class ActorTokens(forms.Widget):
+    """Chosen actors as ticked boxes (untick to remove) and a text input to add more by name. With
+    JavaScript the boxes become removable tokens and the input a type-ahead combobox that adds them."""
+
+    def value_from_datadict(self, data, files, name):
+        ids = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        return {"ids": ids, "typed": data.get(f"{name}_add", "")}
+
+    def value_omitted_from_data(self, data, files, name):
+        return False  # no box ticked: no participants
+
+    def _chosen(self, value) -> tuple[list[tuple[int, str]], str]:
+        if isinstance(value, dict):  # as posted: ids still to look up, the words as typed
+            ids = [number for text in value["ids"] if (number := schema.whole_number(str(text)))]
+            names = dict(Actor.objects.filter(pk__in=ids).values_list("pk", "name"))
+            return [(pk, names[pk]) for pk in dict.fromkeys(ids) if pk in names], value["typed"]
+        return [(actor.pk, actor.name) for actor in value or []], ""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen, typed = self._chosen(value)
+        attrs = self.build_attrs(self.attrs, attrs)
+        field_id = attrs.get("id", f"id_{name}")
+        tokens = format_html_join(
+            "",
+            '<li class="token"><input type="checkbox" name="{}" value="{}" id="{}_{}" checked>'
+            ' <label for="{}_{}">{}</label></li>',
+            ((name, pk, field_id, pk, field_id, pk, actor_name) for pk, actor_name in chosen),
+        )
+        attrs.update({"type": "text", "name": f"{name}_add", "value": typed, "autocomplete": "off"})
+        attrs.update({"data-actor-picker": "tokens", "data-tokens-name": name})
+        return format_html(
+            '<div class="token-field"><ul class="tokens" id="{}_tokens" aria-label="{}">{}</ul>'
+            "<input{}></div>",
+            field_id,
+            _("Chosen actors"),
+            tokens,
+            flatatt(attrs),
+        )
+
+
+class ActorsField(forms.Field):
+    """Actors chosen as tokens (ids) or typed by name, several separated by “;”."""
+
+    widget = ActorTokens
+    actor_picker = True
+    default_error_messages = {
+        "unknown_id": _("No actor has the id %(ids)s: pick actors from the list."),
+        "unknown_name": _("No actor is called “%(name)s”: pick one from the list or create it."),
+    }
+
+    def to_python(self, value):
+        value = value or {"ids": [], "typed": ""}
+        ids = [str(text).strip() for text in value["ids"] if str(text).strip()]
+        numbers = [schema.whole_number(text) for text in ids]
+        found = Actor.objects.in_bulk([number for number in numbers if number])
+        unknown = [text for text, number in zip(ids, numbers, strict=True) if number not in found]
+        if unknown:
+            raise ValidationError(
+                self.error_messages["unknown_id"], code="unknown_actor", params={"ids": ", ".join(unknown)}
+            )
+        actors = [found[number] for number in numbers]
+        for name in str(value["typed"]).split(NAMES_SEPARATOR):
+            name = name.strip()[:200]
+            if not name:
+                continue
+            actor = selectors.actor_named(name)
+            if actor is None:
+                raise ValidationError(
+                    self.error_messages["unknown_name"], code="unknown_actor", params={"name": name}
+                )
+            actors.append(actor)
+        return list({actor.pk: actor for actor in actors}.values())
+
+    def has_changed(self, initial, data):
+        try:
+            chosen = {actor.pk for actor in self.to_python(data)}
+        except ValidationError:
+            return True
+        return chosen != {actor.pk for actor in initial or []}
 
 
 def put_errors(error: ValidationError, form: forms.BaseForm, rename: dict | None = None) -> None:
@@ -92,7 +176,15 @@ def _claim_formfield(model_field: models.Field, **kwargs) -> forms.Field:
     elif isinstance(model_field, models.CharField) and model_field.max_length >= STATEMENT_MAX:
         kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
     elif model_field.many_to_many:
-        kwargs["widget"] = forms.SelectMultiple(attrs={"size": 4})
+        return ActorsField(
+            label=capfirst(model_field.verbose_name),
+            required=False,
+            help_text=format_lazy(
+                "{} {}",
+                model_field.help_text,
+                _("Type a name to find an actor; several typed names are separated by “;”."),
+            ),
+        )
     field = model_field.formfield(**kwargs)
     if model_field.choices:
         # An optional choice starts blank; a required one starts on its first value, as it always has.
@@ -427,22 +519,35 @@ class ClaimSortForm(forms.Form):
         return claims.order_by(*SORTS.get(sort, SORTS["updated"]))
 
 
-def offer_actors_and_countries(form: forms.Form, actors: list[tuple[int, str, str]]) -> None:
-    """Actor pickers (supplier, recipient, involving, said by) from (id, name, country) rows: each
-    actor, then each country actors belong to (any of its actors). Rows, not instances: 400 model
-    instances showed in the profile."""
-    countries = sorted({country for _pk, _name, country in actors if country})
-    options = [
-        ("", "—"),
-        (_("Actors"), [(str(pk), name) for pk, name, _country in actors]),
-        (
-            _("Countries"),
-            [(code, f"{code} · {pycountry.countries.get(alpha_2=code).name}") for code in countries],
-        ),
-    ]
-    for name in ("supplier", "recipient", "involving", "said_by"):
-        form.fields[name].widget = QuickSelect(choices=options)
-        form.fields[name].help_text = ""  # the picker says it; the help is for typed URLs
+ACTOR_FILTERS = ("supplier", "recipient", "involving", "said_by")
+
+
+def actor_filter_pickers(form: forms.Form, user) -> None:
+    """The filters that take an actor id or a country code (supplier, recipient, involving, said by)
+    as type-ahead pickers: a text field holding the id or code, which JavaScript shows by name. No
+    list of every actor is sent; the names of the chosen ones cost one query, and only actors the
+    user may see are named."""
+    raw = {name: str(form.data.get(name, "")).strip() for name in ACTOR_FILTERS}
+    ids = [number for value in raw.values() if (number := schema.whole_number(value))]
+    names = (
+        dict(selectors.actors_visible_to(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    )
+    for name, value in raw.items():
+        number = schema.whole_number(value)
+        if number:
+            label = names.get(number, "")
+        elif code := country_code(value):
+            label = f"{code} · {country_name(code)}"
+        else:
+            label = ""
+        form.fields[name].widget = forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "data-actor-picker": "filter",
+                "data-label": label,
+                "size": 12,
+            }
+        )
 
 
 class SourceFilterForm(forms.Form):

@@ -26,6 +26,7 @@ from claims.models import (
     SavedSearch,
     Source,
     StatusChange,
+    fold,
 )
 from claims.policies import sees_unpublished
 from claims.projection import current_document_json, current_representations
@@ -329,3 +330,53 @@ def track_record_visible_to(user, actor: Actor, *, excluding: Claim | None = Non
     if excluding is not None:
         claims = claims.exclude(pk=excluding.pk)
     return track_record.of(actor, claims=claims, others=claims_visible_to(user))
+
+ACTOR_MATCHES_MAX = 20
+
+
+def actors_matching(user, query: str, *, limit: int = ACTOR_MATCHES_MAX) -> list[dict]:
+    """The actors this user may see whose name or an alias contains the query, case- and
+    accent-insensitively: names that start with it first, then names with a word that does, then
+    the rest, each alphabetically. Two queries for an editor (more, but always as many, for a
+    reader), whatever the number of actors or matches: folding happens here, so SQLite and
+    PostgreSQL answer alike without a database extension."""
+    wanted = fold(query.strip())
+    if not wanted:
+        return []
+    ranked = []
+    for pk, name, kind, country, aliases in (
+        actors_visible_to(user).order_by("name").values_list("pk", "name", "kind", "country", "aliases")
+    ):
+        folded = fold(name)
+        alias = next((a for a in aliases or [] if isinstance(a, str) and wanted in fold(a)), None)
+        if folded.startswith(wanted):
+            rank = 0
+        elif f" {wanted}" in f" {folded}".replace("-", " ").replace("(", " "):
+            rank = 1
+        elif wanted in folded:
+            rank = 2
+        elif alias is not None:
+            rank = 3
+        else:
+            continue
+        row = {"id": pk, "name": name, "kind": kind, "country": country}
+        if rank == 3:
+            row["alias"] = alias  # the picker says why this name is offered
+        ranked.append((rank, row))
+    ranked.sort(key=lambda item: item[0])  # stable: alphabetical within a rank
+    return [row for _rank, row in ranked[:limit]]
+
+
+def actor_named(name: str) -> Actor | None:
+    """The actor a typed name means: its exact name, else the one actor whose name or an alias reads
+    the same ignoring case and accents. None when no actor, or more than one, reads so."""
+    exact = Actor.objects.filter(name=name).first()
+    if exact is not None:
+        return exact
+    wanted = fold(name)
+    found = {
+        pk
+        for pk, actor_name, aliases in Actor.objects.values_list("pk", "name", "aliases")
+        if fold(actor_name) == wanted or any(isinstance(a, str) and fold(a) == wanted for a in aliases or [])
+    }
+    return Actor.objects.get(pk=found.pop()) if len(found) == 1 else None

@@ -484,3 +484,151 @@ def test_the_review_due_panel_the_actor_page_and_the_suggestion_fit_a_desktop_an
             assert scroll[0] <= scroll[1], (path, width, scroll)
         rita.shot(f"review-due-claim-{width}")
     assert rita.problems == []
+
+def pick(page, field: str, typed: str, option: str) -> None:
+    """Type into an actor picker, wait for the option, choose it with the arrow keys and Enter."""
+    page.locator(field).focus()
+    page.keyboard.type(typed)
+    listbox = page.locator(f"#{page.locator(field).get_attribute('aria-controls')}")
+    listbox.get_by_role("option", name=option).first.wait_for()
+    assert page.locator(field).get_attribute("aria-expanded") == "true"
+    for _ in range(listbox.get_by_role("option").count()):
+        page.keyboard.press("ArrowDown")
+        active = page.locator(field).get_attribute("aria-activedescendant")
+        if page.locator(f"#{active}").inner_text().startswith(option):
+            break
+    page.keyboard.press("Enter")
+    assert page.locator(field).get_attribute("aria-expanded") == "false"
+
+
+def test_participants_are_picked_as_tokens_removed_by_keyboard_and_saved(
+    browser, live_server, editor, actors
+):
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/new/")
+    page.fill("#id_statement", "Russia and North Korea agreed to cooperate on artillery.")
+    page.select_option("#id_kind", "military_cooperation")
+    page.locator("#id_participants").focus()
+    page.keyboard.type("nor")
+    page.get_by_role("option", name="North Korea").wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    tokens = page.locator("#id_participants_tokens")
+    assert tokens.locator("li span").all_inner_texts() == ["North Korea"]
+    assert page.locator("#id_participants").input_value() == ""
+    pick(page, "#id_participants", "wash", "United States")  # found by its alias
+    pick(page, "#id_participants", "rus", "Russia")
+    # A token goes with the keyboard: Backspace in the empty field reaches the last one, Enter removes it.
+    page.keyboard.press("Backspace")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Remove Russia"
+    page.keyboard.press("Enter")
+    assert tokens.locator("li span").all_inner_texts() == [
+        "North Korea",
+        "United States",
+    ]
+    pick(page, "#id_participants", "RUS", "Russia")
+    # An actor not there yet: created beside the picker, without leaving the form.
+    page.locator("#id_participants").focus()
+    page.keyboard.type("Wagner")
+    page.locator("a[data-create-actor-for=id_participants]").click()
+    dialog = page.locator("dialog#create-actor")
+    assert dialog.is_visible() and page.locator("#actor-name").input_value() == "Wagner"
+    page.select_option("#actor-kind", "non_state_armed_group")
+    dialog.get_by_role("button", name="Create actor").click()
+    tokens.locator("li", has_text="Wagner").wait_for()
+    assert not dialog.is_visible()
+    pick(page, "#id_hops-0-speaker", "kirb", "John Kirby")
+    assert page.locator("#id_hops-0-speaker").input_value() == "John Kirby"
+    page.select_option("#id_hops-0-anonymity", "named_on_record")
+    page.fill("#id_hops-0-source_url", ARTICLE)
+    eddie.page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    eddie.shot("participants-tokens-390")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
+    claim = Claim.objects.get()
+    assert sorted(claim.participants.values_list("name", flat=True)) == [
+        "North Korea",
+        "Russia",
+        "United States",
+        "Wagner",
+    ]
+    assert claim.hops.get().speaker.name == "John Kirby"
+    assert eddie.problems == []
+
+
+def test_a_participant_is_picked_and_saved_with_the_keyboard_only(browser, live_server, editor, actors):
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/new/")
+    keys = page.keyboard
+    tab_to(page, page.locator("#id_statement"))
+    keys.type("China and Russia held talks.")
+    tab_to(page, page.locator("#id_kind"))
+    keys.type("Diplomatic event")
+    tab_to(page, page.locator("#id_participants"))
+    keys.type("chi")
+    page.get_by_role("option", name="China").wait_for()
+    keys.press("ArrowDown")
+    keys.press("Enter")  # chooses; does not submit the form
+    keys.type("russ")
+    page.get_by_role("option", name="Russia").wait_for()
+    keys.press("ArrowDown")
+    keys.press("Escape")  # closes the list, keeps what was typed
+    assert page.locator("#id_participants").get_attribute("aria-expanded") == "false"
+    keys.press("ArrowDown")
+    keys.press("Enter")
+    tab_to(page, page.locator("#id_hops-0-descriptor"))
+    keys.type("a Chinese diplomat")
+    tab_to(page, page.locator("#id_hops-0-anonymity"))
+    keys.type("Anonymous individual")
+    tab_to(page, page.locator("#id_hops-0-source_url"))
+    keys.type(ARTICLE)
+    tab_to(page, page.get_by_role("button", name="Save"))
+    keys.press("Enter")
+    page.wait_for_load_state()
+    eddie.shot("participants-keyboard")
+    assert page.locator(".field-errors, .errors").all_inner_texts() == []
+    page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
+    assert sorted(Claim.objects.get().participants.values_list("name", flat=True)) == ["China", "Russia"]
+    assert eddie.problems == []
+
+
+def test_the_list_filters_pick_actors_and_countries_by_name(browser, live_server, editor, actors, make_claim):
+    make_claim(statement="Shells for Russia.")
+    make_claim(statement="Shells for China.", recipient_id=actors["CN"].pk)
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/")
+    pick(page, "#id_recipient", "chin", "China")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"recipient=\d+"))
+    assert page.locator("#id_recipient").input_value() == "China"  # shown by name, sent as its id
+    assert page.locator("table.claims tbody tr").all_inner_texts()[0].startswith("Shells for China.")
+    assert page.locator("table.claims tbody tr").count() == 1
+    page.locator("#id_recipient").fill("")
+    pick(page, "#id_involving", "russian fed", "RU · Russian Federation")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"involving=RU"))
+    assert page.locator("#id_involving").input_value() == "RU · Russian Federation"
+    assert page.locator("table.claims tbody tr").all_inner_texts()[0].startswith("Shells for Russia.")
+    assert page.locator("table.claims tbody tr").count() == 1
+    assert eddie.problems == []
+
+
+def test_open_pickers_and_tokens_have_no_serious_accessibility_violation(
+    browser, live_server, editor, actors, make_claim, axe_source
+):
+    make_claim(participant_ids=[actors["KP"].pk])
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go("/claims/new/")
+    pick(page, "#id_participants", "nor", "North Korea")
+    page.keyboard.type("rus")
+    page.get_by_role("option", name="Russia").wait_for()
+    page.keyboard.press("ArrowDown")
+    assert axe_violations(page, axe_source) == []  # a token, and the list open with an active option
+    page = eddie.go("/claims/")
+    page.locator("#id_said_by").focus()
+    page.keyboard.type("kir")
+    page.get_by_role("option", name="John Kirby").wait_for()
+    assert axe_violations(page, axe_source) == []
+    assert eddie.problems == []

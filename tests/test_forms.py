@@ -1,7 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
-from claims.forms import ActorField, HopFormSet, RouteFormSet
+from claims.forms import ActorField, ActorsField, ActorTokens, ClaimForm, HopFormSet, RouteFormSet
+from claims.models import Actor
 from tests.conftest import SOURCE_URL
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +23,53 @@ def test_actor_field_finds_actors_by_name_or_alias_and_refuses_strangers(actors)
     assert field.clean("") is None
     with pytest.raises(ValidationError, match="No actor is called"):
         field.clean("Atlantis")
+
+
+def test_actor_field_ignores_accents_and_prefers_the_exact_name(actors):
+    field = ActorField()
+    kyiv = Actor.objects.create(name="Kyïv", kind="state")
+    assert field.clean("KYIV") == kyiv
+    assert field.clean("pyongyang") == actors["KP"]
+    plain = Actor.objects.create(name="Kyiv", kind="state")
+    assert field.clean("Kyiv") == plain and field.clean("Kyïv") == kyiv
+    with pytest.raises(ValidationError, match="No actor is called"):
+        field.clean("kyiv ")  # two actors read so: the editor must pick one
+
+
+def tokens(ids=(), typed="") -> dict:
+    data = QueryDict(mutable=True)
+    data.setlist("participants", [str(i) for i in ids])
+    data["participants_add"] = typed
+    return ActorTokens().value_from_datadict(data, {}, "participants")
+
+
+def test_participants_come_as_tokens_and_typed_names_once_each(actors):
+    field = ActorsField(required=False)
+    chosen = field.clean(tokens([actors["KP"].pk, actors["RU"].pk], "Washington ; ; north korea"))
+    assert chosen == [actors["KP"], actors["RU"], actors["US"]]
+    assert field.clean(tokens()) == []
+
+
+@pytest.mark.parametrize("bad", ["999999", "0", "-1", "²", "abc", "9" * 30])
+def test_an_unknown_or_malformed_participant_id_is_refused(actors, bad):
+    with pytest.raises(ValidationError, match=f"No actor has the id {bad}"):
+        ActorsField(required=False).clean(tokens([actors["KP"].pk, bad]))
+
+
+def test_an_unknown_participant_name_is_refused_by_name(actors):
+    with pytest.raises(ValidationError, match="No actor is called “Atlantis”"):
+        ActorsField(required=False).clean(tokens([], "Russia; Atlantis"))
+
+
+def test_the_participants_field_renders_chosen_actors_as_ticked_boxes_and_a_text_input(actors):
+    form = ClaimForm(initial={"participants": [actors["KP"]]})
+    html = str(form["participants"])
+    pk = actors["KP"].pk
+    assert (
+        f'<input type="checkbox" name="participants" value="{pk}" id="id_participants_{pk}" checked>' in html
+    )
+    assert 'name="participants_add"' in html and 'data-actor-picker="tokens"' in html
+    assert 'aria-describedby="id_participants_helptext"' in html
 
 
 def test_hop_rows_follow_their_order_numbers_and_skip_blank_and_removed_rows(actors):

@@ -565,8 +565,133 @@ def test_viewer_cannot_relate_or_unrelate(client, viewer, reviewer, make_claim):
 
 def test_actor_search_matches_names_and_aliases(client, viewer, actors):
     login(client, viewer)
-    names = [a["name"] for a in client.get("/actors/search/?q=pyong").json()["results"]]
-    assert names == ["North Korea"]
+    results = client.get("/actors/search/?q=pyong").json()["results"]
+    assert [(a["name"], a["alias"]) for a in results] == [("North Korea", "Pyongyang")]
+
+
+def test_actor_search_ignores_case_and_accents_both_ways(client, editor, actors):
+    Actor.objects.create(name="Kyïv City Administration", kind=vocab.ActorKind.GOVERNMENT_BODY)
+    Actor.objects.create(
+        name="Rosoboronexport", kind=vocab.ActorKind.COMPANY, aliases=["Rosoboronéxport OAO"]
+    )
+    login(client, editor)
+
+    def names(query):
+        return [a["name"] for a in client.get("/actors/search/", {"q": query}).json()["results"]]
+
+    assert names("KYIV") == names("kyïv") == ["Kyïv City Administration"]
+    assert names("ÉXPORT oao") == ["Rosoboronexport"]
+    assert names("NORTH") == ["North Korea"]
+
+
+def test_actor_search_puts_names_that_start_with_the_query_first(client, editor, actors):
+    Actor.objects.create(name="Armed Forces of Russia", kind=vocab.ActorKind.ARMED_FORCES)
+    Actor.objects.create(name="Russian Railways", kind=vocab.ActorKind.COMPANY)
+    login(client, editor)
+    results = client.get("/actors/search/", {"q": "russ"}).json()["results"]
+    assert [a["name"] for a in results] == ["Russia", "Russian Railways", "Armed Forces of Russia"]
+    assert results[0] == {"id": actors["RU"].pk, "name": "Russia", "kind": "state", "country": "RU"}
+
+
+def test_actor_search_answers_at_most_20_in_a_fixed_number_of_queries(
+    client, editor, viewer, actors, make_claim, django_assert_num_queries
+):
+    Actor.objects.bulk_create(Actor(name=f"Supplier {n:03}", kind=vocab.ActorKind.COMPANY) for n in range(60))
+    make_claim()  # a draft: readers' visibility has work to do
+    for user in (editor, viewer):
+        login(client, user)
+        with CaptureQueriesContext(connection) as one:
+            assert len(client.get("/actors/search/", {"q": "Supplier 001"}).json()["results"]) == 1
+        with django_assert_num_queries(len(one)):
+            results = client.get("/actors/search/", {"q": "supplier"}).json()["results"]
+        assert [a["name"] for a in results] == [f"Supplier {n:03}" for n in range(20)]
+
+
+def test_actor_search_never_shows_a_draft_only_actor_to_readers(client, editor, viewer, actors, make_claim):
+    secret = Actor.objects.create(name="Secret Shell Company", kind=vocab.ActorKind.COMPANY)
+    make_claim(supplier_id=secret.pk)  # a draft
+    login(client, viewer)
+    assert client.get("/actors/search/", {"q": "secret"}).json()["results"] == []
+    assert client.get("/claims/", {"supplier": secret.pk}).content.decode().count("Secret Shell") == 0
+    login(client, editor)
+    assert [a["name"] for a in client.get("/actors/search/", {"q": "secret"}).json()["results"]] == [
+        "Secret Shell Company"
+    ]
+
+
+def test_actor_search_offers_countries_only_when_asked(client, viewer, actors):
+    login(client, viewer)
+    assert "countries" not in client.get("/actors/search/", {"q": "ru"}).json()
+    countries = client.get("/actors/search/", {"q": "ru", "countries": "1"}).json()["countries"]
+    assert countries[0] == {"code": "RU", "name": "Russian Federation"}
+    assert len(countries) <= 5
+
+
+@pytest.mark.parametrize(
+    ("query", "message"), [("x" * 101, "at most 100 characters"), ("no\x00pe", "NUL character")]
+)
+def test_actor_search_refuses_bad_input_with_a_json_field_error(client, viewer, actors, query, message):
+    login(client, viewer)
+    response = client.get("/actors/search/", {"q": query})
+    assert response.status_code == 400
+    assert message in response.json()["errors"]["q"][0]
+
+
+def test_actor_search_with_nothing_typed_answers_nothing(client, viewer, actors):
+    login(client, viewer)
+    for query in ({}, {"q": ""}, {"q": "   "}):
+        assert client.get("/actors/search/", query).json() == {"results": []}
+    assert client.get("/actors/search/", {"q": "x" * 100}).status_code == 200
+
+
+def test_anonymous_visitors_cannot_search_actors(client, actors):
+    response = client.get("/actors/search/", {"q": "north"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_participants_posted_as_tokens_are_saved_with_those_typed_by_name(client, editor, actors):
+    data = form_post(
+        actors, kind="military_cooperation", supplier="", recipient="", item_category="", stage=""
+    )
+    data["participants"] = [str(actors["KP"].pk), str(actors["RU"].pk)]
+    data["participants_add"] = "washington; John Kirby"
+    response = login(client, editor).post("/claims/new/", data)
+    assert response.status_code == 302
+    assert set(Claim.objects.get().participants.values_list("name", flat=True)) == {
+        "North Korea",
+        "Russia",
+        "United States",
+        "John Kirby",
+    }
+
+
+def test_an_unknown_participant_id_is_refused_next_to_the_field_and_saves_nothing(client, editor, actors):
+    data = form_post(
+        actors, kind="military_cooperation", supplier="", recipient="", item_category="", stage=""
+    )
+    data["participants"] = [str(actors["KP"].pk), "999999"]
+    response = login(client, editor).post("/claims/new/", data)
+    assert response.status_code == 200 and Claim.objects.count() == 0
+    assert "No actor has the id 999999" in response.context["form"].errors["participants"][0]
+    html = response.content.decode()
+    # The valid token is shown again, ticked; the unknown one is not.
+    assert (
+        f'name="participants" value="{actors["KP"].pk}"' in html
+        and "999999" not in html.split("field-errors")[0]
+    )
+
+
+def test_the_claim_form_puts_create_an_actor_beside_each_picker_and_lists_no_actors(client, editor, actors):
+    html = login(client, editor).get("/claims/new/").content.decode()
+    for field in (
+        "id_supplier",
+        "id_recipient",
+        "id_participants",
+        "id_hops-0-speaker",
+        "id_hops-0-affiliation",
+    ):
+        assert f'data-create-actor-for="{field}"' in html, field
+    assert "<datalist" not in html and "North Korea" not in html
 
 
 def test_actor_is_created_inline_and_refused_to_viewers(client, editor, viewer):

@@ -1,6 +1,6 @@
 """Data, invariants and query verbs of the claim tracker, one module per concern."""
 
-from claims.models.actors import Actor
+from claims.models.actors import Actor, fold
 from claims.models.checks import QuoteCheck, SourceCheck
 from claims.models.claims import (
     CLAIM_DETAIL_JOINS,
@@ -68,6 +68,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "claim_detail_prefetches",
+    "fold",
     "load",
     "normalise_url",
     "validate_country",

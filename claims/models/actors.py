@@ -1,5 +1,7 @@
 """Actors: any party to a claim, with its parent and aliases."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +10,12 @@ from simple_history.models import HistoricalRecords
 
 from claims import vocab
 from claims.models.common import SHORT_TEXT_MAX, validate_country
+
+
+def fold(text: str) -> str:
+    """A name as pickers compare it: case and accents ignored ("Kyïv", "KYIV" and "kyiv" are one)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class Actor(models.Model):

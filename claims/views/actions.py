@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims import policies, selectors, services, vocab
-from claims.filtering import canonical_query
+from claims.filtering import canonical_query, countries_matching
 from claims.forms import (
     ActorForm,
     AssessmentForm,
@@ -25,7 +24,7 @@ from claims.forms import (
 from claims.views.access import reader_required, require
 from claims.views.claim_page import detail_context, load_claim
 
-ACTOR_SEARCH_LIMIT = 15
+ACTOR_QUERY_MAX = 100
 
 
 def _detail_with(request, claim, **forms):
@@ -216,19 +215,21 @@ def unrelate(request, uuid, relation_id):
 @reader_required
 @require_GET
 def actor_search(request):
-    """Type-ahead for actor pickers: names and aliases containing the query."""
-    query = request.GET.get("q", "").strip()[:100]
-    actors = selectors.actors_visible_to(request.user).order_by("name")
-    if query:
-        actors = actors.filter(Q(name__icontains=query) | Q(aliases__icontains=query))
-    return JsonResponse(
-        {
-            "results": [
-                {"id": a.pk, "name": a.name, "kind": a.kind, "country": a.country}
-                for a in actors[:ACTOR_SEARCH_LIMIT]
-            ]
-        }
-    )
+    """Type-ahead for actor pickers: the visible actors whose name or an alias contains `q` (case and
+    accents ignored), at most 20; with `countries=1` also the countries it names (the filters')."""
+    query = request.GET.get("q", "")
+    if len(query) > ACTOR_QUERY_MAX:
+        error = _("Type at most %(n)s characters.") % {"n": ACTOR_QUERY_MAX}
+    elif "\x00" in query:
+        error = _("A search cannot contain a NUL character.")
+    else:
+        error = None
+    if error:
+        return JsonResponse({"errors": {"q": [error]}}, status=400)
+    body = {"results": selectors.actors_matching(request.user, query)}
+    if request.GET.get("countries") == "1":
+        body["countries"] = countries_matching(query)
+    return JsonResponse(body)
 
 
 def _wants_json(request) -> bool:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -11,8 +12,6 @@ from claims.forms import ClaimForm, FromArticleForm, HopFormSet, RouteFormSet, c
 from claims.models import Actor, Claim, ClaimVersion
 from claims.representation import represent_actor
 from claims.views.access import reader_required, require
-
-ACTOR_OPTIONS_LIMIT = 300
 
 
 def _snapshot_of(data: services.ClaimData, claim: Claim) -> dict:
@@ -47,8 +46,11 @@ def _render(request, claim, form, hops, route, *, conflict=None):
             "hops": hops,
             "route": route,
             "conflict": conflict,
-            "actor_options": Actor.objects.only("name").order_by("name")[:ACTOR_OPTIONS_LIMIT],
             "actor_kinds": vocab.ActorKind.choices,
+            # Beside each actor picker ("Actor missing? Create it"); reversed once, not once per row.
+            "actor_create_url": reverse("claims:actor_create")
+            if policies.may_create_actor(request.user)
+            else "",
         },
     )
 

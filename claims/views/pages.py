@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from claims import charts, policies, revisions, selectors, track_record, vocab
 from claims.filtering import ClaimFilter, canonical_query
-from claims.forms import ClaimSortForm, SaveSearchForm, offer_actors_and_countries, quick_pickers
+from claims.forms import ClaimSortForm, SaveSearchForm, actor_filter_pickers, quick_pickers
 from claims.models import AttributionHop, Claim, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim
@@ -132,9 +132,6 @@ def _filter_params(query: QueryDict) -> QueryDict:
 
 @reader_required
 def claim_list(request):
-    actors = list(
-        selectors.actors_visible_to(request.user).order_by("name").values_list("id", "name", "country")
-    )
     # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
     # any other key in the URL is ignored (a browser only sends what the form has).
     filters = ClaimFilter(
@@ -144,7 +141,7 @@ def claim_list(request):
         .prefetch_related(ORIGINATORS),
         request=request,
     )
-    offer_actors_and_countries(filters.form, actors)
+    actor_filter_pickers(filters.form, request.user)
     quick_pickers(filters.form)
     editorial = policies.sees_unpublished(request.user)
     sort = ClaimSortForm(request.GET)

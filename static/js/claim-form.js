@@ -1,4 +1,4 @@
-// The claim form: add, remove and reorder hops and route stops; actor type-ahead; create an actor inline.
+// The claim form: add, remove and reorder hops and route stops (actor pickers: actor-picker.js).
 "use strict";
 
 function rowsOf(container) {
@@ -60,63 +60,6 @@ function setUpRows(container) {
   renumber(container);
 }
 
-function setUpActorSearch(datalist, url) {
-  let timer = null;
-  document.addEventListener("input", (event) => {
-    const input = event.target;
-    if (!input.matches("input[data-actor-picker]")) return;
-    clearTimeout(timer);
-    const query = input.value.trim();
-    if (query.length < 2) return;
-    timer = setTimeout(async () => {
-      const response = await fetch(`${url}?q=${encodeURIComponent(query)}`, {
-        headers: { Accept: "application/json" },
-      });
-      if (!response.ok) return;
-      const { results } = await response.json();
-      const known = new Set(Array.from(datalist.options, (option) => option.value));
-      for (const actor of results) {
-        if (known.has(actor.name)) continue;
-        const option = document.createElement("option");
-        option.value = actor.name;
-        datalist.appendChild(option);
-      }
-    }, 200);
-  });
-}
-
-function setUpCreateActor(form, datalist) {
-  const errors = form.querySelector("[data-create-actor-errors]");
-  const ok = form.querySelector("[data-create-actor-ok]");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    errors.hidden = ok.hidden = true;
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const body = await response.json();
-    if (!response.ok) {
-      errors.textContent = Object.values(body.errors || {}).flat().join(" ");
-      errors.hidden = false;
-      return;
-    }
-    const option = document.createElement("option");
-    option.value = body.name;
-    datalist.appendChild(option);
-    ok.textContent = `✓ ${body.name}`;
-    ok.hidden = false;
-    form.reset();
-  });
-}
-
 document.addEventListener("DOMContentLoaded", () => {
   for (const container of document.querySelectorAll("[data-rows]")) setUpRows(container);
-  const datalist = document.getElementById("actor-options");
-  const search = document.querySelector("[data-actor-search-url]");
-  if (datalist && search) setUpActorSearch(datalist, search.dataset.actorSearchUrl);
-  const create = document.querySelector("form[data-create-actor]");
-  if (create && datalist) setUpCreateActor(create, datalist);
 });
