@@ -231,6 +231,7 @@ class ClaimAdmin(HistoryAdmin):
         (_("Claim"), {"fields": [name for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES]}),
         (_("Quantity"), {"fields": [field.name for field in schema.GROUPED["quantity"]]}),
         (_("When"), {"fields": [field.name for field in schema.GROUPED["event_date"]]}),
+        (_("Deal (SIPRI)"), {"fields": [field.name for field in schema.TRANSFER_ONLY]}),
         (_("Record"), {"fields": ["created_by", "updated_by", "published_at"]}),
     ]
 

@@ -93,6 +93,8 @@ def _claim_formfield(model_field: models.Field, **kwargs) -> forms.Field:
         kwargs["widget"] = forms.Textarea(attrs={"rows": 3})
     elif model_field.many_to_many:
         kwargs["widget"] = forms.SelectMultiple(attrs={"size": 4})
+    if model_field in schema.TRANSFER_ONLY:
+        kwargs["required"] = False  # shown for transfers only: left out, each takes its default
     field = model_field.formfield(**kwargs)
     if model_field.choices:
         # An optional choice starts blank; a required one starts on its first value, as it always has.
