@@ -116,7 +116,17 @@ class _ClaimFormBase(forms.Form):
         return [self[name] for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES | {"statement"}]
 
     def grouped_fields(self) -> list:
-        return [self[name] for name in schema.FORM_FIELDS if name in schema.GROUPED_NAMES]
+        """Quantity and date: the groups every kind of claim has."""
+        transfer_only = {field.name for field in schema.TRANSFER_ONLY}
+        return [
+            self[name]
+            for name in schema.FORM_FIELDS
+            if name in schema.GROUPED_NAMES and name not in transfer_only
+        ]
+
+    def deal_fields(self) -> list:
+        """The deal as SIPRI records it, with its uncertainty flags: shown for transfer claims."""
+        return [self[field.name] for field in schema.TRANSFER_ONLY]
 
 
 # The fields come from the model through claims.schema: a new claim column appears here by itself.

@@ -85,6 +85,45 @@ def claim_row(claim: dict) -> list[str]:
     return [tabular.neutralise(values[name]) for name in HEADER]
 
 
+def deal_facts(claim) -> list[tuple[str, str]]:
+    """The deal of a Claim as (label, value) pairs for the claim page, uncertain values in brackets."""
+    flags = {field: getattr(claim, f"uncertain_{field}") for field in ("number_ordered", "number_delivered")}
+    facts = [
+        (_("Deal status"), claim.get_deal_status_display() if claim.deal_status else ""),
+        (_("Deal type"), claim.get_deal_type_display() if claim.deal_type else ""),
+        (
+            _("Year of order"),
+            _bracketed(
+                _years(claim.deal_order_year, None, claim.deal_order_precision), claim.uncertain_order_year
+            ),
+        ),
+        (_("Number ordered"), _bracketed(_number(claim.deal_number_ordered), flags["number_ordered"])),
+        (
+            _("Years of delivery"),
+            _bracketed(
+                _years(
+                    claim.deal_delivery_first_year,
+                    claim.deal_delivery_last_year,
+                    claim.deal_delivery_precision,
+                ),
+                claim.uncertain_delivery_years,
+            ),
+        ),
+        (_("Number delivered"), _bracketed(_number(claim.deal_number_delivered), flags["number_delivered"])),
+        (_("Comments"), claim.deal_comments),
+    ]
+    category = vocab.un_category(item_category=claim.item_category, explicit=claim.deal_un_category)
+    if category:
+        label = str(vocab.UNRegisterCategory(category).label)
+        facts.append(
+            (
+                _("UN Register"),
+                label if claim.deal_un_category else _("%(c)s (from the item category)") % {"c": label},
+            )
+        )
+    return [(label, value) for label, value in facts if value]
+
+
 # --- the import -----------------------------------------------------------------------------------
 
 

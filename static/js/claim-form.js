@@ -112,7 +112,21 @@ function setUpCreateActor(form, datalist) {
   });
 }
 
+// The deal fieldset belongs to transfer claims: hidden and disabled (so not sent) for other kinds.
+function setUpTransferOnly(kind, fieldset) {
+  const show = () => {
+    const transfer = kind.value === "transfer";
+    fieldset.hidden = !transfer;
+    fieldset.disabled = !transfer;
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const kind = document.querySelector("select[name='kind']");
+  const deal = document.querySelector("[data-transfer-only]");
+  if (kind && deal) setUpTransferOnly(kind, deal);
   for (const container of document.querySelectorAll("[data-rows]")) setUpRows(container);
   const datalist = document.getElementById("actor-options");
   const search = document.querySelector("[data-actor-search-url]");
