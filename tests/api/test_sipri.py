@@ -248,3 +248,31 @@ def test_the_import_refuses_deal_details_on_a_claim_that_is_no_transfer(actors, 
         call_command("import_claims", str(path), "--user", "eddie", stdout=(out := StringIO()))
     assert "deal_number_ordered: Only a transfer claim has deal details" in out.getvalue()
     assert Claim.objects.get(pk=meeting.pk).version == 1
+
+
+def test_the_api_writes_the_deal_and_a_patch_merges_it_by_key(as_user, editor, make_claim):
+    claim = make_claim(deal_status="ordered", deal_number_ordered=12)
+    client = as_user(editor)
+    response = client.patch(
+        f"/api/v1/claims/{claim.uuid}/",
+        {"deal": {"number_delivered": 4}, "uncertain": {"number_delivered": True}, "place": "Rason"},
+        format="json",
+        HTTP_IF_MATCH=f'"{claim.version}"',
+    )
+    assert response.status_code == 200, response.json()
+    deal = response.json()["deal"]
+    assert (deal["status"], deal["number_ordered"], deal["number_delivered"]) == ("ordered", 12, 4)
+    assert response.json()["uncertain"]["number_delivered"] is True
+    refused = client.patch(
+        f"/api/v1/claims/{claim.uuid}/",
+        {"deal": {"number_delivered": 13}, "place_latitude": 91},
+        format="json",
+        HTTP_IF_MATCH=f'"{claim.version + 1}"',
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "deal_number_delivered": ["More cannot be delivered than was ordered."],
+        "place_latitude": ["A latitude from −90 to 90."],
+        "place_longitude": ["Give both coordinates, or neither."],
+    }
+    assert Claim.objects.get(pk=claim.pk).version == claim.version + 1
