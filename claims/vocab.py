@@ -240,7 +240,7 @@ UN_CATEGORY_OF_ITEM = {
 def un_category(*, item_category: str, explicit: str = "") -> str:
     """The claim's UN Register category: the editor's, else the one its item category maps to
     ("" when the category says nothing, e.g. unspecified)."""
-    return explicit or UN_CATEGORY_OF_ITEM.get(item_category, "")
+    return explicit or str(UN_CATEGORY_OF_ITEM.get(item_category, ""))
 
 
 class Independence(models.TextChoices):
