@@ -88,6 +88,9 @@ class ClaimAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        for field in schema.TRANSFER_ONLY:  # as on the claim form: left out, each takes its default
+            if field.name in self.fields:
+                self.fields[field.name].required = False
 
     def clean(self):
         cleaned = super().clean()
