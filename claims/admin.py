@@ -88,6 +88,9 @@ class ClaimAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["expected_version"].initial = self.instance.version
+        for field in schema.TRANSFER_ONLY:  # as on the claim form: left out, each takes its default
+            if field.name in self.fields:
+                self.fields[field.name].required = False
 
     def clean(self):
         cleaned = super().clean()
@@ -231,6 +234,7 @@ class ClaimAdmin(HistoryAdmin):
         (_("Claim"), {"fields": [name for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES]}),
         (_("Quantity"), {"fields": [field.name for field in schema.GROUPED["quantity"]]}),
         (_("When"), {"fields": [field.name for field in schema.GROUPED["event_date"]]}),
+        (_("Deal (SIPRI)"), {"fields": [field.name for field in schema.TRANSFER_ONLY]}),
         (_("Record"), {"fields": ["created_by", "updated_by", "published_at"]}),
     ]
 

@@ -185,6 +185,8 @@ def _claim_formfield(model_field: models.Field, **kwargs) -> forms.Field:
                 _("Type a name to find an actor; several typed names are separated by “;”."),
             ),
         )
+    if model_field in schema.TRANSFER_ONLY:
+        kwargs["required"] = False  # shown for transfers only: left out, each takes its default
     field = model_field.formfield(**kwargs)
     if model_field.choices:
         # An optional choice starts blank; a required one starts on its first value, as it always has.
@@ -206,7 +208,17 @@ class _ClaimFormBase(forms.Form):
         return [self[name] for name in schema.FORM_FIELDS if name not in schema.GROUPED_NAMES | {"statement"}]
 
     def grouped_fields(self) -> list:
-        return [self[name] for name in schema.FORM_FIELDS if name in schema.GROUPED_NAMES]
+        """Quantity and date: the groups every kind of claim has."""
+        transfer_only = {field.name for field in schema.TRANSFER_ONLY}
+        return [
+            self[name]
+            for name in schema.FORM_FIELDS
+            if name in schema.GROUPED_NAMES and name not in transfer_only
+        ]
+
+    def deal_fields(self) -> list:
+        """The deal as SIPRI records it, with its uncertainty flags: shown for transfer claims."""
+        return [self[field.name] for field in schema.TRANSFER_ONLY]
 
 
 # The fields come from the model through claims.schema: a new claim column appears here by itself.

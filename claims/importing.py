@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from claims import policies, schema, selectors, services, tabular, vocab
+from claims import policies, schema, selectors, services, sipri, tabular, vocab
 from claims.models import Actor, Assessment, Claim, ClaimRelation
 from claims.schema import ClaimData
 
-FORMATS = ("csv", "jsonl")
+# sipri: SIPRI's Trade Register layout (claims.sipri), edits the deals of claims already here.
+FORMATS = ("csv", "jsonl", "sipri")
 
 
 @dataclass
@@ -61,7 +62,9 @@ def format_of(path: Path) -> str:
     if suffix in ("jsonl", "ndjson"):
         return "jsonl"
     if suffix == "csv":
-        return "csv"
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        return "sipri" if set(sipri.HEADER) <= set(header) else "csv"
     raise ValueError(f"Cannot tell the format of {path.name}: name it .csv or .jsonl, or pass --format.")
 
 
@@ -389,6 +392,12 @@ def _prefixed(error: ValidationError) -> dict[str, list[str]]:
     return {path: [*messages, f"({note})"] for path, messages in error.message_dict.items()}
 
 
-def read_rows(path: Path, file_format: str) -> Iterator[tuple[int, dict | Exception]]:
+def read_rows(
+    path: Path, file_format: str, *, by: AbstractBaseUser | None = None
+) -> Iterator[tuple[int, dict | Exception]]:
+    """The rows of a file; a SIPRI file's rows are the claims `by` may see, with its deals laid over."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from (csv_rows if file_format == "csv" else jsonl_rows)(handle)
+        if file_format == "sipri":
+            yield from sipri.sipri_rows(handle, by=by)
+        else:
+            yield from (csv_rows if file_format == "csv" else jsonl_rows)(handle)

@@ -35,7 +35,7 @@ from claims.models import (
 from claims.representation import iso, represent_claim, represent_source_health
 from claims.tasks import deliver_webhook_task
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Any constant works: it only has to be the same for every writer of the feed.
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from claims import schema
+from claims import schema, vocab
 from claims.models import Actor, Assessment, Claim, FeedEvent, Source
 
 
@@ -55,6 +55,11 @@ def represent_claim(claim: Claim) -> dict:
     return {
         "id": str(claim.uuid),
         **schema.document_fields(claim, represent_actor),
+        # Read only: the editor's deal.un_category, else what the item category maps to.
+        "un_register_category": vocab.un_category(
+            item_category=claim.item_category, explicit=claim.deal_un_category
+        )
+        or None,
         "assessment": represent_assessment(claim.current_assessment),
         "relations": relations,
         "sources": [

@@ -100,6 +100,13 @@ def flatten(snapshot: dict, titles: dict[str, str] | None = None) -> list[str]:
         f"{_('Event date')}: {event.get('start') or '?'} – {event.get('end') or '?'} "
         f"({_label(vocab.DatePrecision, event.get('precision'))})",
     ]
+    # The deal: a line per value given (a claim that is no transfer has none, and nor has an old snapshot).
+    for group in schema.TRANSFER_GROUPS:
+        values = snapshot.get(group) or {}
+        for field in schema.GROUPED[group]:
+            value = values.get(schema.group_of(field)[1])
+            if value not in (None, "", False, schema.default_of(field)):
+                lines.append(_column_line(field, value))
     for stop in snapshot.get("route") or []:
         place = stop.get("country") or stop.get("region") or "—"
         if stop.get("country") and stop.get("region"):

@@ -45,7 +45,8 @@ KEPT_BY_SERVICES = frozenset(
     }
 )
 # Claim columns that travel together as one JSON object: {"quantity": {"min": 3}} is quantity_min.
-GROUPS = {"quantity": "quantity_", "event_date": "event_"}
+# "deal" is the deal as SIPRI records it; "uncertain" holds SIPRI's brackets, one flag per value.
+GROUPS = {"quantity": "quantity_", "event_date": "event_", "deal": "deal_", "uncertain": "uncertain_"}
 ROW_KEPT = frozenset({"id", "claim"})
 
 
@@ -287,8 +288,14 @@ def default_of(field: models.Field):
 
 
 def _given_or_default(field: models.Field, value):
+    if value == "" and field.choices and not field.blank:
+        return default_of(field)  # a required choice the form left out (e.g. a hidden deal fieldset)
     return default_of(field) if value is None and not field.null else value
 
+
+# Groups only a transfer claim fills: the form shows them apart, validation refuses them elsewhere.
+TRANSFER_GROUPS = ("deal", "uncertain")
+TRANSFER_ONLY = tuple(field for group in TRANSFER_GROUPS for field in GROUPED[group])
 
 # The claim form's fields, by model name, in the model's order: what the browser form and the admin edit.
 FORM_FIELDS = (
@@ -384,6 +391,17 @@ def _read_value(field: models.Field, value, path: str, errors: dict):
         if number is None or not (1 if field.is_relation else -ID_MAX) <= number <= ID_MAX:
             errors.setdefault(path, []).append("A valid integer is required.")
         return number
+    if isinstance(field, models.FloatField):
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+        if number is None or number != number or number in (float("inf"), float("-inf")):
+            errors.setdefault(path, []).append("A valid number is required.")
+            return None
+        return float(number)
     if isinstance(field, models.BooleanField):
         if isinstance(value, bool):
             return value

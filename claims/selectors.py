@@ -331,6 +331,7 @@ def track_record_visible_to(user, actor: Actor, *, excluding: Claim | None = Non
         claims = claims.exclude(pk=excluding.pk)
     return track_record.of(actor, claims=claims, others=claims_visible_to(user))
 
+
 ACTOR_MATCHES_MAX = 20
 
 

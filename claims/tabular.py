@@ -20,6 +20,8 @@ def _meaning(field: models.Field) -> str:
         return f"{label}: whole number or empty"
     if isinstance(field, models.DateField):
         return f"{label}: YYYY-MM-DD or empty"
+    if isinstance(field, models.FloatField):
+        return f"{label}: decimal number or empty"
     return label
 
 
@@ -209,7 +211,7 @@ def _cell(field: models.Field, row: dict):
         return raw == "true" if raw else schema.default_of(field)
     if isinstance(field, models.IntegerField):
         return _optional_int(row, field.name)
-    if isinstance(field, models.DateField):
+    if isinstance(field, models.DateField | models.FloatField):
         return raw or None
     if field.choices:
         return raw or schema.default_of(field)

@@ -162,6 +162,85 @@ class RelationKind(models.TextChoices):
     SUPERSEDES = "supersedes", _("supersedes")
     DUPLICATES = "duplicates", _("duplicates")
     CONTEXT = "context", _("gives context to")
+    # One side of a barter: read from either end ("A is exchanged for B" and "B is exchanged for A").
+    EXCHANGE = "exchange", _("is exchanged for")
+
+
+# Kinds that say the same of both claims: one relation per pair, shown alike on both.
+SYMMETRIC_RELATIONS = (RelationKind.EXCHANGE,)
+
+
+class DealStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ORDERED = "ordered", _("Ordered")
+    IN_DELIVERY = "in_delivery", _("In delivery")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Deals whose deliveries may still lie ahead: only these may give delivery years after this one.
+OPEN_DEAL_STATUSES = (DealStatus.PLANNED, DealStatus.ORDERED, DealStatus.IN_DELIVERY)
+
+
+class DealType(models.TextChoices):
+    SALE = "sale", _("Sale")
+    AID = "aid", _("Aid")
+    BARTER = "barter", _("Barter or exchange")
+    LICENSED_PRODUCTION = "licensed_production", _("Licensed production")
+    SEIZURE = "seizure", _("Seizure")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class YearPrecision(models.TextChoices):
+    EXACT = "exact", _("That year")
+    APPROXIMATE = "approximate", _("Around that year")
+
+
+class PlacePrecision(models.TextChoices):
+    EXACT = "exact", _("Exact")
+    NEAR = "near", _("Near")
+    REGION = "region", _("Region")
+    COUNTRY = "country", _("Country")
+
+
+class UNRegisterCategory(models.TextChoices):
+    """The UN Register of Conventional Arms' seven categories, small arms and light weapons apart."""
+
+    I = "I", _("I. Battle tanks")  # noqa: E741 (the Register's own numeral)
+    II = "II", _("II. Armoured combat vehicles")
+    III = "III", _("III. Large-calibre artillery systems")
+    IV = "IV", _("IV. Combat aircraft and unmanned combat aerial vehicles")
+    V = "V", _("V. Attack helicopters")
+    VI = "VI", _("VI. Warships")
+    VII = "VII", _("VII. Missiles and missile launchers")
+    SALW = "SALW", _("Small arms and light weapons")
+    OUTSIDE = "outside", _("Outside the Register")
+
+
+# The Register category an item category falls in, when the editor gives none: the one mapping.
+# Tanks (I) and attack helicopters (V) are within armoured vehicles and aircraft: the editor says so.
+UN_CATEGORY_OF_ITEM = {
+    ItemCategory.ARMOURED_VEHICLES: UNRegisterCategory.II,
+    ItemCategory.ARTILLERY: UNRegisterCategory.III,
+    ItemCategory.AIRCRAFT: UNRegisterCategory.IV,
+    ItemCategory.SHIPS: UNRegisterCategory.VI,
+    ItemCategory.MISSILES: UNRegisterCategory.VII,
+    ItemCategory.AIR_DEFENCE: UNRegisterCategory.VII,
+    ItemCategory.SMALL_ARMS_LIGHT_WEAPONS: UNRegisterCategory.SALW,
+    ItemCategory.AMMUNITION: UNRegisterCategory.OUTSIDE,
+    ItemCategory.SENSORS: UNRegisterCategory.OUTSIDE,
+    ItemCategory.COMPONENTS: UNRegisterCategory.OUTSIDE,
+    ItemCategory.TECHNOLOGY: UNRegisterCategory.OUTSIDE,
+    ItemCategory.DUAL_USE: UNRegisterCategory.OUTSIDE,
+    ItemCategory.SERVICES_TRAINING: UNRegisterCategory.OUTSIDE,
+    ItemCategory.NON_MILITARY_AID: UNRegisterCategory.OUTSIDE,
+}
+
+
+def un_category(*, item_category: str, explicit: str = "") -> str:
+    """The claim's UN Register category: the editor's, else the one its item category maps to
+    ("" when the category says nothing, e.g. unspecified)."""
+    return explicit or str(UN_CATEGORY_OF_ITEM.get(item_category, ""))
 
 
 class Independence(models.TextChoices):

@@ -485,6 +485,7 @@ def test_the_review_due_panel_the_actor_page_and_the_suggestion_fit_a_desktop_an
         rita.shot(f"review-due-claim-{width}")
     assert rita.problems == []
 
+
 def pick(page, field: str, typed: str, option: str) -> None:
     """Type into an actor picker, wait for the option, choose it with the arrow keys and Enter."""
     page.locator(field).focus()

@@ -205,6 +205,7 @@ def test_the_migration_gives_existing_claims_the_snapshot_of_their_current_versi
     # The later migrations take the copied documents on to today's shape.
     designation = importlib.import_module("claims.migrations.0012_claim_designation")
     designation.add_designation_to_documents(apps, None)
+    importlib.import_module("claims.migrations.0019_h2_sipri").add_sipri_keys_to_documents(apps, None)
     for claim in (edited, published):
         assert_projected(claim)
     assert document(edited).body["place"] == "Rason"
@@ -219,12 +220,34 @@ def test_the_designation_migration_gives_old_documents_the_new_key_without_a_new
     old.save()
     migration = importlib.import_module("claims.migrations.0012_claim_designation")
     migration.add_designation_to_documents(apps, None)
+    assert document(claim).body["designation"] == ""
+    importlib.import_module("claims.migrations.0019_h2_sipri").add_sipri_keys_to_documents(apps, None)
     stored = document(claim)
     assert stored.schema_version == projection.SCHEMA_VERSION
     assert stored.body["designation"] == "" and stored.body == represent_claim(
         Claim.objects.with_details().get(pk=claim.pk)
     )
     assert Claim.objects.get(pk=claim.pk).version == claim.version
+    assert list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot")) == versions
+
+
+def test_the_sipri_migration_gives_old_documents_the_deal_keys_and_the_derived_un_category(make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    Claim.objects.filter(pk=claim.pk).update(item_category=vocab.ItemCategory.MISSILES)
+    projection.rebuild_documents()
+    versions = list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot"))
+    new_keys = ("place_precision", "place_latitude", "place_longitude", "deal", "uncertain")
+    old = document(claim)
+    old.body = {
+        key: value for key, value in old.body.items() if key not in (*new_keys, "un_register_category")
+    }
+    old.schema_version = 2
+    old.save()
+    importlib.import_module("claims.migrations.0019_h2_sipri").add_sipri_keys_to_documents(apps, None)
+    stored = document(claim)
+    assert stored.schema_version == projection.SCHEMA_VERSION
+    assert stored.body["un_register_category"] == "VII"
+    assert stored.body == represent_claim(Claim.objects.with_details().get(pk=claim.pk))
     assert list(ClaimVersion.objects.filter(claim=claim).values_list("version", "snapshot")) == versions
 
 

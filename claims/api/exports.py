@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from claims import selectors, tabular
+from claims import selectors, sipri, tabular, vocab
 from claims.api import schema, stix
 from claims.api.lookup import claim_for
 from claims.api.negotiation import FormatNegotiation
@@ -97,6 +97,45 @@ class ClaimCsvExport(_Export):
             _csv_lines(request, queryset), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+        return response
+
+
+def _sipri_lines(request, queryset):
+    writer = csv.writer(_Echo(), quoting=csv.QUOTE_ALL)
+    yield writer.writerow(sipri.HEADER)
+    for claim in _represented(request, queryset):
+        yield writer.writerow(sipri.claim_row(claim))
+
+
+SIPRI_DESCRIPTION = (
+    "Transfer claims in the layout of SIPRI's Trade Register, one row per claim; the same filters as the"
+    " claim list. Columns: "
+    + "; ".join(f"`{name}` ({meaning})" for name, meaning in sipri.COLUMNS)
+    + ". A value SIPRI would bracket (an estimate, uncertain) is in brackets. Cells are quoted and guarded"
+    " against formulas as in the CSV export. `manage.py import_claims FILE` reads the same layout back onto"
+    " the claims it names."
+)
+
+
+class ClaimSipriExport(ClaimCsvExport):
+    def get_queryset(self):
+        return selectors.claims_visible_to(self.request.user).filter(kind=vocab.ClaimKind.TRANSFER)
+
+    @extend_schema(
+        summary="Export transfer claims in SIPRI's Trade Register layout (CSV)",
+        operation_id="claims_sipri_csv",
+        description=SIPRI_DESCRIPTION,
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, streamed"),
+            **_as_json(schema.list_errors(406)),
+        },
+    )
+    def get(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(
+            _sipri_lines(request, queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="claims-sipri.csv"'
         return response
 
 

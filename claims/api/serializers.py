@@ -51,6 +51,12 @@ class ClaimSerializer(serializers.Serializer):
     """
 
     id = serializers.UUIDField()
+    un_register_category = serializers.ChoiceField(
+        choices=vocab.UNRegisterCategory.choices,
+        allow_null=True,
+        help_text="Read only: deal.un_category when the editor gave one, else what item_category maps to"
+        " (null when it maps to none, e.g. unspecified).",
+    )
     assessment = AssessmentReadSerializer(allow_null=True)
     relations = RelationReadSerializer(many=True)
     sources = ClaimSourceSerializer(many=True)

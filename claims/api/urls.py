@@ -10,6 +10,7 @@ app_name = "api"
 urlpatterns = [
     path("claims/", views.ClaimList.as_view(), name="claim-list"),
     path("claims/csv/", exports.ClaimCsvExport.as_view(), name="claim-csv"),
+    path("claims/sipri.csv", exports.ClaimSipriExport.as_view(), name="claim-sipri"),
     path("claims/stix/", exports.ClaimStixExport.as_view(), name="claim-stix-list"),
     path("claims/<uuid:claim_id>/", views.ClaimDetail.as_view(), name="claim-detail"),
     path("claims/<uuid:claim_id>/history/", views.ClaimHistory.as_view(), name="claim-history"),

@@ -30,7 +30,7 @@ from claims.models import (
 )
 from claims.projection import current_representations
 from claims.representation import represent_assessment, represent_feed_event
-from claims.schema import ID_MAX, ClaimWriteSerializer, whole_number, write_shape
+from claims.schema import GROUPED, ID_MAX, ClaimWriteSerializer, whole_number, write_shape
 from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
@@ -144,7 +144,8 @@ PATCHABLE = set(ClaimWriteSerializer().fields)
 
 
 def merged(current: dict, changes) -> dict:
-    """The current write shape with the given fields replaced; quantity and event_date merge by key."""
+    """The current write shape with the given fields replaced; grouped fields (quantity, event_date,
+    deal, uncertain) merge by key."""
     if not isinstance(changes, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object with the fields to change."]})
     unknown = sorted(set(changes) - PATCHABLE)
@@ -152,7 +153,7 @@ def merged(current: dict, changes) -> dict:
         raise ValidationError({name: ["No such field (or it cannot be written)."] for name in unknown})
     result = dict(current)
     for name, value in changes.items():
-        if name in ("quantity", "event_date") and isinstance(value, dict):
+        if name in GROUPED and isinstance(value, dict):
             result[name] = {**current[name], **value}
         else:
             result[name] = value

@@ -91,6 +91,17 @@ class Claim(models.Model):
         help_text=_("For cooperation and diplomatic events."),
     )
     place = models.CharField(_("Place"), max_length=200, blank=True)
+    place_precision = models.CharField(
+        _("Place precision"),
+        max_length=16,
+        choices=vocab.PlacePrecision.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("How closely the place is known: the spot, near it, its region or only its country."),
+    )
+    place_latitude = models.FloatField(_("Latitude"), null=True, blank=True, help_text=_("−90 to 90."))
+    place_longitude = models.FloatField(_("Longitude"), null=True, blank=True, help_text=_("−180 to 180."))
     item_category = models.CharField(
         _("Item category"), max_length=32, choices=vocab.ItemCategory.choices, blank=True
     )
@@ -128,6 +139,72 @@ class Claim(models.Model):
     )
     event_start = models.DateField(_("From"), null=True, blank=True)
     event_end = models.DateField(_("To"), null=True, blank=True)
+    # The deal as SIPRI's Trade Register records it (transfer claims only): numbers, years, status, type.
+    deal_status = models.CharField(
+        _("Deal status"),
+        max_length=16,
+        choices=vocab.DealStatus.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    deal_type = models.CharField(
+        _("Deal type"), max_length=32, choices=vocab.DealType.choices, blank=True, default="", db_default=""
+    )
+    deal_number_ordered = models.BigIntegerField(_("Number ordered"), null=True, blank=True)
+    deal_number_delivered = models.BigIntegerField(_("Number delivered"), null=True, blank=True)
+    deal_order_year = models.PositiveSmallIntegerField(_("Year of order"), null=True, blank=True)
+    deal_order_precision = models.CharField(
+        _("Year of order is"),
+        max_length=16,
+        choices=vocab.YearPrecision.choices,
+        default=vocab.YearPrecision.EXACT,
+        db_default=vocab.YearPrecision.EXACT.value,
+    )
+    deal_delivery_first_year = models.PositiveSmallIntegerField(
+        _("First year of delivery"), null=True, blank=True
+    )
+    deal_delivery_last_year = models.PositiveSmallIntegerField(
+        _("Last year of delivery"), null=True, blank=True, help_text=_("Empty when delivered in one year.")
+    )
+    deal_delivery_precision = models.CharField(
+        _("Years of delivery are"),
+        max_length=16,
+        choices=vocab.YearPrecision.choices,
+        default=vocab.YearPrecision.EXACT,
+        db_default=vocab.YearPrecision.EXACT.value,
+    )
+    deal_un_category = models.CharField(
+        _("UN Register category"),
+        max_length=16,
+        choices=vocab.UNRegisterCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Leave empty to derive it from the item category."),
+    )
+    deal_comments = models.CharField(
+        _("Deal comments"),
+        max_length=SHORT_TEXT_MAX,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("As in SIPRI's Comments."),
+    )
+    # SIPRI's brackets: the value is an estimate or otherwise uncertain.
+    uncertain_supplier = models.BooleanField(_("Supplier uncertain"), default=False, db_default=False)
+    uncertain_recipient = models.BooleanField(_("Recipient uncertain"), default=False, db_default=False)
+    uncertain_designation = models.BooleanField(_("Designation uncertain"), default=False, db_default=False)
+    uncertain_number_ordered = models.BooleanField(
+        _("Number ordered uncertain"), default=False, db_default=False
+    )
+    uncertain_number_delivered = models.BooleanField(
+        _("Number delivered uncertain"), default=False, db_default=False
+    )
+    uncertain_order_year = models.BooleanField(_("Year of order uncertain"), default=False, db_default=False)
+    uncertain_delivery_years = models.BooleanField(
+        _("Years of delivery uncertain"), default=False, db_default=False
+    )
     status = models.CharField(max_length=16, choices=vocab.Status.choices, default=vocab.Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
     # Denormalised pointer to the newest assessment so lists can filter on it without a subquery.
@@ -220,6 +297,27 @@ class Claim(models.Model):
                 ),
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+            models.CheckConstraint(
+                condition=(Q(deal_number_ordered__isnull=True) | Q(deal_number_ordered__gte=0))
+                & (Q(deal_number_delivered__isnull=True) | Q(deal_number_delivered__gte=0)),
+                name="claim_deal_numbers_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(deal_number_ordered__isnull=True)
+                | Q(deal_number_delivered__isnull=True)
+                | Q(deal_number_delivered__lte=F("deal_number_ordered")),
+                name="claim_delivered_le_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(place_latitude__isnull=True, place_longitude__isnull=True)
+                | Q(
+                    place_latitude__gte=-90,
+                    place_latitude__lte=90,
+                    place_longitude__gte=-180,
+                    place_longitude__lte=180,
+                ),
+                name="claim_coordinates_valid",
+            ),
         ]
 
     def __str__(self) -> str:

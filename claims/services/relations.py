@@ -23,6 +23,17 @@ def has_independent_corroboration(claim_id: int, *, excluding_relation_id: int |
     return relations.exists()
 
 
+def _check_exchange(one: Claim, other: Claim, errors: Errors) -> None:
+    """An exchange is two transfers going opposite ways: what one side gives, the other receives."""
+    if one.kind != vocab.ClaimKind.TRANSFER or other.kind != vocab.ClaimKind.TRANSFER:
+        errors.add("kind", _("An exchange relates two transfer claims."))
+    elif (one.supplier_id, one.recipient_id) != (other.recipient_id, other.supplier_id):
+        errors.add(
+            "kind",
+            _("In an exchange each claim's supplier is the other's recipient."),
+        )
+
+
 @transaction.atomic
 def add_relation(
     *,
@@ -49,7 +60,12 @@ def add_relation(
             policies.may_relate(by, claims[from_claim_id], claims[to_claim_id]),
             _("Relating needs the editor role, no retracted claim, and a reviewer for a published claim."),
         )
-    if ClaimRelation.objects.filter(from_claim_id=from_claim_id, to_claim_id=to_claim_id, kind=kind).exists():
+    if from_claim_id in claims and to_claim_id in claims and kind == vocab.RelationKind.EXCHANGE:
+        _check_exchange(claims[from_claim_id], claims[to_claim_id], errors)
+    pairs = Q(from_claim_id=from_claim_id, to_claim_id=to_claim_id)
+    if kind in vocab.SYMMETRIC_RELATIONS:  # one relation per pair says it of both claims
+        pairs |= Q(from_claim_id=to_claim_id, to_claim_id=from_claim_id)
+    if ClaimRelation.objects.filter(pairs, kind=kind).exists():
         errors.add("kind", _("These claims are already related this way."))
     errors.raise_if_any()
     try:

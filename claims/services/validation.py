@@ -127,6 +127,87 @@ def _check_quantity(data: ClaimData, errors: Errors) -> None:
     _check_columns("", data, [f for f in schema.GROUPED["quantity"] if not f.choices], errors)
 
 
+# SIPRI's register starts in 1950; a deal may be planned some years ahead, not a decade.
+YEAR_MIN = 1945
+YEARS_AHEAD = 10
+# Each SIPRI bracket flag, and the value it marks (a flag on nothing is refused).
+FLAGGED = {
+    "uncertain_supplier": "supplier_id",
+    "uncertain_recipient": "recipient_id",
+    "uncertain_designation": "designation",
+    "uncertain_number_ordered": "deal_number_ordered",
+    "uncertain_number_delivered": "deal_number_delivered",
+    "uncertain_order_year": "deal_order_year",
+    "uncertain_delivery_years": "deal_delivery_first_year",
+}
+PRECISE = {"deal_order_precision": "deal_order_year", "deal_delivery_precision": "deal_delivery_first_year"}
+
+
+def _check_deal(data: ClaimData, errors: Errors) -> None:
+    """The SIPRI fields: only on transfers; numbers and years that can be true of one deal."""
+    if data.kind != vocab.ClaimKind.TRANSFER:
+        for field in schema.TRANSFER_ONLY:
+            if getattr(data, field.attname) != schema.default_of(field):
+                errors.add(field.name, _("Only a transfer claim has deal details: leave this empty."))
+        return
+    _check_columns("", data, schema.TRANSFER_ONLY, errors)
+    ordered, delivered = data.deal_number_ordered, data.deal_number_delivered
+    for name, value in (("deal_number_ordered", ordered), ("deal_number_delivered", delivered)):
+        if value is not None and value < 0:
+            errors.add(name, _("A number cannot be negative."))
+    if ordered is not None and delivered is not None and delivered > ordered:
+        errors.add("deal_number_delivered", _("More cannot be delivered than was ordered."))
+    this_year = timezone.localdate().year
+    first, last, order = data.deal_delivery_first_year, data.deal_delivery_last_year, data.deal_order_year
+    for name, year in (
+        ("deal_order_year", order),
+        ("deal_delivery_first_year", first),
+        ("deal_delivery_last_year", last),
+    ):
+        if year is not None and not YEAR_MIN <= year <= this_year + YEARS_AHEAD:
+            errors.add(
+                name,
+                _("A year from %(first)s to %(last)s.")
+                % {"first": YEAR_MIN, "last": this_year + YEARS_AHEAD},
+            )
+    if order is not None and order > this_year and data.deal_status != vocab.DealStatus.PLANNED:
+        errors.add("deal_order_year", _("An order in a year still to come is planned: set the deal status."))
+    if last is not None and first is None:
+        errors.add("deal_delivery_first_year", _("Give the first year of delivery too."))
+    if first is not None and last is not None and last < first:
+        errors.add("deal_delivery_last_year", _("The last year of delivery cannot be before the first."))
+    if first is not None and order is not None and first < order:
+        errors.add("deal_delivery_first_year", _("Deliveries cannot start before the year of order."))
+    if (
+        max(filter(None, (first, last)), default=0) > this_year
+        and data.deal_status not in vocab.OPEN_DEAL_STATUSES
+    ):
+        errors.add(
+            "deal_delivery_last_year",
+            _("Deliveries still to come need the deal status planned, ordered or in delivery."),
+        )
+    for flag, value in FLAGGED.items():
+        if getattr(data, flag) and getattr(data, value) in (None, ""):
+            errors.add(flag, _("Nothing to mark uncertain: give the value first."))
+    for precision, year in PRECISE.items():
+        if getattr(data, precision) != vocab.YearPrecision.EXACT and getattr(data, year) is None:
+            errors.add(precision, _("Give the year first."))
+
+
+def _check_place(data: ClaimData, errors: Errors) -> None:
+    """A place's precision and coordinates: both coordinates or neither, on the globe, for a named place."""
+    latitude, longitude = data.place_latitude, data.place_longitude
+    if latitude is not None and not -90 <= latitude <= 90:
+        errors.add("place_latitude", _("A latitude from −90 to 90."))
+    if longitude is not None and not -180 <= longitude <= 180:
+        errors.add("place_longitude", _("A longitude from −180 to 180."))
+    if (latitude is None) != (longitude is None):
+        missing = "place_latitude" if latitude is None else "place_longitude"
+        errors.add(missing, _("Give both coordinates, or neither."))
+    if (data.place_precision or latitude is not None or longitude is not None) and not data.place.strip():
+        errors.add("place", _("Name the place that the precision or coordinates belong to."))
+
+
 def _check_positions(path: str, positions: list[int], errors: Errors) -> None:
     if sorted(positions) != list(range(len(positions))):
         errors.add(
@@ -220,6 +301,8 @@ def _check_claim_fields(
         )
 
     _check_quantity(data, errors)
+    _check_deal(data, errors)
+    _check_place(data, errors)
     start, end = _event_range(data, errors)
     if data.modality == vocab.Modality.OCCURRED and start is not None and start > timezone.localdate():
         errors.add(

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
-from claims import policies, review, selectors, vocab
+from claims import policies, review, selectors, sipri, vocab
 from claims.forms import AssessmentForm, CommentForm, RelationForm, TransitionForm
 from claims.models import Claim
 from claims.views.claim_review import as_script_data, claim_review
@@ -92,6 +92,7 @@ def detail_context(request, claim: Claim, **forms) -> dict:
             claim.quantity_unit,
             claim.quantity_text,
         ),
+        "deal": sipri.deal_facts(claim) if claim.kind == vocab.ClaimKind.TRANSFER else [],
         "status_changes": status_changes,
         "versions": versions,
         "can_edit": policies.may_edit(user, claim),

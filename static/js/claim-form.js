@@ -60,6 +60,20 @@ function setUpRows(container) {
   renumber(container);
 }
 
+// The deal fieldset belongs to transfer claims: hidden and disabled (so not sent) for other kinds.
+function setUpTransferOnly(kind, fieldset) {
+  const show = () => {
+    const transfer = kind.value === "transfer";
+    fieldset.hidden = !transfer;
+    fieldset.disabled = !transfer;
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const kind = document.querySelector("select[name='kind']");
+  const deal = document.querySelector("[data-transfer-only]");
+  if (kind && deal) setUpTransferOnly(kind, deal);
   for (const container of document.querySelectorAll("[data-rows]")) setUpRows(container);
 });

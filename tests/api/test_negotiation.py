@@ -119,6 +119,7 @@ def test_the_openapi_schema_names_each_exports_media_types_and_json_errors(clien
     spec = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     for path, media_types in (
         ("/api/v1/claims/csv/", ["text/csv"]),
+        ("/api/v1/claims/sipri.csv", ["text/csv"]),
         ("/api/v1/claims/stix/", [STIX, "application/json"]),
         ("/api/v1/claims/{claim_id}/stix/", [STIX, "application/json"]),
     ):

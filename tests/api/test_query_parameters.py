@@ -32,6 +32,7 @@ LISTS = {
     "/api/v1/claims/": CLAIM_PARAMETERS,
     "/api/v1/claims/csv/": [name for name in CLAIM_PARAMETERS if name not in ("cursor", "page_size")],
     "/api/v1/claims/stix/": [name for name in CLAIM_PARAMETERS if name not in ("cursor", "page_size")],
+    "/api/v1/claims/sipri.csv": [name for name in CLAIM_PARAMETERS if name not in ("cursor", "page_size")],
     "/api/v1/actors/": ["q", "kind", "country", "cursor", "page_size", "format"],
     "/api/v1/sources/": ["liveness", "cursor", "page_size", "format"],
     "/api/v1/sources/{source}/checks/": ["cursor", "page_size", "format"],
@@ -88,7 +89,11 @@ def test_an_unknown_parameter_is_a_400_that_names_the_accepted_ones(anon, publis
 @pytest.mark.parametrize("path", LISTS)
 def test_every_documented_parameter_is_accepted_at_once(anon, published, path):
     # ?format= names one of the endpoint's own formats: the exports have theirs.
-    own_format = {"/api/v1/claims/csv/": "csv", "/api/v1/claims/stix/": "stix"}.get(path, "json")
+    own_format = {
+        "/api/v1/claims/csv/": "csv",
+        "/api/v1/claims/sipri.csv": "csv",
+        "/api/v1/claims/stix/": "stix",
+    }.get(path, "json")
     response = anon.get(_url(path), {name: VALID[name] for name in LISTS[path]} | {"format": own_format})
     assert response.status_code == 200, response.content
 

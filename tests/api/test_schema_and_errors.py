@@ -16,6 +16,7 @@ def test_openapi_schema_describes_every_endpoint(anon):
         "/api/v1/claims/{claim_id}/assessments/",
         "/api/v1/claims/{claim_id}/transitions/",
         "/api/v1/claims/csv/",
+        "/api/v1/claims/sipri.csv",
         "/api/v1/claims/stix/",
         "/api/v1/feed/",
         "/api/v1/sources/{id}/checks/",

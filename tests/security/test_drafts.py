@@ -37,6 +37,8 @@ SURFACES = [
     ("feed", "/api/v1/feed/", True),
     ("CSV", "/api/v1/claims/csv/", True),
     ("CSV search", f"/api/v1/claims/csv/?q={DRAFT_WORD}", True),
+    ("SIPRI CSV", "/api/v1/claims/sipri.csv", True),
+    ("SIPRI CSV search", f"/api/v1/claims/sipri.csv?q={DRAFT_WORD}", True),
     ("STIX list", "/api/v1/claims/stix/", True),
     ("STIX per claim", "/api/v1/claims/{draft}/stix/", True),
     ("STIX of a related claim", "/api/v1/claims/{published}/stix/", True),  # its relationships

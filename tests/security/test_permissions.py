@@ -48,6 +48,7 @@ API_MATRIX = [
     Row("read",       "GET",    "api:claim-list",             "-",                   "200 200 200 200 200"),
     Row("create",     "POST",   "api:claim-list",             "-",                   "401 403 201 201 201"),
     Row("read",       "GET",    "api:claim-csv",              "-",                   "200 200 200 200 200"),
+    Row("read",       "GET",    "api:claim-sipri",            "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-stix-list",        "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "draft",               "404 404 200 200 200"),

@@ -15,6 +15,7 @@ class Command(BaseCommand):
     help = (
         "Import claims from FILE (.csv in the export's shape, .jsonl in the API's write shape): a row whose"
         " id is a claim here updates it; a reviewer's import also sets status, assessment and relations."
+        " A .csv in SIPRI's Trade Register layout (/api/v1/claims/sipri.csv) edits the deals of its claims."
     )
 
     def add_arguments(self, parser):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         with tqdm(unit=" rows", file=sys.stderr, desc=file.name) as progress:
             try:
                 report = importing.import_rows(
-                    importing.read_rows(file, file_format), by=author, progress=progress
+                    importing.read_rows(file, file_format, by=author), by=author, progress=progress
                 )
             except PermissionDenied as error:
                 raise CommandError(str(error)) from error
