@@ -11,7 +11,7 @@ from collections.abc import Callable
 import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from claims import vocab
 from claims.models import (
@@ -300,3 +300,20 @@ def actors_visible_to(user) -> QuerySet[Actor]:
     if sees_unpublished(user):
         return actors
     return actors.exclude(pk__in=_draft_only_actor_ids())
+
+
+def citations_visible_to(user, urls, *, exclude_uuid: str | None = None) -> list[dict]:
+    """Each of these source URLs that claims the user may see already cite: {url, source_id, claims},
+    counting distinct claims (one query), the claim being edited left out."""
+    claims = claims_visible_to(user)
+    if exclude_uuid is not None:
+        claims = claims.exclude(uuid=exclude_uuid)
+    rows = (
+        AttributionHop.objects.filter(source__url__in=set(urls), claim__in=claims)
+        .values("source_id", "source__url")
+        .annotate(claims=Count("claim_id", distinct=True))
+        .order_by("source__url")
+    )
+    return [
+        {"url": row["source__url"], "source_id": row["source_id"], "claims": row["claims"]} for row in rows
+    ]

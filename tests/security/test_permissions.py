@@ -49,6 +49,8 @@ API_MATRIX = [
     Row("create",     "POST",   "api:claim-list",             "-",                   "401 403 201 201 201"),
     Row("read",       "GET",    "api:claim-csv",              "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-stix-list",        "-",                   "200 200 200 200 200"),
+    # A POST that writes nothing: logged-in users and tokens, each among the claims they may read.
+    Row("read",       "POST",   "api:claim-match",            "-",                   "401 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "draft",               "404 404 200 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "draft",               "401 404 200 200 200"),
@@ -124,6 +126,7 @@ UI_MATRIX = [
     Row("create",     "POST", "claims:create",         "-",                   "login 403 302 302 302"),
     Row("read",       "GET",  "claims:from_article",   "-",                   "login 403 200 200 200"),
     Row("read",       "POST", "claims:from_article",   "-",                   "login 403 200 200 200"),
+    Row("read",       "POST", "claims:match",          "-",                   "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "draft",               "login 404 200 200 200"),
     Row("read",       "GET",  "claims:edit",           "draft",               "login 404 200 200 200"),
@@ -275,6 +278,8 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return None, {}  # a GET's data would become query parameters, which list endpoints refuse
     if row.route == "api:claim-list":
         return payload(actors), {}
+    if row.route == "api:claim-match":
+        return payload(actors), {}
     if row.route == "api:claim-detail" and row.method == "PATCH":
         return {"statement": "Changed."}, {"HTTP_IF_MATCH": f'"{target.version}"'}
     if row.route == "api:saved-search-list":
@@ -307,7 +312,7 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
     target = getattr(world, row.target, None)
     if row.method != "POST":
         return None
-    if row.route == "claims:create":
+    if row.route in ("claims:create", "claims:match"):
         return form_post(actors)
     if row.route == "claims:from_article":
         return {"source_url": "https://news.example.org/a", "quote": "A passage.", "quote_language": "en"}
@@ -426,6 +431,7 @@ def test_ui_permission_matrix(world, actors, browser):
 INVALID_BODIES = {
     "api:claim-list": {"statement": "", "kind": "teleport", "hops": "none"},
     "api:claim-detail": {"statement": "", "kind": "teleport"},
+    "api:claim-match": {"statement": ["not", "text"], "hops": "none"},
     "api:claim-assessments": {"reliability": "Z", "credibility": 9},
     "api:claim-transitions": {"to": "nowhere"},
     "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
