@@ -495,6 +495,8 @@ class ClaimMatch(APIView):
         body = request.data
         if not isinstance(body, dict):
             raise ValidationError({"non_field_errors": ["Expected a dictionary of items."]})
+        # Every field as the write shape documents it (types, choices, lengths), none required.
+        serializers.MatchRequestSerializer(data=body, partial=True).is_valid(raise_exception=True)
         exclude = body.get("exclude")
         if exclude is not None:
             try:

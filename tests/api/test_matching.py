@@ -69,7 +69,12 @@ def test_the_claim_being_edited_is_left_out(as_user, editor, published):
 
 def test_a_body_naming_nothing_to_compare_suggests_nothing(as_user, viewer, published):
     assert match(as_user(viewer), {})["suggestions"] == []
-    assert match(as_user(viewer), {"statement": "   "})["suggestions"] == []
+    assert match(as_user(viewer), {"kind": "transfer"})["suggestions"] == []
+
+
+def test_every_field_is_checked_as_the_write_shape_documents_it_though_none_is_required(as_user, viewer):
+    errors = match(as_user(viewer), {"statement": " ", "designation": "x" * 1000}, status=400)["errors"]
+    assert set(errors) == {"statement", "designation"}
 
 
 @pytest.mark.parametrize(
