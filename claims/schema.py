@@ -424,10 +424,12 @@ def _read_value(field: models.Field, value, path: str, errors: dict):
     return None
 
 
-def _read_row(columns, body, prefix: str, errors: dict, renamed: dict) -> dict:
+def _read_row(columns, body, prefix: str, errors: dict, renamed: dict, *, partial: bool = False) -> dict:
     values = {}
     for field in columns:
         if field.name not in body:
+            if partial:
+                continue
             if not field.has_default() and not field.blank and not field.null and not field.is_relation:
                 errors.setdefault(f"{prefix}{field.name}", []).append(REQUIRED)
             continue
@@ -451,11 +453,16 @@ def _read_list(body: dict, key: str, errors: dict, *, required: bool = False) ->
     return value
 
 
-def read_write_shape(body: dict) -> ClaimData:
+def read_write_shape(body: dict, *, partial: bool = False) -> ClaimData:
     """The write shape (actors by id, a hop's source by URL) as ClaimData, in plain Python: the same
-    fields and defaults as ClaimWriteSerializer, without building DRF fields per row (the importer)."""
+    fields and defaults as ClaimWriteSerializer, without building DRF fields per row (the importer).
+
+    `partial`: nothing is required (claim matching reads a claim still being written); values of the
+    wrong type are refused all the same."""
+    if not isinstance(body, dict):
+        raise ShapeError({NON_FIELD: ["Expected a dictionary of items."]})
     errors: dict[str, list[str]] = {}
-    values = _read_row(SCALARS + ACTOR_COLUMNS, body, "", errors, {})
+    values = _read_row(SCALARS + ACTOR_COLUMNS, body, "", errors, {}, partial=partial)
     for group, fields in GROUPED.items():
         given = body.get(group) or {}
         if not isinstance(given, dict):
@@ -474,11 +481,11 @@ def read_write_shape(body: dict) -> ClaimData:
         ("hops", HOP_COLUMNS, {"source": "source_url"}),
     ):
         rows[key] = []
-        for index, item in enumerate(_read_list(body, key, errors, required=key == "hops")):
+        for index, item in enumerate(_read_list(body, key, errors, required=key == "hops" and not partial)):
             if not isinstance(item, dict):
                 errors.setdefault(f"{key}.{index}", []).append("Expected a dictionary of items.")
                 continue
-            rows[key].append(_read_row(columns, item, f"{key}.{index}.", errors, renamed))
+            rows[key].append(_read_row(columns, item, f"{key}.{index}.", errors, renamed, partial=partial))
     if errors:
         raise ShapeError(errors)
     return ClaimData(

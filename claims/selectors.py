@@ -11,7 +11,7 @@ from collections.abc import Callable
 import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from claims import review, track_record, vocab
 from claims.models import (
@@ -381,3 +381,20 @@ def actor_named(name: str) -> Actor | None:
         if fold(actor_name) == wanted or any(isinstance(a, str) and fold(a) == wanted for a in aliases or [])
     }
     return Actor.objects.get(pk=found.pop()) if len(found) == 1 else None
+
+
+def citations_visible_to(user, urls, *, exclude_uuid: str | None = None) -> list[dict]:
+    """Each of these source URLs that claims the user may see already cite: {url, source_id, claims},
+    counting distinct claims (one query), the claim being edited left out."""
+    claims = claims_visible_to(user)
+    if exclude_uuid is not None:
+        claims = claims.exclude(uuid=exclude_uuid)
+    rows = (
+        AttributionHop.objects.filter(source__url__in=set(urls), claim__in=claims)
+        .values("source_id", "source__url")
+        .annotate(claims=Count("claim_id", distinct=True))
+        .order_by("source__url")
+    )
+    return [
+        {"url": row["source__url"], "source_id": row["source_id"], "claims": row["claims"]} for row in rows
+    ]

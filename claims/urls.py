@@ -13,6 +13,7 @@ urlpatterns = [
     path("claims/searches/", actions.save_search, name="save_search"),
     path("claims/searches/<int:search_id>/delete/", actions.delete_search, name="delete_search"),
     path("claims/new/from-article/", editing.from_article, name="from_article"),
+    path("claims/match/", editing.claim_match, name="match"),
     path("claims/<uuid:uuid>/", pages.claim_detail, name="detail"),
     path("claims/<uuid:uuid>/edit/", editing.claim_edit, name="edit"),
     path("claims/<uuid:uuid>/diff/", pages.claim_diff, name="diff"),

@@ -632,4 +632,22 @@ def test_open_pickers_and_tokens_have_no_serious_accessibility_violation(
     page.keyboard.type("kir")
     page.get_by_role("option", name="John Kirby").wait_for()
     assert axe_violations(page, axe_source) == []
+
+
+def test_the_claim_form_suggests_claims_that_may_say_the_same_as_the_editor_types(
+    browser, live_server, editor, make_claim
+):
+    published = make_claim(vocab.Status.PUBLISHED)
+    eddie = Session(browser, live_server.url, "eddie")
+    for width in (1366, 390):
+        eddie.page.set_viewport_size({"width": width, "height": 900})
+        page = eddie.go("/claims/new/")
+        page.fill("#id_statement", "North Korea shipped munitions to Russia")
+        panel = page.locator("[data-match-panel]")
+        panel.get_by_role("link", name=published.statement).wait_for()
+        page.fill("#id_hops-0-source_url", published.hops.get().source.url)
+        panel.get_by_text("is already cited by 1 claim").wait_for()
+        eddie.shot(f"claim-form-matches-{width}")
+        scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll[0] <= scroll[1], (width, scroll)
     assert eddie.problems == []

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import vocab
+from claims.matching import REASONS as MATCH_REASONS
 from claims.models import (
     COMMENT_MAX,
     RATIONALE_MAX,
@@ -276,3 +277,30 @@ class RelationWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=vocab.RelationKind.choices)
     independence = serializers.ChoiceField(choices=vocab.Independence.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=SHORT_TEXT_MAX)
+
+
+# --- claim matching -------------------------------------------------------------------------------
+
+
+class MatchRequestSerializer(serializers.Serializer):
+    """A claim's write body, whole or in part: nothing is required, wrong types are refused."""
+
+    def get_fields(self):
+        fields = claim_fields(read=False)
+        for field in fields.values():
+            field.required = False
+        fields["exclude"] = serializers.UUIDField(
+            required=False, help_text="A claim left out of the answer (the one being edited)."
+        )
+        return fields
+
+
+class SuggestionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    statement = serializers.CharField()
+    score = serializers.FloatField(help_text="0 to 1; suggestions start at the default threshold.")
+    reasons = serializers.ListField(child=serializers.ChoiceField(choices=[(r, r) for r in MATCH_REASONS]))
+
+
+class MatchSerializer(serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("claims/csv/", exports.ClaimCsvExport.as_view(), name="claim-csv"),
     path("claims/sipri.csv", exports.ClaimSipriExport.as_view(), name="claim-sipri"),
     path("claims/stix/", exports.ClaimStixExport.as_view(), name="claim-stix-list"),
+    path("claims/match/", views.ClaimMatch.as_view(), name="claim-match"),
     path("claims/<uuid:claim_id>/", views.ClaimDetail.as_view(), name="claim-detail"),
     path("claims/<uuid:claim_id>/history/", views.ClaimHistory.as_view(), name="claim-history"),
     path("claims/<uuid:claim_id>/revert/", views.ClaimRevert.as_view(), name="claim-revert"),

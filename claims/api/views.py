@@ -1,5 +1,7 @@
 """Thin REST views: parse, call a service or a queryset verb, answer in the §9 shape."""
 
+import uuid
+
 import orjson
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,7 +15,7 @@ from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims import policies, selectors, services
+from claims import matching, policies, selectors, services
 from claims.api import schema, serializers
 from claims.api.conditional import ACTOR_STAMPS, SOURCE_STAMPS, claim_etag, list_etag, not_modified, stamp
 from claims.api.filters import ActorFilter, SourceFilter, refuse_unknown_parameters
@@ -30,7 +32,15 @@ from claims.models import (
 )
 from claims.projection import current_representations
 from claims.representation import represent_assessment, represent_feed_event
-from claims.schema import GROUPED, ID_MAX, ClaimWriteSerializer, whole_number, write_shape
+from claims.schema import (
+    GROUPED,
+    ID_MAX,
+    ClaimWriteSerializer,
+    ShapeError,
+    read_write_shape,
+    whole_number,
+    write_shape,
+)
 from sources.dispatch import request_source_check
 
 VARY = "Accept, Authorization, Cookie"
@@ -466,6 +476,50 @@ class ClaimRelationDetail(APIView):
             raise Http404
         services.remove_relation(relation_id=relation_id, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClaimMatch(APIView):
+    """Claims that may state what a claim being written states. A POST that writes nothing: it takes a
+    body too large and too structured for a query string. Logged-in users and tokens only, as every
+    POST; each sees suggestions among the claims they may read (no drafts for viewers)."""
+
+    @extend_schema(
+        summary="Suggest claims that may state the same proposition",
+        description="Send a claim's write body, whole or in part (a `statement` alone will do; "
+        "`exclude` leaves out the claim being edited). Suggestions come best first, from the default "
+        "threshold up: text similarity (statement with statement, quote with quote) plus structure "
+        "(same supplier and recipient, item, stage, overlapping dates, a shared source URL, a shared "
+        "first speaker or its parent, a shared affiliation). Nothing is written.",
+        request=serializers.MatchRequestSerializer,
+        responses={200: serializers.MatchSerializer, **schema.errors(400)},
+    )
+    def post(self, request):
+        body = request.data
+        if not isinstance(body, dict):
+            raise ValidationError({"non_field_errors": ["Expected a dictionary of items."]})
+        # Every field as the write shape documents it (types, choices, lengths), none required.
+        serializers.MatchRequestSerializer(data=body, partial=True).is_valid(raise_exception=True)
+        exclude = body.get("exclude")
+        if exclude is not None:
+            try:
+                exclude = str(uuid.UUID(exclude)) if isinstance(exclude, str) else None
+            except ValueError:
+                exclude = None
+            if exclude is None:
+                raise ValidationError({"exclude": ["Must be a valid UUID."]})
+        try:
+            probe = matching.probe_of(read_write_shape(body, partial=True), exclude_uuid=exclude)
+        except (ShapeError, matching.Refused) as refused:
+            raise ValidationError(refused.messages) from None
+        suggestions = matching.suggest(request.user, probe)
+        return Response(
+            {
+                "suggestions": [
+                    {"id": s.uuid, "statement": s.statement, "score": s.score, "reasons": s.reasons}
+                    for s in suggestions
+                ]
+            }
+        )
 
 
 class ClaimHistory(APIView):

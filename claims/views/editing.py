@@ -1,13 +1,15 @@
 """Create and edit a claim in one form (hops and route inline), and log one from an article."""
 
+import uuid as uuid_module
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from claims import policies, revisions, schema, selectors, services, vocab
+from claims import matching, policies, revisions, schema, selectors, services, vocab
 from claims.forms import ClaimForm, FromArticleForm, HopFormSet, RouteFormSet, claim_data, put_errors
 from claims.models import Actor, Claim, ClaimVersion
 from claims.representation import represent_actor
@@ -167,3 +169,54 @@ def from_article(request):
         form, hops, route = _forms(hops=[{}, article_hop])
         return _render(request, None, form, hops, route)
     return render(request, "claims/from_article.html", {"form": article})
+
+
+def _probe_from_form(request) -> tuple[matching.Probe, list[str]]:
+    """The claim form as it stands, half typed: what its fields hold that is valid so far, and the
+    source URLs its hops give. A field still invalid (an actor not picked yet) is left out, not refused."""
+    exclude = request.POST.get("exclude") or None
+    form, hops, _ = _forms(request.POST)
+    form.is_valid()
+    rows, urls = [], []
+    if hops.management_form.is_valid():
+        for position, hop in enumerate(hops.forms):
+            hop.is_valid()
+            c = hop.cleaned_data
+            if c.get("DELETE"):
+                continue
+            rows.append(
+                services.HopData(
+                    position=position,
+                    speaker_id=c["speaker"].pk if c.get("speaker") else None,
+                    affiliation_id=c["affiliation"].pk if c.get("affiliation") else None,
+                    source_url=c.get("source_url") or "",
+                    quote=c.get("quote") or "",
+                    translation=c.get("translation") or "",
+                )
+            )
+            urls += [c["source_url"]] if c.get("source_url") else []
+    try:
+        exclude = str(uuid_module.UUID(exclude)) if exclude else None
+    except ValueError:
+        exclude = None
+    data = schema.from_cleaned(form.cleaned_data, hops=rows, route=[])
+    try:
+        return matching.probe_of(data, exclude_uuid=exclude), urls
+    except matching.Refused:  # the form's own checks come first: nothing here to refuse
+        return matching.Probe(), urls
+
+
+@reader_required
+@require_POST
+def claim_match(request):
+    """The claim form's side panel, as the editor types: claims that may say the same, and sources
+    other claims already cite. Writes nothing; the user sees only what they may read."""
+    probe, urls = _probe_from_form(request)
+    return render(
+        request,
+        "claims/_matches.html",
+        {
+            "suggestions": matching.suggest(request.user, probe),
+            "citations": selectors.citations_visible_to(request.user, urls, exclude_uuid=probe.exclude_uuid),
+        },
+    )

@@ -1,4 +1,5 @@
-// The claim form: add, remove and reorder hops and route stops (actor pickers: actor-picker.js).
+// The claim form: add, remove and reorder hops and route stops (actor pickers: actor-picker.js); claims
+// that may say the same, and sources already cited, shown as the editor types.
 "use strict";
 
 function rowsOf(container) {
@@ -71,9 +72,49 @@ function setUpTransferOnly(kind, fieldset) {
   show();
 }
 
+// The fields matching reads: the statement, the parties, item, stage and dates, and each hop's speaker,
+// affiliation, source URL, quote and translation.
+const MATCHED = /^(statement|supplier|recipient|item_category|stage|event_start|event_end|hops-\d+-(speaker|affiliation|source_url|quote|translation))$/;
+
+function setUpMatching(form, panel) {
+  let timer = null;
+  let inflight = null;
+  const refresh = async () => {
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    const body = new FormData(form);
+    if (form.dataset.matchExclude) body.set("exclude", form.dataset.matchExclude);
+    try {
+      const response = await fetch(form.dataset.matchUrl, {
+        method: "POST",
+        body,
+        headers: { Accept: "text/html" },
+        credentials: "same-origin",
+        signal: inflight.signal,
+      });
+      if (!response.ok) return;
+      // Server-rendered and escaped by Django's templates, from this origin.
+      panel.innerHTML = await response.text();
+    } catch (error) {
+      if (error.name !== "AbortError") throw error;
+    }
+  };
+  const changed = (event) => {
+    if (!event.target.name || !MATCHED.test(event.target.name)) return;
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  };
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  if (form.querySelector("[name='statement']").value.trim()) refresh();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const kind = document.querySelector("select[name='kind']");
   const deal = document.querySelector("[data-transfer-only]");
   if (kind && deal) setUpTransferOnly(kind, deal);
   for (const container of document.querySelectorAll("[data-rows]")) setUpRows(container);
+  const matched = document.querySelector("form[data-match-url]");
+  const panel = document.querySelector("[data-match-panel]");
+  if (matched && panel) setUpMatching(matched, panel);
 });

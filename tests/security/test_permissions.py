@@ -50,6 +50,8 @@ API_MATRIX = [
     Row("read",       "GET",    "api:claim-csv",              "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-sipri",            "-",                   "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-stix-list",        "-",                   "200 200 200 200 200"),
+    # A POST that writes nothing: logged-in users and tokens, each among the claims they may read.
+    Row("read",       "POST",   "api:claim-match",            "-",                   "401 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-detail",           "draft",               "404 404 200 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "draft",               "401 404 200 200 200"),
@@ -125,6 +127,7 @@ UI_MATRIX = [
     Row("create",     "POST", "claims:create",         "-",                   "login 403 302 302 302"),
     Row("read",       "GET",  "claims:from_article",   "-",                   "login 403 200 200 200"),
     Row("read",       "POST", "claims:from_article",   "-",                   "login 403 200 200 200"),
+    Row("read",       "POST", "claims:match",          "-",                   "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "draft",               "login 404 200 200 200"),
     Row("read",       "GET",  "claims:edit",           "draft",               "login 404 200 200 200"),
@@ -281,6 +284,8 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return None, {}  # a GET's data would become query parameters, which list endpoints refuse
     if row.route == "api:claim-list":
         return payload(actors), {}
+    if row.route == "api:claim-match":
+        return payload(actors), {}
     if row.route == "api:claim-detail" and row.method == "PATCH":
         return {"statement": "Changed."}, {"HTTP_IF_MATCH": f'"{target.version}"'}
     if row.route == "api:saved-search-list":
@@ -313,7 +318,7 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
     target = getattr(world, row.target, None)
     if row.method != "POST":
         return None
-    if row.route == "claims:create":
+    if row.route in ("claims:create", "claims:match"):
         return form_post(actors)
     if row.route == "claims:from_article":
         return {"source_url": "https://news.example.org/a", "quote": "A passage.", "quote_language": "en"}
@@ -432,6 +437,7 @@ def test_ui_permission_matrix(world, actors, browser):
 INVALID_BODIES = {
     "api:claim-list": {"statement": "", "kind": "teleport", "hops": "none"},
     "api:claim-detail": {"statement": "", "kind": "teleport"},
+    "api:claim-match": {"statement": ["not", "text"], "hops": "none"},
     "api:claim-assessments": {"reliability": "Z", "credibility": 9},
     "api:claim-transitions": {"to": "nowhere"},
     "api:claim-relations": {"to_claim": "not-a-uuid", "kind": "nonsense"},
