@@ -66,16 +66,15 @@ def may_propose_revision(user, claim: Claim) -> bool:
 def may_decide_revision(user, revision) -> bool:
     """Approving a suggested edit publishes it: those who may publish decide, on a published claim."""
     return (
-        revision.is_pending
-        and revision.claim.status == vocab.Status.PUBLISHED
+        revision.claim.status == vocab.Status.PUBLISHED
         and user.has_perm("claims.publish_claim")
         and may_edit(user, revision.claim)
     )
 
 
 def may_withdraw_revision(user, revision) -> bool:
-    """A proposer takes back their own suggestion while it waits."""
-    return revision.is_pending and user.is_authenticated and revision.proposed_by_id == user.pk
+    """A proposer takes back their own suggestion (while it waits: the service checks its state)."""
+    return user.is_authenticated and revision.proposed_by_id == user.pk
 
 
 def may_discard(user, claim: Claim) -> bool:
