@@ -63,11 +63,16 @@ def may_propose_revision(user, claim: Claim) -> bool:
     )
 
 
+def reviews_suggestions(user) -> bool:
+    """Approving a suggested edit publishes it: those who may publish decide."""
+    return sees_unpublished(user) and user.has_perm("claims.publish_claim") and _reviews(user)
+
+
 def may_decide_revision(user, revision) -> bool:
-    """Approving a suggested edit publishes it: those who may publish decide, on a published claim."""
+    """A reviewer approves or rejects a suggestion while its claim is published."""
     return (
         revision.claim.status == vocab.Status.PUBLISHED
-        and user.has_perm("claims.publish_claim")
+        and reviews_suggestions(user)
         and may_edit(user, revision.claim)
     )
 

@@ -28,7 +28,7 @@ from claims.models import (
     Source,
     StatusChange,
 )
-from claims.policies import sees_unpublished
+from claims.policies import reviews_suggestions, sees_unpublished
 from claims.projection import current_document_json, current_representations
 from claims.representation import represent_actor
 
@@ -126,7 +126,7 @@ def queue_of(user) -> dict[str, QuerySet[Claim]]:
 
 def revisions_to_decide(user) -> QuerySet[PendingRevision]:
     """Suggested edits waiting for a reviewer, oldest first; nothing for those who do not publish."""
-    if not (sees_unpublished(user) and user.has_perm("claims.publish_claim")):
+    if not reviews_suggestions(user):
         return PendingRevision.objects.none()
     return (
         PendingRevision.objects.filter(
