@@ -80,7 +80,7 @@ def test_the_review_page_shows_the_diff_with_approve_and_reject_for_reviewers(
     page = logged_in(reviewer).get(f"/claims/{published.uuid}/revisions/{suggestion.pk}/").content.decode()
     assert "<ins>Statement: North Korea has shipped shells to Russia.</ins>" in page
     assert "<del>Statement: North Korea has shipped munitions to Russia.</del>" in page
-    assert "revisions/%d/approve/" % suggestion.pk in page and "revisions/%d/reject/" % suggestion.pk in page
+    assert f"revisions/{suggestion.pk}/approve/" in page and f"revisions/{suggestion.pk}/reject/" in page
 
 
 def test_the_proposer_sees_withdraw_but_no_decision(published, suggestion, editor):
