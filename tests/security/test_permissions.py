@@ -133,10 +133,10 @@ UI_MATRIX = [
     Row("read",       "GET",  "claims:detail",         "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "draft",               "login 404 200 200 200"),
     Row("read",       "GET",  "claims:edit",           "draft",               "login 404 200 200 200"),
-    Row("read",       "GET",  "claims:edit",           "published",           "login 403 403 200 200"),
+    Row("read",       "GET",  "claims:edit",           "published",           "login 403 200 200 200"),
     Row("update",     "POST", "claims:edit",           "draft",               "login 404 302 302 302"),
     Row("update",     "POST", "claims:edit",           "someone_elses_draft", "login 404 403 302 302"),
-    Row("update",     "POST", "claims:edit",           "published",           "login 403 403 302 302"),
+    Row("update",     "POST", "claims:edit",           "published",           "login 403 302 302 302"),
     Row("read",       "GET",  "claims:diff",           "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:diff",           "draft",               "login 404 200 200 200"),
     Row("transition", "POST", "claims:transition",     "draft",               "login 404 302 302 302"),
@@ -145,7 +145,11 @@ UI_MATRIX = [
     Row("delete",     "POST", "claims:discard",        "draft",               "login 404 302 302 302"),
     Row("delete",     "POST", "claims:discard",        "someone_elses_draft", "login 404 403 302 302"),
     Row("delete",     "POST", "claims:discard",        "published",           "login 403 403 403 403"),
-    Row("update",     "POST", "claims:revert",         "published",           "login 403 403 302 302"),
+    Row("update",     "POST", "claims:revert",         "published",           "login 403 302 302 302"),
+    Row("read",       "GET",  "claims:revision",       "revision",            "login 404 200 200 200"),
+    Row("update",     "POST", "claims:revision_approve", "revision",          "login 404 403 302 302"),
+    Row("update",     "POST", "claims:revision_reject", "revision",           "login 404 403 302 302"),
+    Row("update",     "POST", "claims:revision_withdraw", "revision",         "login 404 302 403 403"),
     Row("create",     "POST", "claims:comment",        "published",           "login 403 302 302 302"),
     Row("update",     "POST", "claims:assign",         "published",           "login 403 302 302 302"),
     Row("create",     "POST", "claims:assess",         "published",           "login 403 403 302 302"),
@@ -333,6 +337,10 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
         return {"name": "Shipments", "query": "stage=shipment"}
     if row.route == "claims:comment":
         return {"body": "Internal: ask @rita."}
+    if row.route == "claims:revision_approve":
+        return {"approve-reason": "Better wording."}
+    if row.route == "claims:revision_reject":
+        return {"reject-reason": "The source says otherwise."}
     if row.route == "claims:assign":
         return {"assignee": str(User.objects.get(username="rita").pk)}
     if row.route == "claims:revert":
