@@ -239,3 +239,13 @@ def test_readers_get_no_suggestions_from_the_selectors(published, actors, editor
     assert list(selectors.revisions_to_decide(viewer)) == []
     assert list(selectors.revisions_to_decide(editor)) == []
     assert list(selectors.revisions_to_decide(reviewer)) == [revision]
+
+
+def test_retracting_a_claim_closes_its_pending_suggestions(published, actors, editor, reviewer):
+    revision = propose(published, actors, editor)
+    services.transition_claim(
+        claim_id=published.pk, to=vocab.Status.RETRACTED, reason="Withdrawn.", by=reviewer
+    )
+    revision.refresh_from_db()
+    assert revision.state == vocab.RevisionState.SUPERSEDED and revision.decided_by == reviewer
+    assert selectors.pending_revisions_visible_to(reviewer, published) == []
