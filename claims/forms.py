@@ -436,6 +436,12 @@ class RevertForm(forms.Form):
     )
 
 
+class RevisionDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=services.REASON_MAX, widget=forms.Textarea({"rows": 2})
+    )
+
+
 def graded_choices(vocabulary) -> list[tuple[str, str]]:
     """Blank first (no grade is ever preselected), then "B — usually reliable": the code reviewers use."""
     return BLANK + [(value, format_lazy("{} — {}", value, label)) for value, label in vocabulary.choices]

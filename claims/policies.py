@@ -4,6 +4,10 @@ How a published claim changes: only by a reviewer's act. Editors draft, edit the
 them, and relate claims that are not public; anything that touches a published claim (an edit, a
 relation to or from it, a cited source's address) needs a reviewer, since each gives the public claim
 a new version and its readers a feed event. So nothing an editor does alone reaches the public.
+
+An editor may still *suggest* an edit (or a revert) of a published claim: it is kept as a pending
+revision, seen only by editorial roles, and becomes a version only when a reviewer approves it.
+Reviewers edit published claims directly, as before.
 """
 
 from django.db.models import Q
@@ -47,6 +51,35 @@ def may_edit(user, claim: Claim) -> bool:
     if _reviews(user):
         return True
     return claim.status == vocab.Status.DRAFT and claim.created_by_id == user.pk
+
+
+def may_propose_revision(user, claim: Claim) -> bool:
+    """Editors who may not edit a published claim directly suggest an edit for a reviewer to decide."""
+    return (
+        claim.status == vocab.Status.PUBLISHED
+        and sees_unpublished(user)
+        and user.has_perm("claims.change_claim")
+        and not may_edit(user, claim)
+    )
+
+
+def reviews_suggestions(user) -> bool:
+    """Approving a suggested edit publishes it: those who may publish decide."""
+    return sees_unpublished(user) and user.has_perm("claims.publish_claim") and _reviews(user)
+
+
+def may_decide_revision(user, revision) -> bool:
+    """A reviewer approves or rejects a suggestion while its claim is published."""
+    return (
+        revision.claim.status == vocab.Status.PUBLISHED
+        and reviews_suggestions(user)
+        and may_edit(user, revision.claim)
+    )
+
+
+def may_withdraw_revision(user, revision) -> bool:
+    """A proposer takes back their own suggestion (while it waits: the service checks its state)."""
+    return user.is_authenticated and revision.proposed_by_id == user.pk
 
 
 def may_discard(user, claim: Claim) -> bool:

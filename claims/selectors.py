@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from claims import review, track_record, vocab
+from claims import review, revisions, schema, track_record, vocab
 from claims.models import (
     Actor,
     Assignment,
@@ -22,14 +22,16 @@ from claims.models import (
     ClaimRelation,
     ClaimVersion,
     Comment,
+    PendingRevision,
     QuoteCheck,
     SavedSearch,
     Source,
     StatusChange,
     fold,
 )
-from claims.policies import sees_unpublished
+from claims.policies import reviews_suggestions, sees_unpublished
 from claims.projection import current_document_json, current_representations
+from claims.representation import represent_actor
 from claims.track_record import TrackRecord
 
 
@@ -53,6 +55,49 @@ def comments_visible_to(user, claim: Claim) -> QuerySet[Comment]:
     if not sees_unpublished(user):
         return Comment.objects.none()
     return claim.comments.select_related("author").prefetch_related("mentions").order_by("created_at", "id")
+
+
+def revisions_visible_to(user, claim: Claim) -> QuerySet[PendingRevision]:
+    """Suggested edits of a claim, newest first: editorial roles only, on every surface."""
+    if not sees_unpublished(user):
+        return PendingRevision.objects.none()
+    return (
+        PendingRevision.objects.filter(claim=claim)
+        .select_related("claim", "proposed_by", "decided_by")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def pending_revisions_visible_to(user, claim: Claim) -> list[PendingRevision]:
+    return list(revisions_visible_to(user, claim).filter(state=vocab.RevisionState.PENDING))
+
+
+def revision_visible_to(user, claim: Claim, revision_id: int) -> PendingRevision | None:
+    return revisions_visible_to(user, claim).filter(pk=revision_id).first()
+
+
+def proposed_document(revision: PendingRevision) -> dict:
+    """A suggestion in the shape of a version snapshot (actors named), to diff against its base."""
+    data = schema.from_write_shape(revision.body)
+    ids = {data.supplier_id, data.recipient_id, *data.participant_ids}
+    ids |= {hop.speaker_id for hop in data.hops} | {hop.affiliation_id for hop in data.hops}
+    actors = Actor.objects.in_bulk(ids - {None})
+
+    def actor(actor_id):
+        return represent_actor(actors.get(actor_id)) if actor_id else None
+
+    return {
+        **schema.input_document(data, actor),
+        "status": revision.claim.status,
+    }
+
+
+def revision_diff(revision: PendingRevision) -> list[revisions.DiffLine]:
+    """What the suggestion changes in the version it was made on (fields, hops and route only)."""
+    proposed = proposed_document(revision)
+    base = ClaimVersion.objects.filter(claim_id=revision.claim_id, version=revision.base_version).first()
+    before = {key: value for key, value in (base.snapshot if base else {}).items() if key in proposed}
+    return revisions.diff(before, proposed)
 
 
 def assignee_of(user, claim: Claim):
@@ -82,6 +127,19 @@ def queue_of(user) -> dict[str, QuerySet[Claim]]:
         "drafts": working.filter(status=vocab.Status.DRAFT, created_by=user).order_by("-updated_at"),
         "mentioned": Claim.objects.filter(comments__mentions=user).distinct().order_by("-updated_at"),
     }
+
+
+def revisions_to_decide(user) -> QuerySet[PendingRevision]:
+    """Suggested edits waiting for a reviewer, oldest first; nothing for those who do not publish."""
+    if not reviews_suggestions(user):
+        return PendingRevision.objects.none()
+    return (
+        PendingRevision.objects.filter(
+            state=vocab.RevisionState.PENDING, claim__status=vocab.Status.PUBLISHED
+        )
+        .select_related("claim", "proposed_by")
+        .order_by("proposed_at", "id")
+    )
 
 
 def saved_searches_of(user) -> QuerySet[SavedSearch]:

@@ -20,6 +20,22 @@ urlpatterns = [
     path("claims/<uuid:uuid>/transition/", actions.transition, name="transition"),
     path("claims/<uuid:uuid>/discard/", actions.discard, name="discard"),
     path("claims/<uuid:uuid>/revert/", actions.revert, name="revert"),
+    path("claims/<uuid:uuid>/revisions/<int:revision_id>/", pages.claim_revision, name="revision"),
+    path(
+        "claims/<uuid:uuid>/revisions/<int:revision_id>/approve/",
+        actions.revision_approve,
+        name="revision_approve",
+    ),
+    path(
+        "claims/<uuid:uuid>/revisions/<int:revision_id>/reject/",
+        actions.revision_reject,
+        name="revision_reject",
+    ),
+    path(
+        "claims/<uuid:uuid>/revisions/<int:revision_id>/withdraw/",
+        actions.revision_withdraw,
+        name="revision_withdraw",
+    ),
     path("claims/<uuid:uuid>/comments/", actions.comment, name="comment"),
     path("claims/<uuid:uuid>/assign/", actions.assign, name="assign"),
     path("claims/<uuid:uuid>/assess/", actions.assess, name="assess"),

@@ -282,6 +282,16 @@ class QuoteResult(models.TextChoices):
     MISSING = "missing", _("Missing")
 
 
+class RevisionState(models.TextChoices):
+    """A suggested edit to a published claim: waiting, taken, turned down, replaced or taken back."""
+
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Superseded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 class FeedEventType(models.TextChoices):
     PUBLISHED = "published", _("Published")
     UPDATED = "updated", _("Updated")

@@ -651,3 +651,42 @@ def test_the_claim_form_suggests_claims_that_may_say_the_same_as_the_editor_type
         scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll[0] <= scroll[1], (width, scroll)
     assert eddie.problems == []
+
+
+def test_an_editor_suggests_an_edit_and_a_reviewer_approves_it_at_desktop_and_phone_widths(
+    browser, live_server, make_claim
+):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    eddie = Session(browser, live_server.url, "eddie")
+    page = eddie.go(f"/claims/{claim.uuid}/")
+    page.get_by_role("link", name="Suggest an edit").click()
+    assert "Your edit will be sent to a reviewer." in page.locator("main").inner_text()
+    page.fill("#id_statement", "North Korea has shipped artillery shells to Russia.")
+    page.get_by_role("button", name="Send to a reviewer").click()
+    page.wait_for_url(f"{live_server.url}/claims/{claim.uuid}/revisions/*/")
+    assert page.locator("ins", has_text="artillery shells").count() == 1
+    eddie.shot("suggestion-editor-1366")
+    claim.refresh_from_db()
+    assert claim.statement == "North Korea has shipped munitions to Russia."
+
+    rita = Session(browser, live_server.url, "rita")
+    revision_path = page.url.removeprefix(live_server.url)
+    for width in (1366, 390):
+        for session in (eddie, rita):
+            session.page.set_viewport_size({"width": width, "height": 900})
+        for name, session, path in [
+            ("dashboard", rita, "/"),
+            ("claim", rita, f"/claims/{claim.uuid}/"),
+            ("review", rita, revision_path),
+            ("suggest-form", eddie, f"/claims/{claim.uuid}/edit/"),
+        ]:
+            scroll = session.go(path).evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            session.shot(f"suggestion-{name}-{width}")
+            assert scroll[0] <= scroll[1], (path, width, scroll)
+    page = rita.go(f"/claims/{claim.uuid}/")
+    page.get_by_role("link", name=re.compile("by eddie")).click()
+    page.locator("summary", has_text="Approve").click()
+    page.locator("details[open] form").get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"{live_server.url}/claims/{claim.uuid}/")
+    assert "artillery shells" in page.locator("h1").inner_text()
+    assert eddie.problems == [] and rita.problems == []

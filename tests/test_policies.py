@@ -71,13 +71,25 @@ def _shown_and_allowed(user, claim, world, actors):
     rows = [
         (
             "edit",
-            f'href="/claims/{claim.uuid}/edit/"' in page,
+            'data-action="edit"' in page,
             service_allows(
                 lambda: services.update_claim(
                     claim_id=claim.pk,
                     expected_version=claim.version,
                     data=claim_data(actors, statement="Changed."),
                     by=user,
+                )
+            ),
+        ),
+        (
+            "suggest an edit",
+            'data-action="suggest"' in page,
+            service_allows(
+                lambda: services.propose_revision(
+                    claim=claim,
+                    data=claim_data(actors, statement="Changed."),
+                    by=user,
+                    base_version=claim.version,
                 )
             ),
         ),
@@ -152,6 +164,7 @@ def test_the_matrix_is_not_vacuous_every_action_is_offered_to_someone(world, act
     }
     assert offered == {
         "edit",
+        "suggest an edit",
         "assess",
         "relate",
         "remove relation",
@@ -216,7 +229,7 @@ def test_an_editors_attempts_on_a_published_claim_leave_the_feed_and_the_public_
         format="json",
         HTTP_IF_MATCH=f'"{published.version}"',
     )
-    assert patched.status_code == 403
+    assert patched.status_code == 202  # kept as a suggestion for a reviewer: nothing public changes
     assert _public_view(published) == before
     assert ClaimRelation.objects.filter(pk=kept.pk).exists()
 

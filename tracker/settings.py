@@ -265,6 +265,7 @@ SPECTACULAR_SETTINGS = {
         "RelationKindEnum": "claims.vocab.RelationKind",
         "StatusEnum": "claims.vocab.Status",
         "FeedEventTypeEnum": "claims.vocab.FeedEventType",
+        "RevisionStateEnum": "claims.vocab.RevisionState",
     },
 }
 

@@ -65,6 +65,10 @@ def errors(*codes: int) -> dict:
         403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
         404: OpenApiResponse(ErrorSerializer, description="No such object visible to you."),
         406: OpenApiResponse(NotAcceptableSerializer, description="No media type in Accept is served here."),
+        409: OpenApiResponse(
+            StaleSerializer,
+            description="The claim changed after the suggestion was made; nothing was changed.",
+        ),
         412: OpenApiResponse(StaleSerializer, description="If-Match names an old version."),
         428: OpenApiResponse(ErrorSerializer, description="If-Match is required."),
         429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),

@@ -272,6 +272,57 @@ class RevertSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=SHORT_TEXT_MAX * 2)
 
 
+class RevisionSerializer(serializers.Serializer):
+    """A suggested edit of a published claim (editorial roles only)."""
+
+    id = serializers.IntegerField()
+    claim_id = serializers.UUIDField(source="claim.uuid")
+    state = serializers.ChoiceField(choices=vocab.RevisionState.choices)
+    base_version = serializers.IntegerField(help_text="The claim's version the edit was made on.")
+    stale = serializers.SerializerMethodField(
+        help_text="True while pending if the claim has a newer version: approval would be refused."
+    )
+    reverts_to = serializers.IntegerField(
+        allow_null=True, help_text="Set when the suggestion restores an earlier version."
+    )
+    note = serializers.CharField(help_text="The proposer's reason (required for a revert).")
+    proposed_by = serializers.CharField(source="proposed_by.username")
+    proposed_at = serializers.DateTimeField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text="The reviewer's reason (required for a rejection).")
+    approved_version = serializers.IntegerField(allow_null=True)
+    body = serializers.JSONField(help_text="The whole claim as it would be, in the write shape.")
+
+    def get_stale(self, revision) -> bool:
+        return revision.is_pending and revision.claim.version != revision.base_version
+
+
+class DiffLineSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["same", "added", "removed"])
+    text = serializers.CharField()
+
+
+class RevisionDetailSerializer(RevisionSerializer):
+    diff = serializers.SerializerMethodField(
+        help_text="Line by line, from the base version to the suggestion."
+    )
+
+    @extend_schema_field(DiffLineSerializer(many=True))
+    def get_diff(self, revision) -> list[dict]:
+        return [{"op": line.op, "text": line.text} for line in self.context["diff"]]
+
+
+class RevisionDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=SHORT_TEXT_MAX * 2,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (required to reject).",
+    )
+
+
 class RelationWriteSerializer(serializers.Serializer):
     to_claim = serializers.UUIDField(help_text="The other claim's id.")
     kind = serializers.ChoiceField(choices=vocab.RelationKind.choices)

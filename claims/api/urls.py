@@ -18,6 +18,27 @@ urlpatterns = [
     path("claims/<uuid:claim_id>/revert/", views.ClaimRevert.as_view(), name="claim-revert"),
     path("claims/<uuid:claim_id>/comments/", views.ClaimComments.as_view(), name="claim-comments"),
     path("claims/<uuid:claim_id>/assignee/", views.ClaimAssignee.as_view(), name="claim-assignee"),
+    path("claims/<uuid:claim_id>/revisions/", views.ClaimRevisions.as_view(), name="claim-revisions"),
+    path(
+        "claims/<uuid:claim_id>/revisions/<int:revision_id>/",
+        views.ClaimRevisionDetail.as_view(),
+        name="claim-revision-detail",
+    ),
+    path(
+        "claims/<uuid:claim_id>/revisions/<int:revision_id>/approve/",
+        views.ClaimRevisionApprove.as_view(),
+        name="claim-revision-approve",
+    ),
+    path(
+        "claims/<uuid:claim_id>/revisions/<int:revision_id>/reject/",
+        views.ClaimRevisionReject.as_view(),
+        name="claim-revision-reject",
+    ),
+    path(
+        "claims/<uuid:claim_id>/revisions/<int:revision_id>/withdraw/",
+        views.ClaimRevisionWithdraw.as_view(),
+        name="claim-revision-withdraw",
+    ),
     path("claims/<uuid:claim_id>/assessments/", views.ClaimAssessments.as_view(), name="claim-assessments"),
     path("claims/<uuid:claim_id>/transitions/", views.ClaimTransitions.as_view(), name="claim-transitions"),
     path("claims/<uuid:claim_id>/relations/", views.ClaimRelations.as_view(), name="claim-relations"),

@@ -191,14 +191,21 @@ class ClaimDetail(APIView):
     @extend_schema(
         summary="Change some fields of a claim",
         description="The fields given replace the current ones (hops and route as whole lists; "
-        "quantity and event_date key by key); the result is validated as a whole claim.",
+        "quantity and event_date key by key); the result is validated as a whole claim. An editor's "
+        "change to a published claim is not applied: it is kept as a suggested edit for a reviewer "
+        "(202, with the pending revision and its Location); reviewers' changes apply at once (200).",
         parameters=[schema.IF_MATCH],
         request=ClaimWriteSerializer(partial=True),
-        responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
+        responses={
+            200: serializers.ClaimSerializer,
+            202: serializers.RevisionSerializer,
+            **schema.errors(400, 403, 404, 412, 428),
+        },
     )
     def patch(self, request, claim_id):
         claim = claim_for(request, claim_id)
-        require(policies.may_edit(request.user, claim))
+        proposing = policies.may_propose_revision(request.user, claim)
+        require(proposing or policies.may_edit(request.user, claim))
         expected, refusal = _if_match_current(request, claim)
         if refusal is not None:
             return refusal
@@ -206,10 +213,14 @@ class ClaimDetail(APIView):
         base = write_shape(current)
         payload = ClaimWriteSerializer(data=merged(base, request.data))
         payload.is_valid(raise_exception=True)
+        data = payload.to_claim_data()
         try:
-            services.update_claim(
-                claim_id=claim.pk, expected_version=expected, data=payload.to_claim_data(), by=request.user
-            )
+            if proposing:
+                revision = services.propose_revision(
+                    claim=claim, data=data, by=request.user, base_version=expected
+                )
+                return _accepted_for_review(request, revision)
+            services.update_claim(claim_id=claim.pk, expected_version=expected, data=data, by=request.user)
         except services.StaleVersion as error:
             return stale(error.current_version)
         return _respond_with_claim(request, _reloaded(claim.pk))
@@ -242,21 +253,36 @@ class ClaimRevert(APIView):
     @extend_schema(
         summary="Restore an earlier version's content",
         description="Writes a new version whose fields, hops and route equal version `to_version`; "
-        "assessments and relations stay as they are. Needs the same permission as an edit (a published "
-        "claim: reviewers) and `If-Match` with the current version.",
+        "assessments and relations stay as they are. Needs the same permission as an edit and `If-Match` "
+        "with the current version. On a published claim, an editor's revert follows the same review path "
+        "as an edit: it is kept as a suggested edit for a reviewer (202); a reviewer's applies at once.",
         parameters=[schema.IF_MATCH],
         request=serializers.RevertSerializer,
-        responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 412, 428)},
+        responses={
+            200: serializers.ClaimSerializer,
+            202: serializers.RevisionSerializer,
+            **schema.errors(400, 403, 404, 412, 428),
+        },
     )
     def post(self, request, claim_id):
         claim = claim_for(request, claim_id)
-        require(policies.may_edit(request.user, claim))
+        proposing = policies.may_propose_revision(request.user, claim)
+        require(proposing or policies.may_edit(request.user, claim))
         expected, refusal = _if_match_current(request, claim)
         if refusal is not None:
             return refusal
         payload = serializers.RevertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
+            if proposing:
+                revision = services.propose_revert(
+                    claim=claim,
+                    to_version=payload.validated_data["to_version"],
+                    reason=payload.validated_data["reason"],
+                    by=request.user,
+                    base_version=expected,
+                )
+                return _accepted_for_review(request, revision)
             services.revert_claim(
                 claim_id=claim.pk,
                 to_version=payload.validated_data["to_version"],
@@ -267,6 +293,17 @@ class ClaimRevert(APIView):
         except services.StaleVersion as error:
             return stale(error.current_version)
         return _respond_with_claim(request, _reloaded(claim.pk))
+
+
+def _accepted_for_review(request, revision) -> Response:
+    location = request.build_absolute_uri(
+        reverse("api:claim-revision-detail", args=[revision.claim.uuid, revision.pk])
+    )
+    return Response(
+        serializers.RevisionSerializer(revision).data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": location},
+    )
 
 
 def _editorial_claim(request, claim_id):
@@ -334,6 +371,104 @@ class ClaimAssignee(APIView):
                 raise ValidationError({"assignee": ["No such user."]})
         assignment = services.assign_claim(claim_id=claim.pk, assignee_id=assignee_id, by=request.user)
         return Response({"assignee": assignment.assignee.username if assignment else None})
+
+
+def _revision(request, claim_id, revision_id):
+    claim = _editorial_claim(request, claim_id)
+    revision = selectors.revision_visible_to(request.user, claim, revision_id)
+    if revision is None:
+        raise NotFound()
+    return revision
+
+
+def stale_revision(error: services.StaleVersion) -> Response:
+    return Response(
+        {
+            "detail": f"The claim is at version {error.current_version}, not the version "
+            f"{error.expected_version} this edit was suggested on: reject it, or suggest it again on the "
+            "current version.",
+            "code": "stale_revision",
+            "current_version": error.current_version,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+class ClaimRevisions(APIView):
+    @extend_schema(
+        summary="Suggested edits of a claim, newest first (editorial roles only)",
+        description="Editors' edits and reverts of a published claim wait here for a reviewer. Never shown "
+        "to readers: for anyone without an editorial role this is a 404.",
+        responses={200: serializers.RevisionSerializer(many=True), **schema.errors(404)},
+    )
+    def get(self, request, claim_id):
+        claim = _editorial_claim(request, claim_id)
+        revisions = selectors.revisions_visible_to(request.user, claim)
+        return Response(serializers.RevisionSerializer(revisions, many=True).data)
+
+
+class ClaimRevisionDetail(APIView):
+    @extend_schema(
+        summary="One suggested edit, with its diff from the version it was made on",
+        responses={200: serializers.RevisionDetailSerializer, **schema.errors(404)},
+    )
+    def get(self, request, claim_id, revision_id):
+        revision = _revision(request, claim_id, revision_id)
+        context = {"diff": selectors.revision_diff(revision)}
+        return Response(serializers.RevisionDetailSerializer(revision, context=context).data)
+
+
+class ClaimRevisionApprove(APIView):
+    @extend_schema(
+        summary="Approve a suggested edit (reviewers)",
+        description="Applies it as a new version of the claim, with one `updated` feed event. Refused "
+        "with 409, changing nothing, if the claim has a newer version than the suggestion's base.",
+        request=serializers.RevisionDecisionSerializer,
+        responses={200: serializers.ClaimSerializer, **schema.errors(400, 403, 404, 409)},
+    )
+    def post(self, request, claim_id, revision_id):
+        revision = _revision(request, claim_id, revision_id)
+        require(policies.may_decide_revision(request.user, revision))
+        payload = serializers.RevisionDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            claim = services.approve_revision(
+                revision=revision, by=request.user, reason=payload.validated_data["reason"]
+            )
+        except services.StaleVersion as error:
+            return stale_revision(error)
+        return _respond_with_claim(request, _reloaded(claim.pk))
+
+
+class ClaimRevisionReject(APIView):
+    @extend_schema(
+        summary="Reject a suggested edit, saying why (reviewers)",
+        description="The claim does not change and no feed event is emitted.",
+        request=serializers.RevisionDecisionSerializer,
+        responses={200: serializers.RevisionSerializer, **schema.errors(400, 403, 404)},
+    )
+    def post(self, request, claim_id, revision_id):
+        revision = _revision(request, claim_id, revision_id)
+        require(policies.may_decide_revision(request.user, revision))
+        payload = serializers.RevisionDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        revision = services.reject_revision(
+            revision=revision, by=request.user, reason=payload.validated_data["reason"]
+        )
+        return Response(serializers.RevisionSerializer(revision).data)
+
+
+class ClaimRevisionWithdraw(APIView):
+    @extend_schema(
+        summary="Withdraw your own suggested edit",
+        request=None,
+        responses={200: serializers.RevisionSerializer, **schema.errors(400, 403, 404)},
+    )
+    def post(self, request, claim_id, revision_id):
+        revision = _revision(request, claim_id, revision_id)
+        require(policies.may_withdraw_revision(request.user, revision))
+        revision = services.withdraw_revision(revision=revision, by=request.user)
+        return Response(serializers.RevisionSerializer(revision).data)
 
 
 class SavedSearches(APIView):

@@ -29,6 +29,7 @@ from claims.models.common import (
 )
 from claims.models.editorial import COMMENT_MAX, Assignment, Comment
 from claims.models.loading import load
+from claims.models.revisions import PendingRevision
 from claims.models.searches import SAVED_SEARCH_NAME_MAX, SAVED_SEARCH_QUERY_MAX, SavedSearch
 from claims.models.sources import Source, SourceQuerySet
 from claims.models.tokens import ApiToken
@@ -57,6 +58,7 @@ __all__ = [
     "ClaimVersion",
     "Comment",
     "FeedEvent",
+    "PendingRevision",
     "QuoteCheck",
     "RouteStop",
     "SavedSearch",

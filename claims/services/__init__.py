@@ -10,6 +10,13 @@ from claims.services.bulk import create_claims
 from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
 from claims.services.editorial import add_comment, assign_claim
 from claims.services.relations import add_relation, remove_relation
+from claims.services.revisions import (
+    approve_revision,
+    propose_revert,
+    propose_revision,
+    reject_revision,
+    withdraw_revision,
+)
 from claims.services.searches import delete_saved_search, save_search
 from claims.services.sources import get_or_create_source, update_source
 from claims.services.validation import (
@@ -32,6 +39,7 @@ __all__ = [
     "add_assessment",
     "add_comment",
     "add_relation",
+    "approve_revision",
     "assign_claim",
     "create_actor",
     "create_claim",
@@ -39,6 +47,9 @@ __all__ = [
     "delete_saved_search",
     "discard_claim",
     "get_or_create_source",
+    "propose_revert",
+    "propose_revision",
+    "reject_revision",
     "remove_relation",
     "revert_claim",
     "save_search",
@@ -49,4 +60,5 @@ __all__ = [
     "validate_claim_fields",
     "validate_hops",
     "validate_route",
+    "withdraw_revision",
 ]

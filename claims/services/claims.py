@@ -89,20 +89,11 @@ def update_claim(*, claim_id: int, expected_version: int, data: ClaimData, by: A
     """Save a new version of a claim, or refuse if someone else saved first."""
     claim = Claim.objects.get(pk=claim_id)
     require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
-    return _save_version(claim_id, expected_version, data, by, changes.edited())
+    return save_version(claim_id, expected_version, data, by, changes.edited())
 
 
-@transaction.atomic
-def revert_claim(
-    *, claim_id: int, to_version: int, expected_version: int, reason: str, by: AbstractBaseUser
-) -> Claim:
-    """Save a new version whose content (fields, hops, route) equals an earlier version's.
-
-    The same permission as an edit, so a published claim goes back only by a reviewer's act; its
-    assessments and relations are left as they are now.
-    """
-    claim = Claim.objects.get(pk=claim_id)
-    require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
+def reverted_data(claim: Claim, *, to_version: int, reason: str) -> ClaimData:
+    """The content of an earlier version as an edit's input, or field errors saying why not."""
     errors = Errors()
     if not reason.strip():
         errors.add("reason", _("Say why: a reason is required."))
@@ -113,13 +104,28 @@ def revert_claim(
     elif to_version == claim.version:
         errors.add("to_version", _("Version %(n)s is the current version.") % {"n": to_version})
     errors.raise_if_any()
-    data = schema.from_write_shape(schema.write_shape(earlier.snapshot))
-    return _save_version(
+    return schema.from_write_shape(schema.write_shape(earlier.snapshot))
+
+
+@transaction.atomic
+def revert_claim(
+    *, claim_id: int, to_version: int, expected_version: int, reason: str, by: AbstractBaseUser
+) -> Claim:
+    """Save a new version whose content (fields, hops, route) equals an earlier version's.
+
+    The same permission as an edit, so a published claim goes back only by a reviewer's act (an
+    editor proposes the revert instead: services.propose_revert); its assessments and relations are
+    left as they are now.
+    """
+    claim = Claim.objects.get(pk=claim_id)
+    require(policies.may_edit(by, claim), _("You cannot edit this claim in its current status."))
+    data = reverted_data(claim, to_version=to_version, reason=reason)
+    return save_version(
         claim_id, expected_version, data, by, changes.reverted(to_version=to_version, reason=reason.strip())
     )
 
 
-def _save_version(
+def save_version(
     claim_id: int, expected_version: int, data: ClaimData, by: AbstractBaseUser, change: dict
 ) -> Claim:
     event_range = validate_claim_data(data)

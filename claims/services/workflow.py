@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from claims import changes, policies, projection, selectors, vocab
-from claims.models import SHORT_TEXT_MAX, Claim, StatusChange
+from claims.models import SHORT_TEXT_MAX, Claim, PendingRevision, StatusChange
 from claims.services.common import bump_version, require
 from claims.services.validation import Errors
 
@@ -73,6 +73,10 @@ def transition_claim(
     claim.save()
     what = changes.transitioned(from_status=current, to_status=to, reason=change.reason)
     if to == vocab.Status.RETRACTED:
+        # A retracted claim stays as it was: edits suggested for it can no longer be approved.
+        PendingRevision.objects.filter(claim=claim, state=vocab.RevisionState.PENDING).update(
+            state=vocab.RevisionState.SUPERSEDED, decided_by=by, decided_at=change.changed_at
+        )
         projection.record(
             claim,
             by=by,

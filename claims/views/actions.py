@@ -17,12 +17,13 @@ from claims.forms import (
     CommentForm,
     RelationForm,
     RevertForm,
+    RevisionDecisionForm,
     SaveSearchForm,
     TransitionForm,
     put_errors,
 )
 from claims.views.access import reader_required, require
-from claims.views.claim_page import detail_context, load_claim
+from claims.views.claim_page import detail_context, load_claim, load_revision, revision_context
 
 ACTOR_QUERY_MAX = 100
 
@@ -69,10 +70,21 @@ def discard(request, uuid):
 @require_POST
 def revert(request, uuid):
     claim = load_claim(request, uuid)
-    require(policies.may_edit(request.user, claim))
+    suggesting = policies.may_propose_revision(request.user, claim)
+    require(suggesting or policies.may_edit(request.user, claim))
     form = RevertForm(request.POST)
     if form.is_valid():
         try:
+            if suggesting:
+                revision = services.propose_revert(
+                    claim=claim,
+                    to_version=form.cleaned_data["to_version"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                    base_version=form.cleaned_data["expected_version"],
+                )
+                messages.success(request, _("Your revert was sent to a reviewer."))
+                return redirect("claims:revision", uuid=claim.uuid, revision_id=revision.pk)
             services.revert_claim(claim_id=claim.pk, by=request.user, **form.cleaned_data)
         except services.StaleVersion:
             messages.error(request, _("Someone saved this claim meanwhile: compare again before restoring."))
@@ -87,6 +99,72 @@ def revert(request, uuid):
     else:
         messages.error(request, _("Say why: a reason is required."))
     return redirect(f"{reverse('claims:diff', args=[claim.uuid])}?from={request.POST.get('to_version', '')}")
+
+
+@reader_required
+@require_POST
+def revision_approve(request, uuid, revision_id):
+    claim = load_claim(request, uuid)
+    revision = load_revision(request, claim, revision_id)
+    require(policies.may_decide_revision(request.user, revision))
+    form = RevisionDecisionForm(request.POST, prefix="approve")
+    back = redirect("claims:revision", uuid=claim.uuid, revision_id=revision.pk)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return back
+    try:
+        saved = services.approve_revision(
+            revision=revision, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.StaleVersion as stale:
+        messages.error(
+            request,
+            _(
+                "The claim is at version %(current)s, not the version %(base)s this edit was suggested on: "
+                "nothing was changed. Reject it, or ask for it to be suggested again."
+            )
+            % {"current": stale.current_version, "base": stale.expected_version},
+        )
+        return back
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    messages.success(request, _("Suggested edit approved: saved as version %(v)s.") % {"v": saved.version})
+    return redirect("claims:detail", uuid=claim.uuid)
+
+
+@reader_required
+@require_POST
+def revision_reject(request, uuid, revision_id):
+    claim = load_claim(request, uuid)
+    revision = load_revision(request, claim, revision_id)
+    require(policies.may_decide_revision(request.user, revision))
+    form = RevisionDecisionForm(request.POST, prefix="reject")
+    if form.is_valid():
+        try:
+            services.reject_revision(revision=revision, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            put_errors(error, form, rename={"state": "reason"})
+        else:
+            messages.success(request, _("Suggested edit rejected; the claim is unchanged."))
+            return redirect("claims:detail", uuid=claim.uuid)
+    context = revision_context(request, claim, revision, reject_form=form)
+    return render(request, "claims/revision.html", context)
+
+
+@reader_required
+@require_POST
+def revision_withdraw(request, uuid, revision_id):
+    claim = load_claim(request, uuid)
+    revision = load_revision(request, claim, revision_id)
+    require(policies.may_withdraw_revision(request.user, revision))
+    try:
+        services.withdraw_revision(revision=revision, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("claims:revision", uuid=claim.uuid, revision_id=revision.pk)
+    messages.success(request, _("Your suggested edit was withdrawn."))
+    return redirect("claims:detail", uuid=claim.uuid)
 
 
 @reader_required

@@ -1,9 +1,10 @@
 """What the claim page shows to this user: shared by the page itself and the actions that re-render it."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from claims import policies, review, selectors, sipri, vocab
-from claims.forms import AssessmentForm, CommentForm, RelationForm, TransitionForm
+from claims.forms import AssessmentForm, CommentForm, RelationForm, RevisionDecisionForm, TransitionForm
 from claims.models import Claim
 from claims.views.claim_review import as_script_data, claim_review
 from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
@@ -96,12 +97,15 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         "status_changes": status_changes,
         "versions": versions,
         "can_edit": policies.may_edit(user, claim),
+        "can_suggest": policies.may_propose_revision(user, claim),
         "can_discard": policies.may_discard(user, claim),
         "transitions": transitions,
         "claim_review": as_script_data(claim_review(request, claim)),
     }
     if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):
         context["unverified_sources"] = selectors.sources_needing_confirmation(claim)
+    if policies.sees_unpublished(user):
+        context["suggestions"] = selectors.pending_revisions_visible_to(user, claim)
     if policies.may_comment(user, claim):
         context["comments"] = list(selectors.comments_visible_to(user, claim))
         context["comment_form"] = forms.get("comment") or CommentForm()
@@ -115,3 +119,25 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     if policies.may_relate(user, claim):
         context["relation_form"] = forms.get("relation") or RelationForm(claim=claim, user=user)
     return context
+
+
+def load_revision(request, claim: Claim, revision_id: int):
+    """A suggested edit of this claim, for editorial roles; a 404 for anyone else, as for a draft."""
+    revision = selectors.revision_visible_to(request.user, claim, revision_id)
+    if revision is None:
+        raise Http404
+    return revision
+
+
+def revision_context(request, claim: Claim, revision, *, reject_form=None) -> dict:
+    user = request.user
+    return {
+        "claim": claim,
+        "revision": revision,
+        "lines": selectors.revision_diff(revision),
+        "stale": revision.is_pending and revision.base_version != claim.version,
+        "can_decide": revision.is_pending and policies.may_decide_revision(user, revision),
+        "can_withdraw": revision.is_pending and policies.may_withdraw_revision(user, revision),
+        "approve_form": RevisionDecisionForm(prefix="approve"),
+        "reject_form": reject_form or RevisionDecisionForm(prefix="reject"),
+    }

@@ -36,7 +36,7 @@ def _forms(data=None, *, initial=None, hops=None, route=None):
     )
 
 
-def _render(request, claim, form, hops, route, *, conflict=None):
+def _render(request, claim, form, hops, route, *, conflict=None, suggesting=False):
     # A refused save is re-shown with 200, like any invalid form: a 4xx would be logged as an error
     # in the browser's console although the page is exactly what the editor needs to see.
     return render(
@@ -48,6 +48,7 @@ def _render(request, claim, form, hops, route, *, conflict=None):
             "hops": hops,
             "route": route,
             "conflict": conflict,
+            "suggesting": suggesting,
             "actor_kinds": vocab.ActorKind.choices,
             # Beside each actor picker ("Actor missing? Create it"); reversed once, not once per row.
             "actor_create_url": reverse("claims:actor_create")
@@ -57,13 +58,24 @@ def _render(request, claim, form, hops, route, *, conflict=None):
     )
 
 
-def _save(request, claim: Claim | None):
-    """Validate, call the service; on refusal re-show the form with every error in its place."""
+def _save(request, claim: Claim | None, *, suggesting: bool = False):
+    """Validate, call the service; on refusal re-show the form with every error in its place.
+
+    `suggesting`: an editor's edit of a published claim, kept as a suggestion for a reviewer."""
     form, hops, route = _forms(request.POST)
     if not all([form.is_valid(), hops.is_valid(), route.is_valid()]):
-        return _render(request, claim, form, hops, route)
+        return _render(request, claim, form, hops, route, suggesting=suggesting)
     data = claim_data(form, hops, route)
     try:
+        if suggesting:
+            revision = services.propose_revision(
+                claim=claim,
+                data=data,
+                by=request.user,
+                base_version=form.cleaned_data["expected_version"] or 0,
+            )
+            messages.success(request, _("Your edit was sent to a reviewer."))
+            return redirect("claims:revision", uuid=claim.uuid, revision_id=revision.pk)
         if claim is None:
             saved = services.create_claim(data=data, by=request.user)
         else:
@@ -77,7 +89,7 @@ def _save(request, claim: Claim | None):
         put_errors(error, form)
         hops.put_errors(error, "hops")
         route.put_errors(error, "route")
-        return _render(request, claim, form, hops, route)
+        return _render(request, claim, form, hops, route, suggesting=suggesting)
     except services.StaleVersion as stale:
         theirs = ClaimVersion.objects.select_related("changed_by").get(
             claim=claim, version=stale.current_version
@@ -99,7 +111,7 @@ def _save(request, claim: Claim | None):
             "my_lines": revisions.flatten(mine),
             "lines": revisions.diff(theirs_edited, mine),
         }
-        return _render(request, claim, form, hops, route, conflict=conflict)
+        return _render(request, claim, form, hops, route, conflict=conflict, suggesting=suggesting)
     messages.success(request, _("Saved as version %(v)s.") % {"v": saved.version})
     return redirect("claims:detail", uuid=saved.uuid)
 
@@ -118,10 +130,11 @@ def claim_create(request):
 @require_http_methods(["GET", "POST"])
 def claim_edit(request, uuid):
     claim = get_object_or_404(selectors.claims_visible_to(request.user).with_details(), uuid=uuid)
-    if not policies.may_edit(request.user, claim):
+    suggesting = policies.may_propose_revision(request.user, claim)
+    if not (suggesting or policies.may_edit(request.user, claim)):
         raise PermissionDenied(_("You cannot edit this claim in its current status."))
     if request.method == "POST":
-        return _save(request, claim)
+        return _save(request, claim, suggesting=suggesting)
     hop_rows = [
         {
             "speaker": hop.speaker,
@@ -148,7 +161,7 @@ def claim_edit(request, uuid):
         for stop in claim.route.all()
     ]
     form, hops, route = _forms(initial=ClaimForm.initial_for(claim), hops=hop_rows, route=route_rows)
-    return _render(request, claim, form, hops, route)
+    return _render(request, claim, form, hops, route, suggesting=suggesting)
 
 
 @reader_required

@@ -15,7 +15,7 @@ from claims.filtering import ClaimFilter, canonical_query
 from claims.forms import ClaimSortForm, SaveSearchForm, actor_filter_pickers, quick_pickers
 from claims.models import AttributionHop, Claim, Source
 from claims.views.access import reader_required
-from claims.views.claim_page import detail_context, load_claim
+from claims.views.claim_page import detail_context, load_claim, load_revision, revision_context
 from claims.wording import event_date_in_words
 
 PAGE_SIZES = (25, 50, 100)
@@ -112,6 +112,8 @@ def dashboard(request):
             "review_due_more": len(review_due) == REVIEW_DUE_SHOWN,
             "recent": recent,
             "queue": {name: list(claims[:10]) for name, claims in selectors.queue_of(request.user).items()},
+            "reviews_suggestions": policies.reviews_suggestions(request.user),
+            "suggestions": list(selectors.revisions_to_decide(request.user)[:10]),
             "timeline": timeline,
             "timeline_truncated": len(rows) == TIMELINE_LIMIT,
             "unpictured": unpictured,
@@ -252,6 +254,18 @@ def claim_diff(request, uuid):
             "new": by_number[new],
             "lines": lines,
             "changed": any(line.op != "same" for line in lines),
-            "can_restore": old != claim.version and policies.may_edit(request.user, claim),
+            "can_restore": old != claim.version
+            and (
+                policies.may_edit(request.user, claim) or policies.may_propose_revision(request.user, claim)
+            ),
+            "restore_is_suggestion": policies.may_propose_revision(request.user, claim),
         },
     )
+
+
+@reader_required
+def claim_revision(request, uuid, revision_id):
+    """A suggested edit with its diff from the version it was made on; reviewers approve or reject it."""
+    claim = load_claim(request, uuid)
+    revision = load_revision(request, claim, revision_id)
+    return render(request, "claims/revision.html", revision_context(request, claim, revision))

@@ -341,12 +341,16 @@ def test_revert_refuses_bad_input_field_by_field(as_user, editor, draft, body, f
     assert field in answer["errors"], answer
 
 
-def test_an_editor_cannot_revert_a_published_claim(as_user, editor, published):
-    refused(
-        as_user(editor),
-        "post",
+def test_an_editors_revert_of_a_published_claim_waits_for_a_reviewer(as_user, editor, published):
+    # The same review path as an edit: tests/api/test_revisions.py follows it further.
+    response = as_user(editor).post(
         f"{LIST}{published.uuid}/revert/",
         {"to_version": 1, "reason": "x"},
-        status=403,
+        format="json",
         HTTP_IF_MATCH=f'"{published.version}"',
     )
+    assert response.status_code == 202, response.content
+    assert response.json()["reverts_to"] == 1
+    version = published.version
+    published.refresh_from_db()
+    assert published.version == version

@@ -17,6 +17,7 @@ from claims.models import (
     ClaimRelation,
     ClaimVersion,
     Comment,
+    PendingRevision,
     RouteStop,
     SavedSearch,
     Source,
@@ -24,7 +25,7 @@ from claims.models import (
     Webhook,
 )
 from claims.tokens import create_api_token
-from tests.conftest import hop
+from tests.conftest import claim_data, hop
 
 ROLES = ("anonymous", "viewer", "editor", "reviewer", "admin")
 DRAFT_SOURCE_URL = "https://internal.example.net/draft-only"
@@ -49,6 +50,7 @@ class World:
     actor: Actor
     saved_search: SavedSearch
     webhook: Webhook
+    revision: PendingRevision
 
 
 @pytest.fixture
@@ -66,6 +68,13 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
     )
     for claim in (published, other, draft, elses):
         claim.refresh_from_db()  # the relation gave two of them a new version
+    # Eddie's suggested edit of the published claim, waiting for a reviewer.
+    revision = services.propose_revision(
+        claim=published,
+        data=claim_data(actors, statement="Eddie's suggested wording."),
+        by=editor,
+        base_version=published.version,
+    )
     return World(
         published=published,
         other_published=other,
@@ -80,6 +89,7 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
         webhook=Webhook.objects.create(
             owner=reviewer, url="https://93.184.216.34/hook", event_types=["published"], secret="s"
         ),
+        revision=revision,
     )
 
 
@@ -132,6 +142,7 @@ WRITABLE = (
     Comment,
     Assignment,
     SavedSearch,
+    PendingRevision,
 )
 
 
@@ -141,4 +152,5 @@ def state() -> tuple:
         tuple(model.objects.count() for model in WRITABLE),
         tuple(Claim.objects.order_by("pk").values_list("pk", "version", "status")),
         tuple(Source.objects.order_by("pk").values_list("pk", "lease_token")),
+        tuple(PendingRevision.objects.order_by("pk").values_list("pk", "state")),
     )

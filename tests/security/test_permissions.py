@@ -56,17 +56,23 @@ API_MATRIX = [
     Row("read",       "GET",    "api:claim-detail",           "draft",               "404 404 200 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "draft",               "401 404 200 200 200"),
     Row("update",     "PATCH",  "api:claim-detail",           "someone_elses_draft", "401 404 403 200 200"),
-    Row("update",     "PATCH",  "api:claim-detail",           "published",           "401 403 403 200 200"),
+    Row("update",     "PATCH",  "api:claim-detail",           "published",           "401 403 202 200 200"),
     Row("delete",     "DELETE", "api:claim-detail",           "draft",               "401 404 204 204 204"),
     Row("delete",     "DELETE", "api:claim-detail",           "someone_elses_draft", "401 404 403 204 204"),
     Row("delete",     "DELETE", "api:claim-detail",           "published",           "401 403 403 403 403"),
-    Row("update",     "POST",   "api:claim-revert",           "published",           "401 403 403 200 200"),
+    Row("update",     "POST",   "api:claim-revert",           "published",           "401 403 202 200 200"),
     Row("update",     "POST",   "api:claim-revert",           "someone_elses_draft", "401 404 403 400 400"),
     Row("read",       "GET",    "api:claim-comments",         "published",           "404 404 200 200 200"),
     Row("read",       "GET",    "api:claim-comments",         "draft",               "404 404 200 200 200"),
     Row("create",     "POST",   "api:claim-comments",         "published",           "401 404 201 201 201"),
     Row("read",       "GET",    "api:claim-assignee",         "draft",               "404 404 200 200 200"),
     Row("update",     "PUT",    "api:claim-assignee",         "published",           "401 404 200 200 200"),
+    Row("read",       "GET",    "api:claim-revisions",        "published",           "404 404 200 200 200"),
+    Row("read",       "GET",    "api:claim-revisions",        "draft",               "404 404 200 200 200"),
+    Row("read",       "GET",    "api:claim-revision-detail",  "revision",            "404 404 200 200 200"),
+    Row("update",     "POST",   "api:claim-revision-approve", "revision",            "401 404 403 200 200"),
+    Row("update",     "POST",   "api:claim-revision-reject",  "revision",            "401 404 403 200 200"),
+    Row("update",     "POST",   "api:claim-revision-withdraw", "revision",           "401 404 200 403 403"),
     Row("read",       "GET",    "api:claim-history",          "published",           "200 200 200 200 200"),
     Row("read",       "GET",    "api:claim-history",          "draft",               "404 404 200 200 200"),
     Row("read",       "GET",    "api:claim-assessments",      "published",           "200 200 200 200 200"),
@@ -131,10 +137,10 @@ UI_MATRIX = [
     Row("read",       "GET",  "claims:detail",         "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:detail",         "draft",               "login 404 200 200 200"),
     Row("read",       "GET",  "claims:edit",           "draft",               "login 404 200 200 200"),
-    Row("read",       "GET",  "claims:edit",           "published",           "login 403 403 200 200"),
+    Row("read",       "GET",  "claims:edit",           "published",           "login 403 200 200 200"),
     Row("update",     "POST", "claims:edit",           "draft",               "login 404 302 302 302"),
     Row("update",     "POST", "claims:edit",           "someone_elses_draft", "login 404 403 302 302"),
-    Row("update",     "POST", "claims:edit",           "published",           "login 403 403 302 302"),
+    Row("update",     "POST", "claims:edit",           "published",           "login 403 302 302 302"),
     Row("read",       "GET",  "claims:diff",           "published",           "login 200 200 200 200"),
     Row("read",       "GET",  "claims:diff",           "draft",               "login 404 200 200 200"),
     Row("transition", "POST", "claims:transition",     "draft",               "login 404 302 302 302"),
@@ -143,7 +149,11 @@ UI_MATRIX = [
     Row("delete",     "POST", "claims:discard",        "draft",               "login 404 302 302 302"),
     Row("delete",     "POST", "claims:discard",        "someone_elses_draft", "login 404 403 302 302"),
     Row("delete",     "POST", "claims:discard",        "published",           "login 403 403 403 403"),
-    Row("update",     "POST", "claims:revert",         "published",           "login 403 403 302 302"),
+    Row("update",     "POST", "claims:revert",         "published",           "login 403 302 302 302"),
+    Row("read",       "GET",  "claims:revision",       "revision",            "login 404 200 200 200"),
+    Row("update",     "POST", "claims:revision_approve", "revision",          "login 404 403 302 302"),
+    Row("update",     "POST", "claims:revision_reject", "revision",           "login 404 403 302 302"),
+    Row("update",     "POST", "claims:revision_withdraw", "revision",         "login 404 302 403 403"),
     Row("create",     "POST", "claims:comment",        "published",           "login 403 302 302 302"),
     Row("update",     "POST", "claims:assign",         "published",           "login 403 302 302 302"),
     Row("create",     "POST", "claims:assess",         "published",           "login 403 403 302 302"),
@@ -207,6 +217,7 @@ def api_operations() -> set[tuple[str, str]]:
 SAMPLES = {
     "claim_id": "00000000-0000-4000-8000-000000000000",
     "relation_id": 987651,
+    "revision_id": 987653,
     "pk": 987652,
     "collection_id": "sample-collection",
     "object_id": "report--00000000-0000-4000-8000-000000000001",
@@ -257,6 +268,8 @@ def _target_kwargs(row: Row, world: World, *, api: bool) -> dict:
     claim_key = "claim_id" if api else "uuid"
     if row.target == "relation":
         return {claim_key: world.published.uuid, "relation_id": world.relation.pk}
+    if row.target == "revision":
+        return {claim_key: world.published.uuid, "revision_id": world.revision.pk}
     if row.target in ("source", "draft_source"):
         return {"pk" if api else "source_id": getattr(world, row.target).pk}
     if row.target == "actor":
@@ -298,6 +311,10 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return {"to_version": 1, "reason": "Back to the first draft."}, {
             "HTTP_IF_MATCH": f'"{target.version}"'
         }
+    if row.route == "api:claim-revision-approve":
+        return {"reason": "Better wording."}, {}
+    if row.route == "api:claim-revision-reject":
+        return {"reason": "The source says otherwise."}, {}
     if row.route == "api:claim-assessments":
         return {"reliability": "C", "credibility": 3, "rationale": "Plausible."}, {}
     if row.route == "api:claim-transitions":
@@ -331,6 +348,10 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
         return {"name": "Shipments", "query": "stage=shipment"}
     if row.route == "claims:comment":
         return {"body": "Internal: ask @rita."}
+    if row.route == "claims:revision_approve":
+        return {"approve-reason": "Better wording."}
+    if row.route == "claims:revision_reject":
+        return {"reject-reason": "The source says otherwise."}
     if row.route == "claims:assign":
         return {"assignee": str(User.objects.get(username="rita").pk)}
     if row.route == "claims:revert":
@@ -444,6 +465,9 @@ INVALID_BODIES = {
     "api:claim-revert": {"to_version": "latest", "reason": ""},
     "api:claim-comments": {"body": ""},
     "api:claim-assignee": {"assignee": ["not", "a", "name"]},
+    "api:claim-revision-approve": {"reason": ["not", "a", "reason"]},
+    "api:claim-revision-reject": {"reason": ""},
+    "api:claim-revision-withdraw": {"unexpected": True},
     "api:saved-search-list": {"name": "", "query": "recipent=RU"},
     "api:saved-search-detail": {"unexpected": True},
     "api:claim-relation-detail": {"unexpected": True},
@@ -453,6 +477,7 @@ INVALID_BODIES = {
 }
 BODY_IGNORED = {
     ("api:claim-relation-detail", "DELETE"),
+    ("api:claim-revision-withdraw", "POST"),
     ("api:source-check", "POST"),
     ("api:claim-detail", "DELETE"),
     ("api:saved-search-detail", "DELETE"),
