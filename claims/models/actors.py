@@ -1,5 +1,7 @@
 """Actors: any party to a claim, with its parent and aliases."""
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -8,6 +10,20 @@ from simple_history.models import HistoricalRecords
 
 from claims import vocab
 from claims.models.common import SHORT_TEXT_MAX, validate_country
+
+
+class ActorQuerySet(models.QuerySet):
+    def ancestry(self, ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
+        """{id: (parent id, name)} for these actors and all their ancestors: one query per generation."""
+        found: dict[int, tuple[int | None, str]] = {}
+        wanted = set(ids)
+        while wanted:
+            found |= {
+                pk: (parent, name)
+                for pk, parent, name in self.filter(pk__in=wanted).values_list("pk", "parent_id", "name")
+            }
+            wanted = {parent for parent, _name in found.values() if parent is not None} - found.keys()
+        return found
 
 
 class Actor(models.Model):
@@ -28,6 +44,7 @@ class Actor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

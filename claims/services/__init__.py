@@ -9,7 +9,7 @@ from claims.services.assessments import add_assessment
 from claims.services.bulk import create_claims
 from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
 from claims.services.editorial import add_comment, assign_claim
-from claims.services.relations import add_relation, remove_relation
+from claims.services.relations import add_relation, reevaluate_actor_lineage, remove_relation
 from claims.services.searches import delete_saved_search, save_search
 from claims.services.sources import get_or_create_source, update_source
 from claims.services.validation import (
@@ -39,6 +39,7 @@ __all__ = [
     "delete_saved_search",
     "discard_claim",
     "get_or_create_source",
+    "reevaluate_actor_lineage",
     "remove_relation",
     "revert_claim",
     "save_search",

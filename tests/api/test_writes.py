@@ -250,7 +250,7 @@ def test_relations_are_added_and_removed(as_user, editor, make_claim):
     client = as_user(editor)
     response = client.post(
         f"{LIST}{first.uuid}/relations/",
-        {"to_claim": str(second.uuid), "kind": "corroborates", "independence": "independent"},
+        {"to_claim": str(second.uuid), "kind": "corroborates", "independence": "possibly_shared_origin"},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -260,7 +260,7 @@ def test_relations_are_added_and_removed(as_user, editor, make_claim):
         client,
         "post",
         f"{LIST}{first.uuid}/relations/",
-        {"to_claim": str(first.uuid), "kind": "context", "independence": "independent"},
+        {"to_claim": str(first.uuid), "kind": "context", "independence": "possibly_shared_origin"},
         status=400,
     )
     assert client.delete(f"{LIST}{second.uuid}/relations/{relation_id}/").status_code == 204
