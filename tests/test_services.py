@@ -449,6 +449,11 @@ def test_relation_shows_on_both_claims_as_a_new_version(make_claim, editor):
             "claim_id": str(first.uuid),
             "independence": "possibly_shared_origin",
             "note": "",
+            "lineage": {
+                "verdict": "shared_origin",
+                "shared": [{"kind": "descriptor", "id": None, "name": "us official"}],
+            },
+            "lineage_conflict": "",
         }
     ]
 

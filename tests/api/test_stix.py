@@ -162,7 +162,7 @@ def test_relations_between_claims_are_relationships_between_their_reports_once(
         "independence": "possibly_shared_origin",
         "note": "Same train, other witness",
     }
-    assert relationship["description"].startswith(f"{kind} (independent)")
+    assert relationship["description"].startswith(f"{kind} (possibly shared origin)")
 
 
 def test_a_relation_to_a_claim_the_reader_may_not_see_is_no_relationship(anon, as_user, make_claim, reviewer):

@@ -267,6 +267,18 @@ def test_relations_are_added_and_removed(as_user, editor, make_claim):
     assert client.get(f"{LIST}{first.uuid}/").json()["relations"] == []
 
 
+def test_relating_claims_of_one_origin_as_independent_is_400_naming_the_origin(as_user, editor, make_claim):
+    first, twin = make_claim(), make_claim(statement="The same official again.")
+    body = refused(
+        as_user(editor),
+        "post",
+        f"{LIST}{first.uuid}/relations/",
+        {"to_claim": str(twin.uuid), "kind": "corroborates", "independence": "independent"},
+        status=400,
+    )
+    assert "us official" in body["errors"]["independence"][0]
+
+
 def test_writes_to_an_invisible_claim_are_404(as_user, viewer, make_claim):
     claim = make_claim()
     refused(
