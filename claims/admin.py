@@ -287,6 +287,12 @@ class ActorAdmin(HistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and policies.may_change_actor(request.user, obj)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "parent" in form.changed_data:
+            # Lineage runs through parents: relations it unsettles are flagged, documents refreshed.
+            services.reevaluate_actor_lineage(actor_id=obj.pk)
+
 
 class SourceAdminForm(forms.ModelForm):
     class Meta:

@@ -20,9 +20,10 @@ from django.db.models import F, Func, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
-from claims import changes, schema, vocab
+from claims import changes, lineage, schema, vocab
 from claims.models import (
     Actor,
+    AttributionHop,
     Claim,
     ClaimDocument,
     ClaimVersion,
@@ -32,10 +33,10 @@ from claims.models import (
     WebhookDelivery,
     load,
 )
-from claims.representation import iso, represent_claim, represent_source_health
+from claims.representation import LineageIndex, iso, represent_claim, represent_source_health
 from claims.tasks import deliver_webhook_task
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Any constant works: it only has to be the same for every writer of the feed.
 FEED_LOCK_ID = 0x43_4C_41_49_4D  # "CLAIM"
@@ -104,6 +105,46 @@ def _enqueue_deliveries(event: FeedEvent) -> None:
         deliver_webhook_task.delay_on_commit(delivery.pk)
 
 
+def lineage_index(claim_ids: Iterable[int]) -> LineageIndex:
+    """The lineages of these claims, read in a fixed number of queries: one for their hops, then one
+    per generation of actors (speakers, affiliations and their ancestors)."""
+    claim_ids = set(claim_ids)
+    hops: dict[int, list[lineage.ChainHop]] = {claim_id: [] for claim_id in claim_ids}
+    names: dict[lineage.Key, str] = {}
+    rows = AttributionHop.objects.filter(claim_id__in=claim_ids).values_list(
+        "claim_id", "position", "speaker_id", "affiliation_id", "descriptor", "source_id", "source__url"
+    )
+    for claim_id, position, speaker_id, affiliation_id, descriptor, source_id, url in rows:
+        hops[claim_id].append(lineage.ChainHop(position, speaker_id, affiliation_id, descriptor, source_id))
+        if source_id is not None:
+            names[("source", source_id)] = url
+    actor_ids = {
+        hop_id for chain in hops.values() for hop in chain for hop_id in (hop.speaker_id, hop.affiliation_id)
+    }
+    actors = Actor.objects.ancestry(actor_ids - {None})
+    parents = {pk: parent for pk, (parent, _name) in actors.items()}
+    names |= {("actor", pk): name for pk, (_parent, name) in actors.items()}
+    return LineageIndex(
+        {claim_id: lineage.lineage_of(chain, parents) for claim_id, chain in hops.items()}, names
+    )
+
+
+def related_ids(claims: Iterable[Claim]) -> set[int]:
+    """These claims and the claims related to them, for claims loaded with_details()."""
+    ids = set()
+    for claim in claims:
+        ids.add(claim.pk)
+        ids.update(rel.to_claim_id for rel in claim.relations_out.all())
+        ids.update(rel.from_claim_id for rel in claim.relations_in.all())
+    return ids
+
+
+def represent_claims(claims: list[Claim]) -> list[dict]:
+    """represent_claim() for claims loaded with_details(), their lineages read once for all."""
+    index = lineage_index(related_ids(claims))
+    return [represent_claim(claim, index) for claim in claims]
+
+
 def _document(claim: Claim, body: dict) -> ClaimDocument:
     return ClaimDocument(claim=claim, schema_version=SCHEMA_VERSION, body=body, updated_at=timezone.now())
 
@@ -134,7 +175,7 @@ def record(
     """
     fresh = Claim.objects.with_details().get(pk=claim.pk)
     Claim.objects.filter(pk=claim.pk).update(search_document=search_document(fresh))
-    body = represent_claim(fresh)
+    body = represent_claims([fresh])[0]
     _store_documents([_document(fresh, body)])
     ClaimVersion.objects.create(
         claim=claim,
@@ -224,6 +265,25 @@ def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBas
     load(ClaimDocument, [_document(claim, body) for claim, body in bodies])
 
 
+def refresh_documents(claim_ids: Iterable[int], *, batch_size: int = 500) -> None:
+    """Rewrite the documents of claims whose related claims' lineage moved (their hops or an actor's
+    parent changed): what they show of it is derived, so no new version; call inside the write."""
+    ids = sorted(set(claim_ids))
+    for start in range(0, len(ids), batch_size):
+        # A claim another writer holds is skipped, not waited for (two edits of related claims would
+        # otherwise lock each other): that writer projects it; a rebuild mends the rare stale lineage.
+        batch = list(
+            Claim.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids[start : start + batch_size])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        loaded = list(Claim.objects.with_details().filter(pk__in=batch))
+        _store_documents(
+            [_document(claim, body) for claim, body in zip(loaded, represent_claims(loaded), strict=True)]
+        )
+
+
 def rebuild_documents(*, outdated_only: bool = False, batch_size: int = 500) -> int:
     """Rebuild claim documents from the rows, a batch per transaction; returns how many were written.
 
@@ -240,8 +300,10 @@ def rebuild_documents(*, outdated_only: bool = False, batch_size: int = 500) -> 
             if not ids:
                 return written
             list(Claim.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-            loaded = Claim.objects.with_details().filter(pk__in=ids)
-            _store_documents([_document(claim, represent_claim(claim)) for claim in loaded])
+            loaded = list(Claim.objects.with_details().filter(pk__in=ids))
+            _store_documents(
+                [_document(claim, body) for claim, body in zip(loaded, represent_claims(loaded), strict=True)]
+            )
         written += len(ids)
         after = ids[-1]
 
@@ -271,9 +333,8 @@ def current_representations(claims: list[Claim]) -> list[dict]:
     )
     bodies = {pk: orjson.loads(text) for pk, text in stored.items()}
     if missing := [claim.pk for claim in claims if claim.pk not in bodies]:
-        bodies |= {
-            claim.pk: represent_claim(claim) for claim in Claim.objects.with_details().filter(pk__in=missing)
-        }
+        loaded = list(Claim.objects.with_details().filter(pk__in=missing))
+        bodies |= {claim.pk: body for claim, body in zip(loaded, represent_claims(loaded), strict=True)}
     documents = [bodies[claim.pk] for claim in claims]
     actor_ids = {
         slot[key]["id"] for document in documents for slot, key in _actor_slots(document) if slot[key]

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from claims import schema, vocab
+from claims import lineage, schema, vocab
+from claims.lineage import Key, Lineage
 from claims.models import Actor, Assessment, Claim, FeedEvent, Source
 
 
@@ -29,29 +30,61 @@ def represent_assessment(assessment: Assessment | None) -> dict | None:
     }
 
 
-def represent_claim(claim: Claim) -> dict:
-    """Expects a claim loaded with Claim.objects.with_details(); issues no queries of its own then."""
+class LineageIndex:
+    """The lineages of a claim and of the claims related to it, with the names of their origins."""
+
+    def __init__(self, lineages: dict[int, Lineage], names: dict[Key, str]):
+        self.lineages, self.names = lineages, names
+
+    def of(self, claim_id: int) -> Lineage:
+        return self.lineages.get(claim_id, Lineage())
+
+    def origin(self, key: Key) -> dict:
+        return {
+            "kind": key[0],
+            "id": key[1] if key[0] in ("actor", "source") else None,
+            "name": lineage.label(key, self.names),
+        }
+
+
+def represent_lineage(own: Lineage, other: Lineage, index: LineageIndex) -> dict:
+    comparison = lineage.compare(own, other)
+    return {"verdict": comparison.verdict.value, "shared": [index.origin(key) for key in comparison.shared]}
+
+
+def represent_claim(claim: Claim, index: LineageIndex | None = None) -> dict:
+    """Expects a claim loaded with Claim.objects.with_details() and, when it has relations, the
+    lineages of it and its related claims (projection.lineage_index); issues no queries of its own then."""
     hops = list(claim.hops.all())
     sources = {hop.source.pk: hop.source for hop in hops if hop.source is not None}
+    ends = [("out", rel, rel.to_claim) for rel in claim.relations_out.all()] + [
+        ("in", rel, rel.from_claim) for rel in claim.relations_in.all()
+    ]
+    if ends and index is None:
+        raise ValueError("A claim with relations is represented with its lineage index.")
+    own = index.of(claim.pk) if index else Lineage()
     relations = [
         {
-            "direction": "out",
+            "direction": direction,
             "kind": rel.kind,
-            "claim_id": str(rel.to_claim.uuid),
+            "claim_id": str(other.uuid),
             "independence": rel.independence,
             "note": rel.note,
+            "lineage": represent_lineage(own, index.of(other.pk), index),
+            "lineage_conflict": rel.lineage_conflict,
         }
-        for rel in claim.relations_out.all()
-    ] + [
-        {
-            "direction": "in",
-            "kind": rel.kind,
-            "claim_id": str(rel.from_claim.uuid),
-            "independence": rel.independence,
-            "note": rel.note,
-        }
-        for rel in claim.relations_in.all()
+        for direction, rel, other in ends
     ]
+    independent, shared_channel = lineage.independent_origins(
+        own,
+        [
+            lineage.Corroboration(
+                index.of(other.pk), declared_independent=rel.independence == vocab.Independence.INDEPENDENT
+            )
+            for _direction, rel, other in ends
+            if rel.kind == vocab.RelationKind.CORROBORATES
+        ],
+    )
     return {
         "id": str(claim.uuid),
         **schema.document_fields(claim, represent_actor),
@@ -62,6 +95,8 @@ def represent_claim(claim: Claim) -> dict:
         or None,
         "assessment": represent_assessment(claim.current_assessment),
         "relations": relations,
+        "independent_origins": independent,
+        "shared_channel_origins": shared_channel,
         "sources": [
             {
                 "id": source.pk,

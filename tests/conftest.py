@@ -129,6 +129,23 @@ def hop(position: int = 0, **overrides) -> services.HopData:
     return services.HopData(**values)
 
 
+# A chain sharing nothing with hop()'s (another originator, another document): claims built with it
+# may be related as independent to the default ones and confirm them.
+OTHER_SOURCE_URL = "https://wire.example.net/2023/09/korea"
+
+
+def other_chain(**overrides) -> list[services.HopData]:
+    values = {
+        "anonymity": vocab.Anonymity.ANONYMOUS_INSTITUTIONAL,
+        "descriptor": "South Korean intelligence",
+        "source_url": OTHER_SOURCE_URL,
+        "quote": "",
+        "quote_language": "",
+        "translation": "",
+    }
+    return [hop(**(values | overrides))]
+
+
 def claim_data(actors: dict[str, Actor], **overrides) -> services.ClaimData:
     values = {
         "statement": "North Korea has shipped munitions to Russia.",

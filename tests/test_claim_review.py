@@ -4,7 +4,7 @@ import extruct
 import pytest
 
 from claims import services, vocab
-from tests.conftest import SOURCE_URL, hop
+from tests.conftest import SOURCE_URL, hop, other_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_the_rating_follows_credibility(client, viewer, published, reviewer, cre
 def test_confirmed_by_other_sources_is_the_best_rating(client, viewer, make_claim, reviewer):
     claim, other = (
         make_claim(vocab.Status.PUBLISHED),
-        make_claim(vocab.Status.PUBLISHED, statement="Also seen."),
+        make_claim(vocab.Status.PUBLISHED, statement="Also seen.", hops=other_chain()),
     )
     services.add_relation(
         from_claim_id=other.pk,

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from claims import schema, services, tabular, vocab
 from claims.models import Claim, ClaimVersion
 from claims.schema import write_shape
-from tests.conftest import SOURCE_URL, claim_data, hop
+from tests.conftest import SOURCE_URL, claim_data, hop, other_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def reviewed_claims(rich_claims, make_claim, reviewer):
     """Every status, an assessment, and relations both ways, each made through the services."""
     published = make_claim(vocab.Status.PUBLISHED, statement="Rockets seen at the port.")
     retracted = make_claim(vocab.Status.RETRACTED, statement="Trucks crossed the border.")
-    in_review = make_claim(vocab.Status.IN_REVIEW, statement="Drones on a train.")
+    in_review = make_claim(vocab.Status.IN_REVIEW, statement="Drones on a train.", hops=other_chain())
     services.add_relation(
         from_claim_id=rich_claims[0].pk,
         to_claim_id=in_review.pk,
@@ -452,7 +452,12 @@ def test_a_workflow_the_services_refuse_is_reported_by_line_and_the_content_kept
 ):
     missing = "00000000-0000-4000-8000-000000000000"
     relation = [
-        {"direction": "out", "kind": "corroborates", "claim_id": missing, "independence": "independent"}
+        {
+            "direction": "out",
+            "kind": "corroborates",
+            "claim_id": missing,
+            "independence": "possibly_shared_origin",
+        }
     ]
     exported = export(reader(reviewer))
     Claim.objects.all().delete()

@@ -82,7 +82,7 @@ def test_database_refuses_self_relation(make_claim, editor):
             from_claim=claim,
             to_claim=claim,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             created_by=editor,
         )
 

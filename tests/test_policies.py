@@ -50,7 +50,7 @@ def world(make_claim, editor, reviewer):
             from_claim_id=claim.pk,
             to_claim_id=anchor.pk,
             kind="context",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=reviewer,
         )
     for claim in claims.values():
@@ -191,7 +191,7 @@ def test_an_editors_attempts_on_a_published_claim_leave_the_feed_and_the_public_
         from_claim_id=published.pk,
         to_claim_id=other.pk,
         kind="context",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     published.refresh_from_db()
@@ -208,7 +208,7 @@ def test_an_editors_attempts_on_a_published_claim_leave_the_feed_and_the_public_
             from_claim_id=own_draft.pk,
             to_claim_id=published.pk,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=editor,
         ),
         lambda: services.remove_relation(relation_id=kept.pk, by=editor),
@@ -300,7 +300,11 @@ def test_a_reviewer_may_unrelate_public_claims_but_not_once_one_end_is_retracted
     first = make_claim(vocab.Status.PUBLISHED, statement="First.")
     second = make_claim(vocab.Status.PUBLISHED, statement="Second.")
     relation = services.add_relation(
-        from_claim_id=first.pk, to_claim_id=second.pk, kind="context", independence="independent", by=reviewer
+        from_claim_id=first.pk,
+        to_claim_id=second.pk,
+        kind="context",
+        independence="possibly_shared_origin",
+        by=reviewer,
     )
     assert policies.may_unrelate(reviewer, relation)
     assert not policies.may_unrelate(editor, relation)  # public ends: a reviewer's act

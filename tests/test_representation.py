@@ -3,22 +3,21 @@ from django.utils import timezone
 
 from claims import services, vocab
 from claims.models import Actor, Claim, Source
-from claims.projection import current_representations
-from claims.representation import represent_claim
-from tests.conftest import claim_data, hop
+from claims.projection import current_representations, represent_claims
+from tests.conftest import claim_data, hop, other_chain
 
 pytestmark = pytest.mark.django_db
 
 
 def rebuilt(claim: Claim) -> dict:
-    return represent_claim(Claim.objects.with_details().get(pk=claim.pk))
+    return represent_claims([Claim.objects.with_details().get(pk=claim.pk)])[0]
 
 
 def test_stored_representation_equals_one_rebuilt_from_the_rows_after_every_kind_of_write(
     make_claim, actors, editor, reviewer
 ):
     claim = make_claim(vocab.Status.PUBLISHED)
-    other = make_claim()
+    other = make_claim(hops=other_chain())
     services.update_claim(
         claim_id=claim.pk,
         expected_version=claim.version,

@@ -25,7 +25,7 @@ def related(make_claim, reviewer):
             from_claim_id=published.pk,
             to_claim_id=target.pk,
             kind="context",
-            independence="independent",
+            independence="possibly_shared_origin",
             note=note,
             by=reviewer,
         )
@@ -110,7 +110,7 @@ def test_a_relation_is_found_from_either_end_and_not_when_its_other_end_is_hidde
         from_claim_id=related["draft"].pk,
         to_claim_id=other.pk,
         kind="context",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     assert selectors.relation_visible_to(viewer, other, from_draft.pk) is None
@@ -201,7 +201,7 @@ def test_the_database_builds_each_readers_documents_as_they_are_built_here(
         from_claim_id=with_everything.pk,
         to_claim_id=related["draft"].pk,
         kind="context",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     # What moves without a new version: an actor renamed, sources re-checked (with and without

@@ -19,7 +19,7 @@ from claims.models import (
     StatusChange,
     loading,
 )
-from tests.conftest import SOURCE_URL, claim_data, hop, make_user
+from tests.conftest import SOURCE_URL, claim_data, hop, make_user, other_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -374,7 +374,7 @@ def test_credibility_one_without_independent_corroboration_is_refused(make_claim
 
 
 def test_credibility_one_with_independent_corroboration_is_accepted(make_claim, reviewer, editor):
-    claim, other = make_claim(), make_claim()
+    claim, other = make_claim(), make_claim(hops=other_chain())
     services.add_relation(
         from_claim_id=other.pk,
         to_claim_id=claim.pk,
@@ -423,7 +423,7 @@ def test_claim_related_to_itself_is_refused(make_claim, editor):
             from_claim_id=claim.pk,
             to_claim_id=claim.pk,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=editor,
         ),
         field="to_claim",
@@ -436,7 +436,7 @@ def test_relation_shows_on_both_claims_as_a_new_version(make_claim, editor):
         from_claim_id=first.pk,
         to_claim_id=second.pk,
         kind="contradicts",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=editor,
     )
     first.refresh_from_db()
@@ -447,8 +447,13 @@ def test_relation_shows_on_both_claims_as_a_new_version(make_claim, editor):
             "direction": "in",
             "kind": "contradicts",
             "claim_id": str(first.uuid),
-            "independence": "independent",
+            "independence": "possibly_shared_origin",
             "note": "",
+            "lineage": {
+                "verdict": "shared_origin",
+                "shared": [{"kind": "descriptor", "id": None, "name": "us official"}],
+            },
+            "lineage_conflict": "",
         }
     ]
 
@@ -459,14 +464,14 @@ def test_duplicate_relation_is_refused(make_claim, editor):
         "from_claim_id": first.pk,
         "to_claim_id": second.pk,
         "kind": "context",
-        "independence": "independent",
+        "independence": "possibly_shared_origin",
     }
     services.add_relation(**arguments, by=editor)
     refused(lambda: services.add_relation(**arguments, by=editor), field="kind")
 
 
 def test_removing_the_corroboration_a_confirmed_claim_rests_on_is_refused(make_claim, editor, reviewer):
-    claim, other = make_claim(), make_claim()
+    claim, other = make_claim(), make_claim(hops=other_chain())
     relation = services.add_relation(
         from_claim_id=other.pk,
         to_claim_id=claim.pk,
@@ -483,7 +488,11 @@ def test_removing_the_corroboration_a_confirmed_claim_rests_on_is_refused(make_c
 def test_removing_a_relation_deletes_it_and_records_versions(make_claim, editor):
     first, second = make_claim(), make_claim()
     relation = services.add_relation(
-        from_claim_id=first.pk, to_claim_id=second.pk, kind="context", independence="independent", by=editor
+        from_claim_id=first.pk,
+        to_claim_id=second.pk,
+        kind="context",
+        independence="possibly_shared_origin",
+        by=editor,
     )
     services.remove_relation(relation_id=relation.pk, by=editor)
     assert not ClaimRelation.objects.exists()
@@ -497,7 +506,7 @@ def test_viewer_cannot_relate_claims(make_claim, viewer):
             from_claim_id=first.pk,
             to_claim_id=second.pk,
             kind="context",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=viewer,
         )
 
@@ -929,7 +938,7 @@ def test_discarding_a_related_draft_gives_the_other_claim_a_version_saying_so(ma
         from_claim_id=draft.pk,
         to_claim_id=other.pk,
         kind="corroborates",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=editor,
     )
     services.discard_claim(claim_id=draft.pk, by=editor)
@@ -962,7 +971,7 @@ def test_an_editor_cannot_discard_a_draft_related_to_a_published_claim(make_clai
         from_claim_id=draft.pk,
         to_claim_id=public.pk,
         kind="corroborates",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     before = row_counts()

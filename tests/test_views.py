@@ -330,7 +330,7 @@ def test_the_conflict_compares_only_what_the_form_edits(client, reviewer, actors
         from_claim_id=claim.pk,
         to_claim_id=other.pk,
         kind="corroborates",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     services.add_assessment(
@@ -539,7 +539,12 @@ def test_credibility_one_without_corroboration_is_refused_on_the_field(client, r
 def test_relations_are_added_and_removed(client, editor, make_claim):
     one, other = make_claim(statement="One."), make_claim(statement="Other.")
     login(client, editor)
-    data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "independent", "note": ""}
+    data = {
+        "kind": "corroborates",
+        "to_claim": str(other.uuid),
+        "independence": "possibly_shared_origin",
+        "note": "",
+    }
     assert client.post(f"/claims/{one.uuid}/relations/", data).status_code == 302
     relation = ClaimRelation.objects.get()
     html = client.get(f"/claims/{other.uuid}/").content.decode()
@@ -551,10 +556,14 @@ def test_relations_are_added_and_removed(client, editor, make_claim):
 def test_viewer_cannot_relate_or_unrelate(client, viewer, reviewer, make_claim):
     one, other = make_claim(vocab.Status.PUBLISHED), make_claim(vocab.Status.PUBLISHED)
     relation = services.add_relation(
-        from_claim_id=one.pk, to_claim_id=other.pk, kind="context", independence="independent", by=reviewer
+        from_claim_id=one.pk,
+        to_claim_id=other.pk,
+        kind="context",
+        independence="possibly_shared_origin",
+        by=reviewer,
     )
     login(client, viewer)
-    data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "independent"}
+    data = {"kind": "corroborates", "to_claim": str(other.uuid), "independence": "possibly_shared_origin"}
     assert client.post(f"/claims/{one.uuid}/relations/", data).status_code == 403
     assert client.post(f"/claims/{one.uuid}/relations/{relation.pk}/remove/").status_code == 403
     assert ClaimRelation.objects.count() == 1
@@ -834,7 +843,7 @@ def test_diff_names_a_related_claim_by_its_statement_only_when_the_reader_may_se
             from_claim_id=published.pk,
             to_claim_id=target.pk,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=reviewer,
         )
     last = published.versions.count()

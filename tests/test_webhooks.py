@@ -160,7 +160,7 @@ def test_drafts_never_reach_a_webhook_nor_relations_to_them(hook, receiver, make
         from_claim_id=public.pk,
         to_claim_id=draft.pk,
         kind=vocab.RelationKind.CONTEXT,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         by=reviewer,
     )
     for delivery in WebhookDelivery.objects.order_by("pk"):

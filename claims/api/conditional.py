@@ -31,7 +31,8 @@ def stamp(claims: list) -> list:
     can change beside it is the health of its sources (stamped by last_checked_at) and the name or
     kind of an actor (stamped by updated_at, see ACTOR_STAMPS). Not stamped, so a 304 can lag until
     the claim's next version: an editor accepting a source's new baseline (liveness moves without a
-    check), and, for readers without drafts, a related draft being published.
+    check), for readers without drafts, a related draft being published, and the lineage shown of
+    a related claim whose hops or whose actors' parents changed (projection.refresh_documents).
     """
     checked = dict(
         AttributionHop.objects.filter(claim_id__in=[claim.pk for claim in claims], source__isnull=False)

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims import vocab
+from claims import lineage, vocab
 from claims.matching import REASONS as MATCH_REASONS
 from claims.models import (
     COMMENT_MAX,
@@ -28,12 +28,46 @@ class AssessmentReadSerializer(serializers.Serializer):
     assessed_at = serializers.DateTimeField()
 
 
+class LineageOriginSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            ("actor", "actor"),
+            ("descriptor", "descriptor"),
+            ("source", "source"),
+            ("unknown", "unknown"),
+        ],
+        help_text="An actor (a speaker, an affiliation or an ancestor), the class of an unnamed source's "
+        "words (lowercased, without articles, with its affiliation), a document we read, or an untold "
+        "origin.",
+    )
+    id = serializers.IntegerField(
+        allow_null=True, help_text="The actor's or the source's id; null otherwise."
+    )
+    name = serializers.CharField(help_text="The actor's name, the descriptor class or the source's URL.")
+
+
+class RelationLineageSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(
+        choices=[(v.value, v.value) for v in lineage.Verdict],
+        help_text="How the two attribution chains compare: independent (nothing shared), shared_channel "
+        "(only a relay or a document shared) or shared_origin (the originators, their parents or "
+        "affiliations, or an unnamed source's class meet).",
+    )
+    shared = LineageOriginSerializer(many=True, help_text="What the two chains share, if anything.")
+
+
 class RelationReadSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=[("out", "out"), ("in", "in")])
     kind = serializers.ChoiceField(choices=vocab.RelationKind.choices)
     claim_id = serializers.UUIDField()
     independence = serializers.ChoiceField(choices=vocab.Independence.choices)
     note = serializers.CharField(allow_blank=True)
+    lineage = RelationLineageSerializer(help_text="The two claims' lineages compared, as they stand now.")
+    lineage_conflict = serializers.CharField(
+        allow_blank=True,
+        help_text="Set when a change of hops or of an actor's parent made the origins of a relation "
+        "declared independent meet: the shared origins, awaiting a reviewer. Empty otherwise.",
+    )
 
 
 class ClaimSourceSerializer(serializers.Serializer):
@@ -60,6 +94,15 @@ class ClaimSerializer(serializers.Serializer):
     )
     assessment = AssessmentReadSerializer(allow_null=True)
     relations = RelationReadSerializer(many=True)
+    independent_origins = serializers.IntegerField(
+        help_text="How many disjoint origins the corroborating claims related as independent stand on, "
+        "counting only those whose whole lineage (origins, relays, documents) is disjoint from this "
+        "claim's; corroborating claims whose origins meet count once. Credibility 1 needs at least one."
+    )
+    shared_channel_origins = serializers.IntegerField(
+        help_text="The same count for corroborating claims related as independent that share only a "
+        "relay or a document with this claim: counted apart, never towards credibility 1."
+    )
     sources = ClaimSourceSerializer(many=True)
     status = serializers.ChoiceField(choices=vocab.Status.choices)
     version = serializers.IntegerField()

@@ -1,6 +1,7 @@
 """Actors: any party to a claim, with its parent and aliases."""
 
 import unicodedata
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,6 +17,20 @@ def fold(text: str) -> str:
     """A name as pickers compare it: case and accents ignored ("Kyïv", "KYIV" and "kyiv" are one)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class ActorQuerySet(models.QuerySet):
+    def ancestry(self, ids: Iterable[int]) -> dict[int, tuple[int | None, str]]:
+        """{id: (parent id, name)} for these actors and all their ancestors: one query per generation."""
+        found: dict[int, tuple[int | None, str]] = {}
+        wanted = set(ids)
+        while wanted:
+            found |= {
+                pk: (parent, name)
+                for pk, parent, name in self.filter(pk__in=wanted).values_list("pk", "parent_id", "name")
+            }
+            wanted = {parent for parent, _name in found.values() if parent is not None} - found.keys()
+        return found
 
 
 class Actor(models.Model):
@@ -36,6 +51,7 @@ class Actor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -441,6 +441,10 @@ class ClaimRelation(models.Model):
     kind = models.CharField(max_length=16, choices=vocab.RelationKind.choices)
     independence = models.CharField(max_length=32, choices=vocab.Independence.choices)
     note = models.CharField(max_length=SHORT_TEXT_MAX, blank=True)
+    # Set, never acted on, when a change of hops or of an actor's parent made the two claims' origins
+    # meet while the relation says independent: the shared origins in words, for a reviewer to settle
+    # (re-relate or change the independence). Empty when there is nothing to settle.
+    lineage_conflict = models.CharField(max_length=SHORT_TEXT_MAX, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

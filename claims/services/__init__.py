@@ -9,7 +9,7 @@ from claims.services.assessments import add_assessment
 from claims.services.bulk import create_claims
 from claims.services.claims import StaleVersion, create_claim, discard_claim, revert_claim, update_claim
 from claims.services.editorial import add_comment, assign_claim
-from claims.services.relations import add_relation, remove_relation
+from claims.services.relations import add_relation, reevaluate_actor_lineage, remove_relation
 from claims.services.revisions import (
     approve_revision,
     propose_revert,
@@ -49,6 +49,7 @@ __all__ = [
     "get_or_create_source",
     "propose_revert",
     "propose_revision",
+    "reevaluate_actor_lineage",
     "reject_revision",
     "remove_relation",
     "revert_claim",

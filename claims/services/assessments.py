@@ -39,7 +39,10 @@ def add_assessment(
     if credibility == vocab.Credibility.CONFIRMED and not has_independent_corroboration(claim_id):
         errors.add(
             "credibility",
-            _("Credibility 1 (confirmed) needs a corroborating claim of independent origin: relate one."),
+            _(
+                "Credibility 1 (confirmed) needs a corroborating claim of independent origin, related as "
+                "independent, whose lineage (origins, relays and documents) is disjoint from this claim's."
+            ),
         )
     errors.raise_if_any()
     assessment = Assessment.objects.create(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from claims import changes, policies, projection, schema, vocab
 from claims.models import AttributionHop, Claim, ClaimRelation, RouteStop, Source
 from claims.services.common import require
-from claims.services.relations import remove_relation
+from claims.services.relations import flag_lineage_conflicts, remove_relation
 from claims.services.sources import get_or_create_source
 from claims.services.validation import ClaimData, Errors, HopData, RouteStopData, validate_claim_data
 from claims.services.workflow import REASON_MAX
@@ -140,7 +140,9 @@ def save_version(
     claim._history_user = by
     claim.save()
     _write_children(claim, data, by)
+    neighbours = flag_lineage_conflicts({claim.pk})
     projection.record(claim, by=by, change=change)
+    projection.refresh_documents(neighbours)
     return claim
 
 

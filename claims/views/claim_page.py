@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from claims import policies, review, selectors, sipri, vocab
+from claims import lineage, policies, projection, review, selectors, sipri, vocab
 from claims.forms import AssessmentForm, CommentForm, RelationForm, RevisionDecisionForm, TransitionForm
 from claims.models import Claim
 from claims.views.claim_review import as_script_data, claim_review
@@ -55,8 +55,24 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     hops = list(claim.hops.all())
     sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
     relations = selectors.relations_visible_to(user, claim)
+    ends = [(rel, rel.to_claim_id) for rel in claim.relations_out.all()]
+    ends += [(rel, rel.from_claim_id) for rel in claim.relations_in.all()]
+    index = projection.lineage_index({claim.pk, *(other for _rel, other in ends)})
+    own = index.of(claim.pk)
     for relation in relations:
         relation["removable"] = policies.may_unrelate(user, relation["relation"])
+        comparison = lineage.compare(own, index.of(relation["other"].pk))
+        relation["verdict"] = comparison.verdict.value
+        relation["shared"] = ", ".join(index.origin(key)["name"] for key in comparison.shared)
+    # Counted over every corroboration, as the document and credibility 1 count them.
+    origins = lineage.independent_origins(
+        own,
+        [
+            lineage.Corroboration(index.of(other), rel.independence == vocab.Independence.INDEPENDENT)
+            for rel, other in ends
+            if rel.kind == vocab.RelationKind.CORROBORATES
+        ],
+    )
     assessments = list(claim.assessments.select_related("assessed_by"))
     for assessment in assessments:
         assessment.words = _words(assessment)
@@ -83,6 +99,9 @@ def detail_context(request, claim: Claim, **forms) -> dict:
         "route": list(claim.route.all()),
         "sources": sources,
         "relations": relations,
+        "independent_origins": origins[0],
+        "shared_channel_origins": origins[1],
+        "sees_conflicts": policies.sees_unpublished(user),
         "assessments": assessments,
         "current_words": _words(claim.current_assessment) if claim.current_assessment else "",
         "when": event_date_in_words(claim.event_start, claim.event_end, claim.event_precision),

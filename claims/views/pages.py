@@ -13,7 +13,7 @@ from django.urls import reverse
 from claims import charts, policies, revisions, selectors, track_record, vocab
 from claims.filtering import ClaimFilter, canonical_query
 from claims.forms import ClaimSortForm, SaveSearchForm, actor_filter_pickers, quick_pickers
-from claims.models import AttributionHop, Claim, Source
+from claims.models import AttributionHop, Claim, ClaimRelation, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim, load_revision, revision_context
 from claims.wording import event_date_in_words
@@ -37,6 +37,13 @@ def dashboard(request):
     status_counts = [(value, label, counts.get(value, 0)) for value, label in vocab.Status.choices]
     editorial = policies.sees_unpublished(request.user)
     sources = Source.objects.needing_attention().order_by("-last_checked_at", "-id")[:20] if editorial else []
+    lineage_conflicts = (
+        ClaimRelation.objects.exclude(lineage_conflict="")
+        .select_related("from_claim", "to_claim")
+        .order_by("-id")[:20]
+        if editorial
+        else []
+    )
     in_review = (
         claims.filter(status=vocab.Status.IN_REVIEW).select_related("updated_by").order_by("updated_at")[:20]
     )
@@ -107,6 +114,7 @@ def dashboard(request):
         {
             "status_counts": status_counts,
             "sources": sources,
+            "lineage_conflicts": lineage_conflicts,
             "in_review": in_review,
             "review_due": review_due,
             "review_due_more": len(review_due) == REVIEW_DUE_SHOWN,

@@ -89,7 +89,7 @@ def test_relation_to_a_draft_is_not_revealed_to_anonymous(anon, as_user, editor,
         from_claim_id=published.pk,
         to_claim_id=draft.pk,
         kind="context",
-        independence="independent",
+        independence="possibly_shared_origin",
         by=reviewer,
     )
     assert anon.get(detail(published)).json()["relations"] == []
@@ -107,7 +107,7 @@ def test_relation_between_two_published_claims_shows_to_anonymous_in_detail_hist
             from_claim_id=published.pk,
             to_claim_id=target.pk,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             by=reviewer,
         )
     shown = [str(other.uuid)]

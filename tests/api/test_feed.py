@@ -210,7 +210,7 @@ def test_feed_shows_anonymous_readers_a_relation_between_two_published_claims(an
             from_claim_id=first.pk,
             to_claim_id=target.pk,
             kind="corroborates",
-            independence="independent",
+            independence="possibly_shared_origin",
             note="",
             by=reviewer,
         )

@@ -130,7 +130,7 @@ def relate(reviewer, source, target, kind=vocab.RelationKind.CORROBORATES):
         from_claim_id=source.pk,
         to_claim_id=target.pk,
         kind=kind,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         note="Same train, other witness",
         by=reviewer,
     )
@@ -159,10 +159,10 @@ def test_relations_between_claims_are_relationships_between_their_reports_once(
     assert extension(relationship) == {
         "extension_type": "property-extension",
         "relation": kind,
-        "independence": "independent",
+        "independence": "possibly_shared_origin",
         "note": "Same train, other witness",
     }
-    assert relationship["description"].startswith(f"{kind} (independent)")
+    assert relationship["description"].startswith(f"{kind} (possibly shared origin)")
 
 
 def test_a_relation_to_a_claim_the_reader_may_not_see_is_no_relationship(anon, as_user, make_claim, reviewer):

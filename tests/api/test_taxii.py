@@ -152,7 +152,7 @@ def test_the_stix_export_gets_documents_without_relations_to_drafts_or_staff_nam
         from_claim_id=public.pk,
         to_claim_id=draft.pk,
         kind=vocab.RelationKind.CORROBORATES,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         note="internal lead",
         by=reviewer,
     )

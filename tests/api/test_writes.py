@@ -250,7 +250,7 @@ def test_relations_are_added_and_removed(as_user, editor, make_claim):
     client = as_user(editor)
     response = client.post(
         f"{LIST}{first.uuid}/relations/",
-        {"to_claim": str(second.uuid), "kind": "corroborates", "independence": "independent"},
+        {"to_claim": str(second.uuid), "kind": "corroborates", "independence": "possibly_shared_origin"},
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -260,11 +260,23 @@ def test_relations_are_added_and_removed(as_user, editor, make_claim):
         client,
         "post",
         f"{LIST}{first.uuid}/relations/",
-        {"to_claim": str(first.uuid), "kind": "context", "independence": "independent"},
+        {"to_claim": str(first.uuid), "kind": "context", "independence": "possibly_shared_origin"},
         status=400,
     )
     assert client.delete(f"{LIST}{second.uuid}/relations/{relation_id}/").status_code == 204
     assert client.get(f"{LIST}{first.uuid}/").json()["relations"] == []
+
+
+def test_relating_claims_of_one_origin_as_independent_is_400_naming_the_origin(as_user, editor, make_claim):
+    first, twin = make_claim(), make_claim(statement="The same official again.")
+    body = refused(
+        as_user(editor),
+        "post",
+        f"{LIST}{first.uuid}/relations/",
+        {"to_claim": str(twin.uuid), "kind": "corroborates", "independence": "independent"},
+        status=400,
+    )
+    assert "us official" in body["errors"]["independence"][0]
 
 
 def test_writes_to_an_invisible_claim_are_404(as_user, viewer, make_claim):

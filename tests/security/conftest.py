@@ -63,7 +63,7 @@ def world(make_claim, actors, editor, other_editor, reviewer) -> World:
         from_claim_id=published.pk,
         to_claim_id=other.pk,
         kind=vocab.RelationKind.CONTEXT,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         by=reviewer,  # a relation between two published claims is a reviewer's act
     )
     for claim in (published, other, draft, elses):

@@ -90,7 +90,7 @@ def unpublished(make_claim, actors, editor, reviewer):
             from_claim_id=published.pk,
             to_claim_id=other.pk,
             kind=vocab.RelationKind.CONTEXT,
-            independence=vocab.Independence.INDEPENDENT,
+            independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
             note=f"{NOTE_WORD} internal link",
             by=reviewer,
         )
@@ -98,7 +98,7 @@ def unpublished(make_claim, actors, editor, reviewer):
         from_claim_id=published.pk,
         to_claim_id=other_published.pk,
         kind=vocab.RelationKind.CORROBORATES,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         note=PUBLIC_NOTE,
         by=reviewer,
     )

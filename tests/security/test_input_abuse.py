@@ -256,7 +256,7 @@ def hostile(make_claim, actors, editor, reviewer) -> Claim:
         from_claim_id=claim.pk,
         to_claim_id=other.pk,
         kind="context",
-        independence="independent",
+        independence="possibly_shared_origin",
         note=f"note {XSS}",
         by=reviewer,
     )

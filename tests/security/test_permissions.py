@@ -324,7 +324,7 @@ def _api_body(row: Row, world: World, actors) -> tuple[dict | None, dict]:
         return {
             "to_claim": str(world.other_published.uuid),
             "kind": "corroborates",
-            "independence": "independent",
+            "independence": "possibly_shared_origin",
         }, {}
     if row.route == "api:webhook-list":
         return {"url": "https://93.184.216.34/claims", "event_types": ["published"]}, {}
@@ -372,7 +372,7 @@ def _ui_body(row: Row, world: World, actors) -> dict | None:
         return {
             "kind": "corroborates",
             "to_claim": str(world.other_published.uuid),
-            "independence": "independent",
+            "independence": "possibly_shared_origin",
         }
     if row.route == "claims:actor_create":
         return {"name": "Wagner Group", "kind": "non_state_armed_group", "country": "RU"}

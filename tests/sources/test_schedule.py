@@ -63,7 +63,7 @@ def test_a_source_cited_by_a_contradicted_claim_is_checked_sooner(make_claim, ed
         from_claim_id=second.pk,
         to_claim_id=first.pk,
         kind=vocab.RelationKind.CONTRADICTS,
-        independence=vocab.Independence.INDEPENDENT,
+        independence=vocab.Independence.POSSIBLY_SHARED_ORIGIN,
         by=editor,
     )
     after = next_check_at(source, now=now, rng=random.Random(1)) - now
