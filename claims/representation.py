@@ -75,6 +75,8 @@ def represent_claim(claim: Claim, index: LineageIndex | None = None) -> dict:
         }
         for direction, rel, other in ends
     ]
+    # Published corroborations only: the document is every reader's, and a draft's corroboration
+    # (or an edit to its chain) must not show in a public claim's counts.
     independent, shared_channel = lineage.independent_origins(
         own,
         [
@@ -82,7 +84,7 @@ def represent_claim(claim: Claim, index: LineageIndex | None = None) -> dict:
                 index.of(other.pk), declared_independent=rel.independence == vocab.Independence.INDEPENDENT
             )
             for _direction, rel, other in ends
-            if rel.kind == vocab.RelationKind.CORROBORATES
+            if rel.kind == vocab.RelationKind.CORROBORATES and other.status in vocab.PUBLIC_STATUSES
         ],
     )
     return {

@@ -91,9 +91,12 @@ def _related_by(kind: str, others: QuerySet[Claim]) -> Exists:
 
 def _corroborated(others: QuerySet[Claim]) -> Exists:
     """Independent corroboration, either way round, as for credibility 1 (services.relations): two
-    claims that corroborate each other independently are both corroborated."""
+    claims that corroborate each other independently are both corroborated. A relation flagged because
+    the chains have come to share an origin (lineage_conflict) no longer counts."""
     independent = ClaimRelation.objects.filter(
-        kind=vocab.RelationKind.CORROBORATES, independence=vocab.Independence.INDEPENDENT
+        kind=vocab.RelationKind.CORROBORATES,
+        independence=vocab.Independence.INDEPENDENT,
+        lineage_conflict="",
     )
     visible = others.values("pk")
     return Exists(

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims import selectors, services, vocab
-from claims.models import Actor, Claim
+from claims.models import Actor, Claim, ClaimRelation
 from claims.track_record import MIN_RESOLVED, TrackRecord
-from tests.conftest import api, hop
+from tests.conftest import api, hop, other_chain
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +46,16 @@ def kirby_record(said_by, make_claim, actors, reviewer):
     mine.append(said_by(vocab.Status.PUBLISHED, kirby, relayed=True, statement="Relayed."))
     mine.append(said_by(vocab.Status.RETRACTED, kirby, statement="Withdrawn."))
     draft = said_by(vocab.Status.DRAFT, kirby, statement="Kirby's draft.")
-    others = [make_claim(vocab.Status.PUBLISHED, statement=f"Other {n}.") for n in range(4)]
+    # Others come from another origin: relating as independent claims that share one is refused.
+    others = [
+        make_claim(vocab.Status.PUBLISHED, statement=f"Other {n}.", hops=other_chain()) for n in range(4)
+    ]
     relate(reviewer, others[0], mine[0], C.CORROBORATES)
     relate(reviewer, mine[1], others[1], C.CORROBORATES)  # either way round
     relate(reviewer, others[2], mine[2], C.CORROBORATES, vocab.Independence.SAME_ORIGIN)  # proves nothing
     relate(reviewer, others[2], mine[3], C.CONTRADICTS)
     relate(reviewer, others[3], mine[4], C.DENIES)
-    hidden = make_claim(vocab.Status.IN_REVIEW, statement="An unpublished corroboration.")
+    hidden = make_claim(vocab.Status.IN_REVIEW, statement="An unpublished corroboration.", hops=other_chain())
     relate(reviewer, hidden, mine[2], C.CORROBORATES)
     return {"kirby": kirby, "mine": mine, "draft": draft, "others": others}
 
@@ -75,6 +78,13 @@ def test_the_record_counts_outcomes_over_the_claims_a_reader_may_see(kirby_recor
 def test_editors_count_drafts_and_corroboration_from_unpublished_claims(kirby_record, editor):
     record = selectors.track_record_visible_to(editor, kirby_record["kirby"])
     assert (record.claims, record.originated, record.corroborated) == (7, 6, 3)
+
+
+def test_a_corroboration_flagged_for_a_shared_origin_no_longer_counts(kirby_record, viewer):
+    mine, others = kirby_record["mine"], kirby_record["others"]
+    flagged = ClaimRelation.objects.filter(from_claim=others[0], to_claim=mine[0])
+    flagged.update(lineage_conflict="White House")
+    assert selectors.track_record_visible_to(viewer, kirby_record["kirby"]).corroborated == 1
 
 
 def test_the_record_runs_one_query_whatever_the_number_of_claims(kirby_record, viewer, said_by):

@@ -55,22 +55,22 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     hops = list(claim.hops.all())
     sources = list({hop.source.pk: hop.source for hop in hops if hop.source is not None}.values())
     relations = selectors.relations_visible_to(user, claim)
-    ends = [(rel, rel.to_claim_id) for rel in claim.relations_out.all()]
-    ends += [(rel, rel.from_claim_id) for rel in claim.relations_in.all()]
-    index = projection.lineage_index({claim.pk, *(other for _rel, other in ends)})
+    ends = [(rel, rel.to_claim) for rel in claim.relations_out.all()]
+    ends += [(rel, rel.from_claim) for rel in claim.relations_in.all()]
+    index = projection.lineage_index({claim.pk, *(other.pk for _rel, other in ends)})
     own = index.of(claim.pk)
     for relation in relations:
         relation["removable"] = policies.may_unrelate(user, relation["relation"])
         comparison = lineage.compare(own, index.of(relation["other"].pk))
         relation["verdict"] = comparison.verdict.value
         relation["shared"] = ", ".join(index.origin(key)["name"] for key in comparison.shared)
-    # Counted over every corroboration, as the document and credibility 1 count them.
+    # Over published corroborations, as the document counts them (claims.representation).
     origins = lineage.independent_origins(
         own,
         [
-            lineage.Corroboration(index.of(other), rel.independence == vocab.Independence.INDEPENDENT)
+            lineage.Corroboration(index.of(other.pk), rel.independence == vocab.Independence.INDEPENDENT)
             for rel, other in ends
-            if rel.kind == vocab.RelationKind.CORROBORATES
+            if rel.kind == vocab.RelationKind.CORROBORATES and other.status in vocab.PUBLIC_STATUSES
         ],
     )
     assessments = list(claim.assessments.select_related("assessed_by"))
@@ -124,7 +124,7 @@ def detail_context(request, claim: Claim, **forms) -> dict:
     if any(target == vocab.Status.PUBLISHED for _name, target, _form in transitions):
         context["unverified_sources"] = selectors.sources_needing_confirmation(claim)
     if policies.sees_unpublished(user):
-        context["suggestions"] = selectors.pending_revisions_visible_to(user, claim)
+        context["pending_revisions"] = selectors.pending_revisions_visible_to(user, claim)
     if policies.may_comment(user, claim):
         context["comments"] = list(selectors.comments_visible_to(user, claim))
         context["comment_form"] = forms.get("comment") or CommentForm()

@@ -80,8 +80,11 @@ def test_sharing_only_the_document_is_allowed_as_independent_but_does_not_confir
     make_claim, editor, reviewer
 ):
     claim = make_claim()
-    same_page = make_claim(hops=[hop(anonymity="anonymous_institutional", descriptor="Seoul's spy agency")])
-    relate(same_page, claim, editor)
+    same_page = make_claim(
+        vocab.Status.PUBLISHED,
+        hops=[hop(anonymity="anonymous_institutional", descriptor="Seoul's spy agency")],
+    )
+    relate(same_page, claim, reviewer)
     [shown] = document(claim)["relations"]
     assert shown["lineage"]["verdict"] == "shared_channel"
     assert (document(claim)["independent_origins"], document(claim)["shared_channel_origins"]) == (0, 1)
@@ -95,18 +98,39 @@ def test_sharing_only_the_document_is_allowed_as_independent_but_does_not_confir
 
 def test_disjoint_corroborations_are_counted_and_confirm(make_claim, editor, reviewer, actors):
     claim = make_claim()
-    first = make_claim(hops=other_chain())
-    second = make_claim(hops=other_chain(descriptor="The South Korean intelligence"))
-    relate(first, claim, editor)
-    relate(claim, second, editor)
+    first = make_claim(vocab.Status.PUBLISHED, hops=other_chain())
+    second = make_claim(vocab.Status.PUBLISHED, hops=other_chain(descriptor="The South Korean intelligence"))
+    relate(first, claim, reviewer)
+    relate(claim, second, reviewer)
     assert document(claim)["independent_origins"] == 1  # the two others share their origin
     third = make_claim(
-        hops=other_chain(descriptor="", anonymity="named_on_record", speaker_id=actors["CN"].pk)
+        vocab.Status.PUBLISHED,
+        hops=other_chain(descriptor="", anonymity="named_on_record", speaker_id=actors["CN"].pk),
     )
-    relate(third, claim, editor)
+    relate(third, claim, reviewer)
     assert document(claim)["independent_origins"] == 2
     services.add_assessment(claim_id=claim.pk, by=reviewer, reliability="A", credibility=1, rationale="seen")
     assert Claim.objects.get(pk=claim.pk).current_assessment.credibility == 1
+
+
+def test_a_drafts_corroboration_is_not_counted_in_the_published_claims_document(
+    make_claim, editor, reviewer, actors
+):
+    published = make_claim(vocab.Status.PUBLISHED)
+    draft = make_claim(hops=other_chain())
+    relate(draft, published, reviewer)
+    assert (document(published)["independent_origins"], document(published)["shared_channel_origins"]) == (
+        0,
+        0,
+    )
+    # Editing the draft's chain leaves the published claim's counts as they were.
+    services.update_claim(
+        claim_id=draft.pk,
+        expected_version=Claim.objects.get(pk=draft.pk).version,
+        data=_rewritten(draft, hops=other_chain(descriptor="The South Korean intelligence")),
+        by=editor,
+    )
+    assert document(published)["independent_origins"] == 0
 
 
 def test_a_hop_change_that_makes_origins_meet_flags_the_relation_and_changes_nothing_else(
