@@ -266,6 +266,11 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "claims.vocab.Status",
         "FeedEventTypeEnum": "claims.vocab.FeedEventType",
         "RevisionStateEnum": "claims.vocab.RevisionState",
+        "ReliabilityEnum": "claims.vocab.Reliability",
+        "DealStatusEnum": "claims.vocab.DealStatus",
+        "DealTypeEnum": "claims.vocab.DealType",
+        "YearPrecisionEnum": "claims.vocab.YearPrecision",
+        "UNRegisterCategoryEnum": "claims.vocab.UNRegisterCategory",
     },
 }
 
