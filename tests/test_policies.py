@@ -4,13 +4,14 @@ nothing an editor does alone changes what readers see of a published claim."""
 import contextlib
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
 from claims import policies, services, vocab
-from claims.models import ClaimRelation, FeedEvent, Source
+from claims.models import Actor, ClaimRelation, FeedEvent, PendingRevision, Source, Webhook
 from claims.tokens import create_api_token
 from tests.conftest import claim_data, hop, make_user
 
@@ -323,3 +324,122 @@ def test_a_retracted_claim_is_edited_and_related_by_nobody_while_a_published_one
     assert not policies.may_relate(reviewer, retracted)
     assert not policies.may_relate(reviewer, published, retracted)
     assert not policies.may_edit(editor, retracted) and not policies.may_relate(editor, retracted)
+
+
+def user_with(username: str, *codenames: str, **extra):
+    """A user holding exactly these claims permissions and no role: one rule's inputs set apart."""
+    user = make_user(username, **extra)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
+    )
+    return type(user).objects.get(pk=user.pk)  # a fresh object: permissions are cached per instance
+
+
+NAMED_AS = {
+    "supplier": lambda actor: {"supplier_id": actor.pk},
+    "recipient": lambda actor: {"recipient_id": actor.pk},
+    "participant": lambda actor: {"participant_ids": [actor.pk]},
+    "speaker": lambda actor: {
+        "hops": [hop(anonymity=vocab.Anonymity.NAMED_ON_RECORD, speaker_id=actor.pk, descriptor="")]
+    },
+    "affiliation": lambda actor: {"hops": [hop(affiliation_id=actor.pk)]},
+}
+
+
+@pytest.mark.parametrize("role", NAMED_AS)
+def test_an_actor_a_public_claim_names_is_changed_by_a_reviewer_only(role, make_claim, editor, reviewer):
+    actor = Actor.objects.create(name="Rosoboronexport", kind=vocab.ActorKind.COMPANY, country="RU")
+    claim = make_claim(**NAMED_AS[role](actor))
+    assert policies.may_change_actor(editor, actor)  # only a draft names it yet
+    services.transition_claim(claim_id=claim.pk, to=vocab.Status.IN_REVIEW, reason="ready", by=editor)
+    assert policies.may_change_actor(editor, actor)  # in review is not public either
+    make_claim(vocab.Status.PUBLISHED, statement="Now public.", **NAMED_AS[role](actor))
+    assert not policies.may_change_actor(editor, actor)
+    assert policies.may_change_actor(reviewer, actor)
+
+
+def test_an_actor_no_public_claim_names_stays_the_editors_whatever_else_is_public(
+    make_claim, actors, editor, viewer
+):
+    make_claim(vocab.Status.PUBLISHED)  # names Russia and North Korea, not China
+    assert policies.may_change_actor(editor, actors["CN"])
+    assert not policies.may_change_actor(editor, actors["RU"])
+    assert policies.may_change_actor(editor) and policies.may_change_actor(editor, Actor(name="New"))
+    assert not policies.may_change_actor(viewer, actors["CN"])
+    assert not policies.may_change_actor(viewer)
+
+
+def test_a_retracted_claim_still_shows_its_actors_so_they_stay_the_reviewers(make_claim, actors, editor):
+    make_claim(vocab.Status.RETRACTED)
+    assert not policies.may_change_actor(editor, actors["KP"])
+
+
+def test_assigning_needs_both_the_editorial_view_and_the_change_permission(make_claim, editor):
+    claim = make_claim()
+    assert policies.may_assign(editor, claim)
+    assert not policies.may_assign(user_with("changes_only", "change_claim"), claim)
+    assert not policies.may_assign(user_with("sees_only", "view_draft"), claim)
+
+
+def test_an_inactive_editor_is_never_offered_as_an_assignee(editor):
+    assert policies.may_be_assigned(editor)
+    assert not policies.may_be_assigned(make_user("gone", "editor", is_active=False))
+    assert not policies.may_be_assigned(make_user("reader", "viewer"))
+
+
+def test_only_those_who_see_drafts_publish_and_review_decide_suggested_edits(editor, reviewer, viewer):
+    assert policies.reviews_suggestions(reviewer)
+    assert not policies.reviews_suggestions(editor)
+    assert not policies.reviews_suggestions(viewer)
+    assert not policies.reviews_suggestions(user_with("reviews_only", "edit_any_claim"))
+    assert not policies.reviews_suggestions(user_with("no_publish", "view_draft", "edit_any_claim"))
+    assert not policies.reviews_suggestions(user_with("no_review", "view_draft", "publish_claim"))
+
+
+def test_a_suggestion_is_decided_by_a_reviewer_who_may_also_edit_its_published_claim(
+    make_claim, editor, reviewer
+):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    revision = PendingRevision(claim=claim, proposed_by=editor)
+    assert policies.may_decide_revision(reviewer, revision)
+    assert not policies.may_decide_revision(editor, revision)
+    # May edit the published claim but not publish: editing is not deciding.
+    edits_any = user_with("edits_any", "view_draft", "change_claim", "edit_any_claim")
+    assert policies.may_edit(edits_any, claim)
+    assert not policies.may_decide_revision(edits_any, revision)
+    # Publishes and reviews, but may not change claims: no edit, no decision.
+    assert not policies.may_decide_revision(
+        user_with("no_change", "view_draft", "publish_claim", "edit_any_claim"), revision
+    )
+
+
+def test_only_a_claims_reviewer_imports_statuses_and_relations(editor, reviewer, viewer):
+    assert policies.may_import_workflow(reviewer)
+    assert not policies.may_import_workflow(editor)
+    assert not policies.may_import_workflow(viewer)
+    assert not policies.may_import_workflow(user_with("reviews_no_create", "edit_any_claim"))
+
+
+def test_a_draft_is_discarded_by_its_author_or_a_reviewer_and_never_by_someone_who_may_not_change_claims(
+    make_claim, editor, other_editor, reviewer, viewer
+):
+    draft = make_claim()
+    assert policies.may_discard(editor, draft) and policies.may_discard(reviewer, draft)
+    assert not policies.may_discard(other_editor, draft)
+    assert not policies.may_discard(viewer, draft)
+    assert not policies.may_discard(user_with("reviews_no_change", "edit_any_claim"), draft)
+
+
+def test_a_claim_once_published_is_never_discarded_even_back_in_draft(make_claim, editor, reviewer):
+    draft = make_claim()
+    draft.published_at = draft.created_at  # a past publication, whatever its status now
+    assert not policies.may_discard(editor, draft)
+    assert not policies.may_discard(reviewer, draft)
+
+
+def test_a_webhook_is_managed_by_its_reviewer_owner_or_an_administrator_only(reviewer, editor, admin_user):
+    assert policies.may_manage_webhook(reviewer, Webhook(owner=reviewer))
+    assert policies.may_manage_webhook(admin_user, Webhook(owner=reviewer))
+    assert not policies.may_manage_webhook(make_user("rosa", "reviewer"), Webhook(owner=reviewer))
+    # An owner who has since lost the reviewer role no longer manages it.
+    assert not policies.may_manage_webhook(editor, Webhook(owner=editor))
