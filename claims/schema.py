@@ -373,6 +373,8 @@ class ShapeError(ValueError):
 
 
 REQUIRED = "This field is required."
+# The API's own spellings of true and false ("Yes", "off", 1, ...), from one field made once.
+_BOOLEAN = serializers.BooleanField()
 
 
 def _read_value(field: models.Field, value, path: str, errors: dict):
@@ -403,19 +405,24 @@ def _read_value(field: models.Field, value, path: str, errors: dict):
             return None
         return float(number)
     if isinstance(field, models.BooleanField):
-        if isinstance(value, bool):
-            return value
-        if str(value).lower() in ("true", "false", "1", "0"):
-            return str(value).lower() in ("true", "1")
-        errors.setdefault(path, []).append("Must be a valid boolean.")
-        return None
-    if isinstance(field, models.DateField):
         try:
-            return date.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            pass
+            return _BOOLEAN.to_internal_value(value)
+        except serializers.ValidationError:
+            errors.setdefault(path, []).append("Must be a valid boolean.")
+            return None
+    if isinstance(field, models.DateField):
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
         errors.setdefault(path, []).append("Date has wrong format. Use YYYY-MM-DD.")
         return None
+    return _read_text(value, path, errors)
+
+
+def _read_text(value, path: str, errors: dict) -> str | None:
+    """Text as DRF's CharField reads it: a string, or a number written out; never true, false or a list."""
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -435,9 +442,8 @@ def _read_row(columns, body, prefix: str, errors: dict, renamed: dict, *, partia
             continue
         if field.name in renamed:
             value = body[field.name]
-            if value is not None and not isinstance(value, str):
-                errors.setdefault(f"{prefix}{field.name}", []).append("Not a valid string.")
-            values[renamed[field.name]] = value or ""
+            text = None if value is None else _read_text(value, f"{prefix}{field.name}", errors)
+            values[renamed[field.name]] = text or ""
         else:
             values[field.attname] = _read_value(field, body[field.name], f"{prefix}{field.name}", errors)
     return values
@@ -510,6 +516,16 @@ def _actor_id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=ID_MAX, **kwargs)
 
 
+class NumberField(serializers.FloatField):
+    """A number, never true or false: DRF reads JSON true as 1.0, and a latitude of `true` is a mistake
+    (the importer's plain reader refuses it too)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def model_fields(model, columns) -> dict[str, serializers.Field]:
     """DRF fields for plain model columns: the model's choices, length limits and defaults."""
     meta = type("Meta", (), {"model": model, "fields": [field.name for field in columns]})
@@ -523,7 +539,8 @@ def model_fields(model, columns) -> dict[str, serializers.Field]:
             kwargs["allow_null"] = True  # an optional choice left open reads, and may be sent, as null
         if isinstance(field, serializers.IntegerField) and kwargs.get("max_value") is None:
             kwargs["max_value"] = ID_MAX
-        fields[name] = type(field)(*field._args, **kwargs)
+        kind = NumberField if type(field) is serializers.FloatField else type(field)
+        fields[name] = kind(*field._args, **kwargs)
     return fields
 
 

@@ -241,6 +241,109 @@ def test_the_importers_plain_reader_refuses_values_of_the_wrong_type_by_path(act
     assert not serializer.is_valid()  # the API refuses the same values
 
 
+@pytest.mark.parametrize(
+    ("change", "messages"),
+    [
+        ({"place_latitude": "north"}, {"place_latitude": ["A valid number is required."]}),
+        ({"place_latitude": "nan"}, {"place_latitude": ["A valid number is required."]}),
+        ({"place_latitude": "inf"}, {"place_latitude": ["A valid number is required."]}),
+        ({"place_longitude": float("-inf")}, {"place_longitude": ["A valid number is required."]}),
+        ({"place_latitude": True}, {"place_latitude": ["A valid number is required."]}),
+        ({"supplier": True}, {"supplier": ["A valid integer is required."]}),
+        ({"statement": False}, {"statement": ["Not a valid string."]}),
+        ({"negated": "perhaps"}, {"negated": ["Must be a valid boolean."]}),
+        ({"negated": ["yes"]}, {"negated": ["Must be a valid boolean."]}),
+        (
+            {"event_date": {"start": 20230901}},
+            {"event_date.start": ["Date has wrong format. Use YYYY-MM-DD."]},
+        ),
+        # A group that is not an object is reported, and the groups after it are still read.
+        (
+            {"quantity": "three", "uncertain": {"supplier": "perhaps"}},
+            {
+                "quantity": ["Expected a dictionary of items."],
+                "uncertain.supplier": ["Must be a valid boolean."],
+            },
+        ),
+        ({"participants": "China"}, {"participants": ["Expected a list of items."]}),
+        ({"route": "north"}, {"route": ["Expected a list of items."]}),
+        (
+            {"hops": ["Washington", "the daily"]},
+            {"hops.0": ["Expected a dictionary of items."], "hops.1": ["Expected a dictionary of items."]},
+        ),
+        (
+            {"hops": [{"position": 0, "anonymity": "outlet_voice", "source": True}]},
+            {"hops.0.source": ["Not a valid string."]},
+        ),
+        ({"hops": None}, {"hops": ["This field is required."]}),
+    ],
+)
+def test_the_plain_reader_reports_every_wrong_value_by_path_in_the_apis_words(actors, change, messages):
+    with pytest.raises(schema.ShapeError) as refused:
+        schema.read_write_shape(payload(actors, **change))
+    assert refused.value.messages == messages
+    assert not schema.ClaimWriteSerializer(data=payload(actors, **change)).is_valid()
+
+
+def test_the_plain_reader_refuses_a_body_that_is_not_an_object():
+    with pytest.raises(schema.ShapeError) as refused:
+        schema.read_write_shape(["a", "list"])
+    assert refused.value.messages == {"non_field_errors": ["Expected a dictionary of items."]}
+
+
+def test_a_claim_without_hops_is_refused_but_one_without_a_route_is_read(actors):
+    body = payload(actors)
+    del body["hops"]
+    with pytest.raises(schema.ShapeError) as refused:
+        schema.read_write_shape(body)
+    assert refused.value.messages == {"hops": ["This field is required."]}
+    body = payload(actors)
+    del body["route"]
+    assert schema.read_write_shape(body).route == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "value"),
+    [
+        ({"place_latitude": "45.5"}, "place_latitude", 45.5),
+        ({"place_latitude": 12}, "place_latitude", 12.0),
+        ({"place_longitude": " -0.5 "}, "place_longitude", -0.5),
+        ({"negated": "TRUE"}, "negated", True),
+        ({"negated": "1"}, "negated", True),
+        ({"negated": "False"}, "negated", False),
+        ({"negated": "0"}, "negated", False),
+        ({"negated": 1}, "negated", True),
+        ({"negated": "yes"}, "negated", True),
+        ({"negated": "off"}, "negated", False),
+        ({"statement": 42}, "statement", "42"),
+        ({"statement": 2.5}, "statement", "2.5"),
+        ({"quantity": {"qualifier": "exact", "min": 2**63 - 1}}, "quantity_min", 2**63 - 1),
+        ({"quantity": {"qualifier": "exact", "min": " 12 "}}, "quantity_min", 12),
+        ({"event_date": {"start": "2023-09-01"}}, "event_start", date(2023, 9, 1)),
+    ],
+)
+def test_the_plain_reader_accepts_what_the_api_accepts_at_the_edges(actors, change, field, value):
+    read = schema.read_write_shape(payload(actors, **change))
+    assert getattr(read, field) == value
+    assert type(getattr(read, field)) is type(value)
+    serializer = schema.ClaimWriteSerializer(data=payload(actors, **change))
+    assert serializer.is_valid(), serializer.errors
+    assert getattr(serializer.to_claim_data(), field) == value
+
+
+def test_a_partial_read_requires_nothing_and_keeps_every_value_given(actors):
+    read = schema.read_write_shape(
+        {"recipient": actors["RU"].pk, "hops": [{"descriptor": "Washington"}]}, partial=True
+    )
+    assert read.recipient_id == actors["RU"].pk  # after columns left out, as the statement and kind
+    assert [hop.descriptor for hop in read.hops] == ["Washington"]
+    assert schema.read_write_shape({"hops": [{"source": 404}]}, partial=True).hops[0].source_url == "404"
+    assert schema.read_write_shape({"statement": "Shells."}, partial=True).hops == []
+    with pytest.raises(schema.ShapeError) as refused:
+        schema.read_write_shape({"negated": "perhaps"}, partial=True)  # a wrong type all the same
+    assert refused.value.messages == {"negated": ["Must be a valid boolean."]}
+
+
 def test_input_values_are_equal_only_for_the_same_kind_with_the_same_values():
     assert schema.ClaimData(statement="Shells.") == schema.ClaimData(statement="Shells.")
     assert schema.ClaimData(statement="Shells.") != schema.ClaimData(statement="Missiles.")
