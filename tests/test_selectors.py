@@ -402,9 +402,10 @@ def test_a_suggestion_reads_as_a_version_snapshot_with_its_actors_named(make_cla
 
 
 def test_the_diff_of_a_suggestion_is_taken_against_the_version_it_was_made_on(make_claim, actors, editor):
-    # Another claim at the same version number, made first: the base is this claim's version.
+    # Other claims at the same version number, made before and after: the base is this claim's version.
     make_claim(vocab.Status.PUBLISHED, statement="An earlier claim.")
     published = make_claim(vocab.Status.PUBLISHED)
+    make_claim(vocab.Status.PUBLISHED, statement="A later claim.")
     revision = propose(published, actors, editor)
     lines = selectors.revision_diff(revision)
     assert [line.text for line in lines if line.op == "removed"] == [
