@@ -263,3 +263,166 @@ def test_an_event_that_occurred_is_dated_today_at_the_latest(actors):
         )
         == {}
     )
+
+
+# ---------------------------------------------------------------- the deal (SIPRI's fields)
+
+THIS_YEAR = timezone.localdate().year
+YEARS = f"A year from 1945 to {THIS_YEAR + 10}."
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("deal_status", "ordered"),
+        ("deal_type", "sale"),
+        ("deal_number_ordered", 4),
+        ("deal_order_year", 2020),
+        ("deal_order_precision", "approximate"),
+        ("deal_comments", "Second-hand."),
+        ("uncertain_supplier", True),
+    ],
+)
+def test_only_a_transfer_has_deal_details_and_any_other_kind_leaves_them_empty(actors, field, value):
+    cooperation = {"kind": "military_cooperation", "participant_ids": [actors["CN"].pk], "stage": ""}
+    assert problems(claim_data(actors, **cooperation)) == {}
+    assert problems(claim_data(actors, **cooperation, **{field: value})) == {
+        field: ["Only a transfer claim has deal details: leave this empty."]
+    }
+    assert problems(claim_data(actors, **({"deal_order_year": 2020} | {field: value}))) == {}
+
+
+def test_deal_numbers_start_at_0_and_no_more_is_delivered_than_ordered(actors):
+    assert problems(claim_data(actors, deal_number_ordered=0, deal_number_delivered=0)) == {}
+    assert problems(claim_data(actors, deal_number_ordered=-1)) == {
+        "deal_number_ordered": ["A number cannot be negative."]
+    }
+    assert problems(claim_data(actors, deal_number_delivered=-1)) == {
+        "deal_number_delivered": ["A number cannot be negative."]
+    }
+    assert problems(claim_data(actors, deal_number_ordered=24, deal_number_delivered=24)) == {}
+    assert problems(claim_data(actors, deal_number_ordered=24, deal_number_delivered=25)) == {
+        "deal_number_delivered": ["More cannot be delivered than was ordered."]
+    }
+    assert problems(claim_data(actors, deal_number_delivered=25)) == {}  # nothing ordered to compare with
+
+
+@pytest.mark.parametrize("field", ["deal_order_year", "deal_delivery_first_year", "deal_delivery_last_year"])
+def test_deal_years_run_from_1945_to_ten_years_ahead(actors, field):
+    planned = {"deal_status": "planned", "deal_delivery_first_year": 1945}
+    assert problems(claim_data(actors, **(planned | {field: 1945}))) == {}
+    assert YEARS in problems(claim_data(actors, **(planned | {field: 1944})))[field]
+    ahead = {"deal_status": "planned", "deal_delivery_first_year": THIS_YEAR + 10, field: THIS_YEAR + 10}
+    assert problems(claim_data(actors, **ahead)) == {}
+    assert problems(claim_data(actors, **(ahead | {field: THIS_YEAR + 11})))[field] == [YEARS]
+
+
+def test_an_order_in_a_year_to_come_is_a_planned_deal(actors):
+    assert problems(claim_data(actors, deal_order_year=THIS_YEAR, deal_status="delivered")) == {}
+    assert problems(claim_data(actors, deal_order_year=THIS_YEAR + 1, deal_status="planned")) == {}
+    for status in ("", "ordered", "delivered"):
+        assert problems(claim_data(actors, deal_order_year=THIS_YEAR + 1, deal_status=status)) == {
+            "deal_order_year": ["An order in a year still to come is planned: set the deal status."]
+        }
+
+
+def test_delivery_years_start_with_the_first_and_not_before_the_order(actors):
+    assert problems(claim_data(actors, deal_delivery_last_year=2020)) == {
+        "deal_delivery_first_year": ["Give the first year of delivery too."]
+    }
+    assert problems(claim_data(actors, deal_delivery_first_year=2020, deal_delivery_last_year=2020)) == {}
+    assert problems(claim_data(actors, deal_delivery_first_year=2020, deal_delivery_last_year=2019)) == {
+        "deal_delivery_last_year": ["The last year of delivery cannot be before the first."]
+    }
+    assert problems(claim_data(actors, deal_order_year=2020, deal_delivery_first_year=2020)) == {}
+    assert problems(claim_data(actors, deal_order_year=2020, deal_delivery_first_year=2019)) == {
+        "deal_delivery_first_year": ["Deliveries cannot start before the year of order."]
+    }
+
+
+@pytest.mark.parametrize("years", [{"deal_delivery_first_year": 0}, {"deal_delivery_last_year": 0}])
+def test_deliveries_to_come_need_an_open_deal(actors, years):
+    first = {"deal_delivery_first_year": THIS_YEAR}
+    coming = {key: THIS_YEAR + 1 for key in years} | ({} if "deal_delivery_first_year" in years else first)
+    assert problems(claim_data(actors, deal_status="delivered", **first)) == {}  # this year is not to come
+    for status in ("planned", "ordered", "in_delivery"):
+        assert problems(claim_data(actors, deal_status=status, **coming)) == {}
+    for status in ("", "delivered", "cancelled"):
+        assert problems(claim_data(actors, deal_status=status, **coming)) == {
+            "deal_delivery_last_year": [
+                "Deliveries still to come need the deal status planned, ordered or in delivery."
+            ]
+        }
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("uncertain_supplier", "supplier_id"),
+        ("uncertain_recipient", "recipient_id"),
+        ("uncertain_designation", "designation"),
+        ("uncertain_number_ordered", "deal_number_ordered"),
+        ("uncertain_number_delivered", "deal_number_delivered"),
+        ("uncertain_order_year", "deal_order_year"),
+        ("uncertain_delivery_years", "deal_delivery_first_year"),
+    ],
+)
+def test_an_uncertainty_flag_marks_a_value_that_is_given(actors, flag, value):
+    given = {"designation": "KN-23", "deal_number_ordered": 10, "deal_number_delivered": 10}
+    given |= {"deal_order_year": 2020, "deal_delivery_first_year": 2021}
+    assert problems(claim_data(actors, **(given | {flag: True}))) == {}
+    given[value] = "" if value == "designation" else None
+    found = problems(claim_data(actors, **(given | {flag: True})))
+    assert found[flag] == ["Nothing to mark uncertain: give the value first."]
+
+
+@pytest.mark.parametrize(
+    ("precision", "year"),
+    [("deal_order_precision", "deal_order_year")] * 1
+    + [("deal_delivery_precision", "deal_delivery_first_year")],
+)
+def test_an_approximate_year_needs_the_year(actors, precision, year):
+    assert problems(claim_data(actors, **{precision: "exact"})) == {}
+    assert problems(claim_data(actors, **{precision: "approximate", year: 2020})) == {}
+    assert problems(claim_data(actors, **{precision: "approximate"})) == {precision: ["Give the year first."]}
+
+
+# ---------------------------------------------------------------- the place
+
+
+def test_coordinates_lie_on_the_globe_edges_included(actors):
+    place = {"place": "Tartus"}
+    for latitude, longitude in ((-90, -180), (90, 180), (0, 0)):
+        assert problems(claim_data(actors, **place, place_latitude=latitude, place_longitude=longitude)) == {}
+    assert problems(claim_data(actors, **place, place_latitude=90.01, place_longitude=0)) == {
+        "place_latitude": ["A latitude from −90 to 90."]
+    }
+    assert problems(claim_data(actors, **place, place_latitude=-90.01, place_longitude=0)) == {
+        "place_latitude": ["A latitude from −90 to 90."]
+    }
+    assert problems(claim_data(actors, **place, place_latitude=0, place_longitude=180.01)) == {
+        "place_longitude": ["A longitude from −180 to 180."]
+    }
+    assert problems(claim_data(actors, **place, place_latitude=0, place_longitude=-180.01)) == {
+        "place_longitude": ["A longitude from −180 to 180."]
+    }
+
+
+def test_both_coordinates_or_neither(actors):
+    assert problems(claim_data(actors, place="Tartus", place_latitude=34.9)) == {
+        "place_longitude": ["Give both coordinates, or neither."]
+    }
+    assert problems(claim_data(actors, place="Tartus", place_longitude=35.9)) == {
+        "place_latitude": ["Give both coordinates, or neither."]
+    }
+
+
+@pytest.mark.parametrize(
+    "located", [{"place_precision": "near"}, {"place_latitude": 34.9, "place_longitude": 35.9}]
+)
+def test_a_precision_or_coordinates_belong_to_a_named_place(actors, located):
+    assert problems(claim_data(actors, place="Tartus", **located)) == {}
+    for blank in ("", "   "):
+        assert problems(claim_data(actors, place=blank, **located)) == {
+            "place": ["Name the place that the precision or coordinates belong to."]
+        }
