@@ -380,6 +380,23 @@ def test_on_redis_the_keys_live_in_the_caches_namespace(redis_cache):
     assert not politeness.cache.has_key("sources:polite:lock:bbc.co.uk")
 
 
+def test_with_a_read_replica_configured_the_scripts_write_on_the_primary(settings, redis_server):
+    import redis
+
+    primary, replica = redis_server.url, redis_server.url.removesuffix("/0") + "/1"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": [primary, replica]}
+    }
+    try:
+        acquire("bbc.co.uk", min_interval=5, lease_seconds=30)
+        lock = politeness._cache_key("bbc.co.uk", "lock")
+        assert redis.Redis.from_url(primary).exists(lock)
+        assert not redis.Redis.from_url(replica).exists(lock)
+    finally:
+        redis.Redis.from_url(primary).flushdb()
+        redis.Redis.from_url(replica).flushdb()
+
+
 def test_on_redis_the_lock_and_interval_expire_with_their_ttls(redis_cache, redis_server):
     import redis
 
