@@ -6,7 +6,7 @@ PORT ?= 8000
 # Local runs are debug runs (make test and the benchmarks say otherwise on their own lines).
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test install lint format clean bench bench-full bench-setup bench-search
+.PHONY: run test install lint format clean bench bench-full bench-setup bench-search bench-import
 
 # Benchmarks need PostgreSQL (COPY, GIN); the database is created when missing and refilled each run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
@@ -83,6 +83,9 @@ bench: bench-setup  ## the 10k tier, under 5 minutes: bench/results/latest.json
 bench-search: bench-setup  ## search pages at 100k claims; keeps a loaded 100k tier between runs
 	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 100k --search-only --reuse-data \
 		--output bench/results/100k-search/latest.json
+
+bench-import: bench-setup  ## the import alone, after loading the 10k tier (~20 s)
+	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k --import-only --output bench/results/10k-import/latest.json
 
 bench-full: bench-setup  ## every tier (the 1M tier takes a long while)
 	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k,100k,1m --seconds 15 --import-rows 5000 \

@@ -246,23 +246,34 @@ def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBas
         }
         bodies.append((claim, represent_claim(claim)))
         del claim._prefetched_objects_cache  # the caller's claim reads its rows again, as any claim does
-    at = timezone.now()
-    load(
-        ClaimVersion,
-        [
-            ClaimVersion(
-                claim=claim,
-                version=claim.version,
-                snapshot=body,
-                change=changes.code(change),
-                change_data=change,
-                changed_by=by,
-                changed_at=at,
-            )
-            for claim, body in bodies
-        ],
-    )
     load(ClaimDocument, [_document(claim, body) for claim, body in bodies])
+    _insert_first_versions([claim.pk for claim, _body in bodies], by=by, change=change)
+
+
+def _insert_first_versions(claim_ids: list[int], *, by: AbstractBaseUser, change: dict) -> None:
+    """Each new claim's version 1, its snapshot the document just stored, copied by the database in one
+    statement instead of sent and parsed a second time."""
+    fields = {field.name: field for field in ClaimVersion._meta.concrete_fields}
+    given = {
+        "change": changes.code(change),
+        "change_data": change,
+        "changed_by": by.pk,
+        "changed_at": timezone.now(),
+    }
+    quote = connection.ops.quote_name
+    claims, documents = quote(Claim._meta.db_table), quote(ClaimDocument._meta.db_table)
+    columns = ", ".join(quote(fields[name].column) for name in ("claim", "version", "snapshot", *given))
+    placeholders = ", ".join(["%s"] * len(claim_ids))
+    # Table and column names from _meta; every value a parameter.
+    select = (
+        f"SELECT d.claim_id, c.version, d.body, %s, %s, %s, %s FROM {documents} d"  # noqa: S608
+        f" JOIN {claims} c ON c.id = d.claim_id WHERE d.claim_id IN ({placeholders}) ORDER BY d.claim_id"
+    )
+    params = [fields[name].get_db_prep_value(value, connection) for name, value in given.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ClaimVersion._meta.db_table)} ({columns}) {select}", [*params, *claim_ids]
+        )
 
 
 def refresh_documents(claim_ids: Iterable[int], *, batch_size: int = 500) -> None:

@@ -73,6 +73,8 @@ ACTOR_COLUMNS = tuple(f for f in CLAIM_COLUMNS if f.is_relation)
 # Plain values and actor references in the model's order: how the JSON lists them.
 STANDALONE = tuple(f for f in CLAIM_COLUMNS if group_of(f) is None)
 GROUPED = {group: tuple(f for f in CLAIM_COLUMNS if (group_of(f) or ("",))[0] == group) for group in GROUPS}
+# Each grouped column's key inside its group (quantity_min: "min"), looked up per claim, not worked out.
+GROUP_KEYS = {field.name: group_of(field)[1] for fields in GROUPED.values() for field in fields}
 # Free text a reader searches: every text column of the claim that is not a choice.
 SEARCHED = tuple(
     f for f in CLAIM_COLUMNS if isinstance(f, models.CharField | models.TextField) and not f.choices
@@ -193,7 +195,7 @@ def document_fields(claim: Claim, actor) -> dict:
     }
     body["participants"] = [actor(participant) for participant in claim.participants.all()]
     for group, fields in GROUPED.items():
-        body[group] = {group_of(f)[1]: _json(f, getattr(claim, f.attname)) for f in fields}
+        body[group] = {GROUP_KEYS[f.name]: _json(f, getattr(claim, f.attname)) for f in fields}
     body["route"] = [
         {field.name: _json(field, getattr(stop, field.attname)) for field in STOP_COLUMNS}
         for stop in claim.route.all()
@@ -226,7 +228,7 @@ def input_document(data: ClaimData, actor) -> dict:
     }
     body["participants"] = [actor(pk) for pk in data.participant_ids]
     for group, fields in GROUPED.items():
-        body[group] = {group_of(f)[1]: _json(f, getattr(data, f.attname)) for f in fields}
+        body[group] = {GROUP_KEYS[f.name]: _json(f, getattr(data, f.attname)) for f in fields}
     body["route"] = [
         {f.name: _json(f, getattr(stop, f.attname)) for f in STOP_COLUMNS} for stop in data.route
     ]
@@ -475,7 +477,7 @@ def read_write_shape(body: dict, *, partial: bool = False) -> ClaimData:
             errors.setdefault(group, []).append("Expected a dictionary of items.")
             continue
         for field in fields:
-            key = group_of(field)[1]
+            key = GROUP_KEYS[field.name]
             if key in given:
                 values[field.attname] = _read_value(field, given[key], f"{group}.{key}", errors)
     participants = []

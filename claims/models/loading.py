@@ -67,19 +67,26 @@ def load(
         ([_cell(field, field.pre_save(obj, True)) for field in fields] for obj in objects),
     )
     if history_by is not None:
-        _copy_history(model, objects, by=history_by, at=at)
+        _insert_history(model, objects, by=history_by, at=at)
     return objects
 
 
-def _copy_history(model, objects, *, by: AbstractBaseUser, at: datetime | None) -> None:
+def _insert_history(model, objects, *, by: AbstractBaseUser, at: datetime | None) -> None:
+    """The '+' history rows, copied by the server from the rows just written: nothing sent twice."""
+    quote = connection.ops.quote_name
     own = {"history_date": at, "history_change_reason": None, "history_type": "+", "history_user_id": by.pk}
     fields = [field for field in model.history.model._meta.concrete_fields if field.attname != _HISTORY_ID]
-    _copy(
-        model.history.model._meta.db_table,
-        [field.column for field in fields],
-        (
-            [own[field.attname] if field.attname in own else _cell(field, getattr(obj, field.attname))
-             for field in fields]
-            for obj in objects
-        ),
-    )  # fmt: skip
+    selected, params = [], []
+    for field in fields:
+        if field.attname in own:
+            selected.append("%s")
+            params.append(own[field.attname])
+        else:
+            selected.append(quote(model._meta.get_field(field.name).column))
+    pk, table = quote(model._meta.pk.column), quote(model._meta.db_table)
+    # Names from _meta, values as parameters.
+    select = f"SELECT {', '.join(selected)} FROM {table} WHERE {pk} = ANY(%s) ORDER BY {pk}"  # noqa: S608
+    columns = ", ".join(quote(field.column) for field in fields)
+    statement = f"INSERT INTO {quote(model.history.model._meta.db_table)} ({columns}) {select}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, [obj.pk for obj in objects]])

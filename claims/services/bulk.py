@@ -14,6 +14,10 @@ from claims.services.claims import apply_claim_fields, hop_values, stop_values
 from claims.services.common import require
 from claims.services.validation import ClaimData, actor_ids, validate_claim_data
 
+# What documents and search text read of actors and sources: a source's captured text stays behind.
+REPRESENTED_ACTOR = ("name", "kind", "country", "aliases")
+REPRESENTED_SOURCE = ("url", "liveness", "last_checked_at")
+
 
 @transaction.atomic
 def create_claims(
@@ -26,7 +30,7 @@ def create_claims(
     high-priority task each. `uuids` keeps the ids of claims exported elsewhere (None: a new id).
     """
     require(policies.may_create_claim(by), _("Only editors create claims."))
-    actors = Actor.objects.in_bulk(set().union(*(actor_ids(data) for data in rows)))
+    actors = Actor.objects.only(*REPRESENTED_ACTOR).in_bulk(set().union(*(actor_ids(data) for data in rows)))
     valid, refused = [], {}
     for index, data in enumerate(rows):
         try:
@@ -34,10 +38,14 @@ def create_claims(
         except ValidationError as error:
             refused[index] = error
     now = timezone.now()
-    urls = {
-        normalise_url(hop.source_url) for data, _range, _index in valid for hop in data.hops if hop.source_url
+    normalised = {
+        hop.source_url: normalise_url(hop.source_url)
+        for data, _range, _index in valid
+        for hop in data.hops
+        if hop.source_url
     }
-    sources = {source.url: source for source in Source.objects.filter(url__in=urls)}
+    urls = set(normalised.values())
+    sources = {source.url: source for source in Source.objects.only(*REPRESENTED_SOURCE).filter(url__in=urls)}
     new_sources = [
         Source(url=url, next_check_at=now, created_at=now) for url in sorted(urls - sources.keys())
     ]
@@ -60,7 +68,7 @@ def create_claims(
         hops = [
             AttributionHop(
                 claim=claim,
-                **hop_values(hop, sources[normalise_url(hop.source_url)] if hop.source_url else None),
+                **hop_values(hop, sources[normalised[hop.source_url]] if hop.source_url else None),
             )
             for hop in data.hops
         ]

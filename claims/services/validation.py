@@ -1,9 +1,11 @@
 """Every check made on the services' input (claims.schema's ClaimData) before a write."""
 
 import calendar
+import functools
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +19,15 @@ from claims.models import (
 from claims.schema import ClaimData, HopData, RouteStopData
 
 
+@functools.cache
+def _allowed(choices) -> tuple:
+    """The values of a vocabulary or of a model field's choices, worked out once: the importer asks
+    per row, and a vocabulary's .values builds a new list on every read."""
+    if isinstance(choices, models.Field):
+        return tuple(value for value, _label in choices.choices)
+    return tuple(choices.values)
+
+
 class Errors:
     """Collects field-level messages under dotted paths ("hops.1.speaker") and raises them together."""
 
@@ -27,10 +38,10 @@ class Errors:
         self.messages.setdefault(path, []).append(str(message))
 
     def check_choice(self, path: str, value: str, choices, *, required: bool = True) -> None:
-        """`choices`: a vocabulary, or a model field's (value, label) pairs."""
+        """`choices`: a vocabulary, or a model field with choices."""
         if value == "" and not required:
             return
-        values = choices.values if hasattr(choices, "values") else [value for value, _label in choices]
+        values = _allowed(choices)
         if value not in values:
             allowed = ", ".join(str(v) for v in values)
             self.add(path, _("%(value)r is not one of: %(allowed)s.") % {"value": value, "allowed": allowed})
@@ -62,7 +73,7 @@ def _check_columns(prefix: str, data, fields, errors: Errors) -> None:
             continue
         value = getattr(data, field.attname)
         if field.choices:
-            errors.check_choice(f"{prefix}{field.name}", value, field.choices, required=not field.blank)
+            errors.check_choice(f"{prefix}{field.name}", value, field, required=not field.blank)
         elif field.max_length and isinstance(value, str):
             errors.check_length(f"{prefix}{field.name}", value, field.max_length)
 

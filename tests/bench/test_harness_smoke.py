@@ -1,5 +1,6 @@
 """The benchmark generator and harness run end to end on a tiny tier (figures are not asserted)."""
 
+import json
 import shutil
 
 import pytest
@@ -50,3 +51,21 @@ def test_tiny_tier_produces_every_headline_figure(on_postgresql):
         "search_worst_vs_best",
         "import_speedup",
     }
+
+
+def test_import_only_loads_the_tier_and_reports_the_import_figures_alone(tmp_path, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the generator loads PostgreSQL with COPY; CI runs this on its PostgreSQL pass")
+    from bench import run
+
+    output = tmp_path / "import.json"
+    argv = ["run", "--tiers", "tiny", "--import-only", "--import-rows", "5", "--output", str(output)]
+    monkeypatch.setattr("sys.argv", argv)
+    run.main()
+
+    results = json.loads(output.read_text())
+    assert set(results["tiers"]["tiny"]) == {"generator", "import"}
+    assert results["tiers"]["tiny"]["import"]["rows"] == 5
+    assert results["import_rows_per_s"] > 0
+    assert results["import_speedup"] > 0
+    assert "search_p50_ms_selective" not in results
