@@ -19,7 +19,7 @@ _TSQUERY = "websearch_to_tsquery('simple', %s)"
 # the term ANDed with the newest buckets finds the newest matches without visiting the older ones.
 ID_BUCKET = 10_000
 BUCKET_PREFIX = "~ids "
-# The head is looked for among the newest 2 buckets (10 000–20 000 ids), then the newest 11, then
+# The head is looked for among the newest 2 buckets (10 000 to 20 000 ids), then the newest 11, then
 # everywhere: a window that holds RANKED + 1 matches holds the newest of them, since each is every id
 # from its first bucket up. A broad word stops at the first window, a medium one (1 % of the claims at
 # 1M) at the second; a rare one pays two more tiny GIN scans before the last, which is every match.
@@ -64,9 +64,9 @@ def _rank(queryset: models.QuerySet, query: str):
 def _from_bucket(table: str, low: str, params: list) -> RawSQL:
     """The rows of every id bucket from `low` (SQL) up to the newest claim's, which the statement reads
     itself: its snapshot's newest rows are inside."""
-    newest = f"(SELECT max(id) / {ID_BUCKET} FROM {table})"
+    newest = f"(SELECT max(id) / {ID_BUCKET} FROM {table})"  # noqa: S608 (a table name)
     buckets = (
-        f"(SELECT string_agg(quote_literal('{BUCKET_PREFIX}' || bucket), ' | ')::tsquery"
+        f"(SELECT string_agg(quote_literal('{BUCKET_PREFIX}' || bucket), ' | ')::tsquery"  # noqa: S608
         f" FROM generate_series({low.format(newest=newest)}, {newest}) AS bucket)"
     )
     return RawSQL(  # noqa: S611 (numbers only, bound)

@@ -3,7 +3,7 @@
 from base64 import urlsafe_b64encode as b64encode
 
 import pytest
-from django.db import connection  # noqa: F401 (read by the skipif conditions)
+from django.db import connection
 from rest_framework.test import APIClient
 
 from claims import vocab
