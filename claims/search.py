@@ -22,7 +22,7 @@ BUCKET_PREFIX = "~ids "
 # The head is looked for among the newest 2 buckets (10 000 to 20 000 ids), then the newest 11, then
 # everywhere: a window that holds RANKED + 1 matches holds the newest of them, since each is every id
 # from its first bucket up. A broad word stops at the first window, a medium one (1 % of the claims at
-# 1M) at the second; a rare one pays two more tiny GIN scans before the last, which is every match.
+# 1M) at the second; a rare one pays one more tiny GIN scan before the last, which is every match.
 WINDOWS = (2, 11)
 
 
@@ -155,12 +155,22 @@ class RankedSearch:
         if len(rows) > RANKED or newest is None or newest // ID_BUCKET < WINDOWS[0]:
             return rows  # enough matches, or the window held every claim
         top = newest // ID_BUCKET
+
+        def ids(count: int) -> int:  # in the newest `count` buckets
+            return newest - (top - count + 1) * ID_BUCKET + 1
+
+        found, width = len(rows), ids(WINDOWS[0])
         for count in WINDOWS[1:]:
-            if top < count:
-                break  # a window of every claim: the last step's query, without buckets
+            # A window of every claim is the last step's query, without buckets. So is a window in which
+            # the matches so far foretell less than half a head: it would most likely come back short,
+            # and a word that rare among the newest claims has few matches to fetch (a rare word: 2
+            # statements at 1M, not 3).
+            if top < count or found * ids(count) < width * (RANKED + 1) / 2:
+                break
             rows = list(self.head_query(low_bucket=top - count + 1))
             if len(rows) > RANKED:
                 return rows
+            found, width = len(rows), ids(count)
         return list(self.head_query())
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
