@@ -14,6 +14,7 @@ from bench.generate import BROAD, MEDIUM, SELECTIVE
 from bench.http import wrk
 from bench.measure import ratio, time_calls
 from claims.models import Claim
+from claims.search import ID_BUCKET, WINDOWS
 from claims.tokens import create_api_token
 
 PAGE = 50
@@ -22,15 +23,24 @@ LATER = 3  # "a later page": the third
 TERMS = {"selective": SELECTIVE, "medium": MEDIUM, "broad": BROAD}
 
 
-def head_query(term: str):
-    """The one query a search page adds to a list page: the newest matches with their rank."""
-    return Claim.objects.public().ranked_search(term).head_query()
+def head_queries(term: str) -> dict[str, object]:
+    """What a search page adds to a list page, step by step: the newest matches with their rank in
+    the newest ids, in a wider window, and among every match (claims.search.RankedSearch._newest)."""
+    search = Claim.objects.public().ranked_search(term)
+    newest = Claim.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    low = max(newest // ID_BUCKET - WINDOWS[-1] + 1, 0)
+    return {
+        "": search.first_window_query(),
+        "-wider": search.head_query(low_bucket=low),
+        "-all": search.head_query(),
+    }
 
 
 def ours(term: str):
-    """The search's own query, as the baseline's: which claims come first (the page's rows are
-    fetched by id afterwards, as for any list page, and timed with the pages over HTTP)."""
-    return list(head_query(term))
+    """The search's own queries, as the baseline's: which claims come first, however many windows
+    that takes (the page's rows are fetched by id afterwards, as for any list page, and timed with
+    the pages over HTTP)."""
+    return Claim.objects.public().ranked_search(term).count()
 
 
 def naive(term: str):
@@ -70,7 +80,8 @@ def run(*, repeat: int) -> tuple[dict, dict[str, str]]:
             "icontains": theirs,
             "speedup": ratio(theirs["p50_ms"], mine["p50_ms"]),
         }
-        plans[f"search-{label}-fulltext"] = explain(head_query(term))
+        for step, queryset in head_queries(term).items():
+            plans[f"search-{label}-fulltext{step}"] = explain(queryset)
         plans[f"search-{label}-icontains"] = explain(naive(term).values_list("id"))
         plans[f"search-{label}-count"] = explain(
             Claim.objects.public().ranked_search(term).matches.values("id")[:1001]

@@ -14,6 +14,17 @@ RANKED = 500
 
 _TSQUERY = "websearch_to_tsquery('simple', %s)"
 
+# Every search vector also holds its claim's id bucket, '~ids <id // ID_BUCKET>' (migration 0023 stores
+# it; the space is what no parser emits, so no text and no query can make or match one). A GIN scan of
+# the term ANDed with the newest buckets finds the newest matches without visiting the older ones.
+ID_BUCKET = 10_000
+BUCKET_PREFIX = "~ids "
+# The head is looked for among the newest 2 buckets (10 000 to 20 000 ids), then the newest 11, then
+# everywhere: a window that holds RANKED + 1 matches holds the newest of them, since each is every id
+# from its first bucket up. A broad word stops at the first window, a medium one (1 % of the claims at
+# 1M) at the second; a rare one pays one more tiny GIN scan before the last, which is every match.
+WINDOWS = (2, 11)
+
 
 def matching(queryset: models.QuerySet, query: str) -> models.QuerySet:
     """The claims whose statement, quotes, descriptors or actor names match (websearch syntax)."""
@@ -31,15 +42,35 @@ def matching(queryset: models.QuerySet, query: str) -> models.QuerySet:
     return queryset
 
 
+def bucket_lexeme_sql(table: str) -> str:
+    """The id bucket lexeme of each row, as migration 0023's generated column writes it."""
+    return f"'{BUCKET_PREFIX}' || ({table}.id / {ID_BUCKET})::text"
+
+
 def _rank(queryset: models.QuerySet, query: str):
     if connection.vendor != "postgresql":
         return models.Value(0.0, output_field=models.FloatField())  # SQLite: newest first, unranked
     # Normalisation 1 divides by 1 + log(length): a word that fills a short claim outranks a passing
-    # mention in a long one; more occurrences, and more of the query's words, rank higher.
+    # mention in a long one; more occurrences, and more of the query's words, rank higher. The length
+    # is the text's alone: without the bucket lexeme, which would count as one more word.
+    table = queryset.model._meta.db_table
     return RawSQL(  # noqa: S611 (the query is a bound parameter)
-        f"ts_rank({queryset.model._meta.db_table}.search_vector, {_TSQUERY}, 1)",
+        f"ts_rank(ts_delete({table}.search_vector, {bucket_lexeme_sql(table)}), {_TSQUERY}, 1)",
         [query],
         output_field=models.FloatField(),
+    )
+
+
+def _from_bucket(table: str, low: str, params: list) -> RawSQL:
+    """The rows of every id bucket from `low` (SQL) up to the newest claim's, which the statement reads
+    itself: its snapshot's newest rows are inside."""
+    newest = f"(SELECT max(id) / {ID_BUCKET} FROM {table})"  # noqa: S608 (a table name)
+    buckets = (
+        f"(SELECT string_agg(quote_literal('{BUCKET_PREFIX}' || bucket), ' | ')::tsquery"  # noqa: S608
+        f" FROM generate_series({low.format(newest=newest)}, {newest}) AS bucket)"
+    )
+    return RawSQL(  # noqa: S611 (numbers only, bound)
+        f"{table}.search_vector @@ {buckets}", params, output_field=models.BooleanField()
     )
 
 
@@ -81,23 +112,73 @@ class RankedSearch:
         self._first_head: tuple[list[tuple[int, float]], int] | None = None
         self._more = False
 
-    def head_query(self, boundary: int | None = None) -> models.QuerySet:
-        """(id, rank) of the newest RANKED matches and one more (to tell whether there are more), or of
-        the RANKED matches from `boundary` up."""
-        ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query)).order_by("-id")
+    def head_query(self, boundary: int | None = None, *, low_bucket: int = 0) -> models.QuerySet:
+        """(id, rank) of the newest RANKED matches and one more (to tell whether there are more), from id
+        bucket `low_bucket` up; or of the RANKED matches from `boundary` up."""
+        ranked = self.matches.annotate(search_rank=_rank(self.queryset, self.query))
         ranked = ranked.values_list("id", "search_rank")
+        if boundary is not None:
+            low_bucket = boundary // ID_BUCKET
+        if low_bucket and connection.vendor == "postgresql":
+            ranked = ranked.filter(_from_bucket(self.queryset.model._meta.db_table, "%s", [low_bucket]))
         if boundary is None:
-            return ranked[: RANKED + 1]
+            return ranked.order_by("-id")[: RANKED + 1]
         # The head the first page saw: RANKED rows from its boundary up, and never more, whatever a
         # cursor says (a forged boundary must not make ranking read every match of a broad word).
         return ranked.filter(id__gte=boundary).order_by("id")[:RANKED]
+
+    def first_window_query(self) -> models.QuerySet:
+        """(id, rank) of the newest RANKED + 1 matches of the newest WINDOWS[0] id buckets, and a row
+        (newest claim's id, None): the first query looking for the head (PostgreSQL)."""
+        table = self.queryset.model._meta.db_table
+        window = self.matches.annotate(search_rank=_rank(self.queryset, self.query))
+        window = window.filter(_from_bucket(table, "{newest} - %s", [WINDOWS[0] - 1]))
+        window = window.values_list("id", "search_rank").order_by("-id")[: RANKED + 1]
+        newest = self.queryset.model._base_manager.annotate(
+            search_rank=models.Value(None, output_field=models.FloatField())
+        )
+        newest = newest.values_list("id", "search_rank").order_by("-id")[:1]
+        return window.union(newest, all=True)
+
+    def _newest_window(self) -> tuple[list[tuple[int, float]], int | None]:
+        """The first window's matches, newest first, and the newest claim's id (None: there is none)."""
+        rows = list(self.first_window_query())  # the newest claim's row is the one without a rank
+        top = next((pk for pk, rank in rows if rank is None), None)
+        return sorted((row for row in rows if row[1] is not None), key=lambda row: -row[0]), top
+
+    def _newest(self) -> list[tuple[int, float]]:
+        """(id, rank) of the newest RANKED matches and one more, newest first: looked for in ever wider
+        windows of the newest ids (WINDOWS), each a query of its own, then among every match."""
+        if connection.vendor != "postgresql":
+            return list(self.head_query())
+        rows, newest = self._newest_window()
+        if len(rows) > RANKED or newest is None or newest // ID_BUCKET < WINDOWS[0]:
+            return rows  # enough matches, or the window held every claim
+        top = newest // ID_BUCKET
+
+        def ids(count: int) -> int:  # in the newest `count` buckets
+            return newest - (top - count + 1) * ID_BUCKET + 1
+
+        found, width = len(rows), ids(WINDOWS[0])
+        for count in WINDOWS[1:]:
+            # A window of every claim is the last step's query, without buckets. So is a window in which
+            # the matches so far foretell less than half a head: it would most likely come back short,
+            # and a word that rare among the newest claims has few matches to fetch (a rare word: 2
+            # statements at 1M, not 3).
+            if top < count or found * ids(count) < width * (RANKED + 1) / 2:
+                break
+            rows = list(self.head_query(low_bucket=top - count + 1))
+            if len(rows) > RANKED:
+                return rows
+            found, width = len(rows), ids(count)
+        return list(self.head_query())
 
     def _head(self, boundary: int | None) -> tuple[list[tuple[int, float]], int]:
         """(id, rank) of the ranked head in search order, and its boundary."""
         if boundary is None and self._first_head is not None:
             return self._first_head
         if boundary is None:
-            rows = list(self.head_query())
+            rows = self._newest()
             self._more, rows = len(rows) > RANKED, rows[:RANKED]
             found = rows[-1][0] if self._more else 0
         else:

@@ -3,7 +3,7 @@
 from base64 import urlsafe_b64encode as b64encode
 
 import pytest
-from django.db import connection  # noqa: F401 (read by the skipif conditions)
+from django.db import connection
 from rest_framework.test import APIClient
 
 from claims import vocab
@@ -167,3 +167,96 @@ def test_a_search_finds_claims_by_category_and_stage_in_either_language_and_by_a
     )
     found = [item["id"] for item in APIClient().get(API, {"q": query}).json()["results"]]
     assert found == [str(shells.uuid)]
+
+
+@pytest.fixture
+def next_claim_id():
+    """Sets the id the next claim gets (PostgreSQL). A sequence ignores the test's rollback: it is put
+    back afterwards, so that later tests' claims are not spread over many id buckets."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('claims_claim', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608 (a catalog name)
+        saved = cursor.fetchone()
+
+    def set_next(pk: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(%s, %s, false)", [sequence, pk])
+
+    yield set_next
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(%s, %s, %s)", [sequence, *saved])
+
+
+@pytest.fixture
+def spread(make_claim, next_claim_id) -> dict[str, Claim]:
+    """Matches of "drones" in id buckets 0, 10, 12, 20 and 21 (10 000 ids each); a draft in 21."""
+    claims = {}
+    for name, pk, statement, status in [
+        ("old", 5_000, WEAK, vocab.Status.PUBLISHED),
+        ("b10", 105_000, STRONG, vocab.Status.PUBLISHED),
+        ("b12", 125_000, WEAK, vocab.Status.PUBLISHED),
+        ("b20", 205_000, STRONG, vocab.Status.PUBLISHED),
+        ("b21", 215_000, WEAK, vocab.Status.PUBLISHED),
+        ("draft", 216_000, WEAK, vocab.Status.DRAFT),
+        ("other", 217_000, "Shells crossed by rail.", vocab.Status.PUBLISHED),
+    ]:
+        next_claim_id(pk)
+        claims[name] = make_claim(status, statement=statement)
+    assert [claims[name].pk for name in ("old", "b21")] == [5_000, 215_000]
+    return claims
+
+
+@on_postgresql
+def test_the_ranked_head_is_the_newest_matches_whichever_id_window_holds_them(
+    spread, editor, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr("claims.search.RANKED", 2)
+    # Readers: the newest 2 buckets hold 2 public matches, not the 3 that tell the head from more;
+    # the newest 11 hold 3. Editors: the draft makes 3 in the newest 2 buckets.
+    readers = Claim.objects.public().ranked_search("drones")
+    with django_assert_num_queries(2):
+        assert readers.count() == 2 and readers.truncated
+    editors = Claim.objects.ranked_search("drones")
+    with django_assert_num_queries(1):
+        assert editors.count() == 2 and editors.truncated
+    s = spread
+    assert api_walk(APIClient(), f"{API}?q=drones&page_size=1") == uuids(
+        [s["b20"], s["b21"], s["b12"], s["b10"], s["old"]]
+    )
+    client = APIClient()
+    client.force_authenticate(editor)
+    assert api_walk(client, f"{API}?q=drones&page_size=1") == uuids(
+        [s["draft"], s["b21"], s["b20"], s["b12"], s["b10"], s["old"]]
+    )
+
+
+@on_postgresql
+def test_a_word_too_rare_for_the_wider_window_goes_from_the_first_to_all_its_matches(
+    spread, django_assert_num_queries
+):
+    search = Claim.objects.public().ranked_search("crates")  # WEAK's word: b21, b12, old
+    with django_assert_num_queries(2 + 1):  # the first window (b21 alone) and every match, then the page
+        assert search[0:5] == [spread["b21"], spread["b12"], spread["old"]]
+    assert not search.truncated
+
+
+@on_postgresql
+def test_the_id_bucket_in_the_search_vector_changes_no_rank(spread):
+    ranks = dict(Claim.objects.ranked_search("drones crates").head_query())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, ts_rank(to_tsvector('simple', search_document),"
+            " websearch_to_tsquery('simple', 'drones crates'), 1) FROM claims_claim WHERE id = ANY(%s)",
+            [list(ranks)],
+        )
+        assert dict(cursor.fetchall()) == ranks
+
+
+@on_postgresql
+@pytest.mark.parametrize("query", ["~ids 0", '"~ids 0"', "'~ids 0'", "~ids", "~ids0", "ids 21"])
+def test_no_search_matches_the_id_buckets(spread, query):
+    with connection.cursor() as cursor:  # the buckets are there, out of any query's reach
+        cursor.execute("SELECT count(*) FROM claims_claim WHERE search_vector @@ '''~ids 21'''::tsquery")
+        assert cursor.fetchone()[0] == 3
+    assert not Claim.objects.search(query).exists()

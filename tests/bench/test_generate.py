@@ -7,6 +7,7 @@ from django.db import connection
 from claims import projection, vocab
 from claims.models import Claim, ClaimDocument, ClaimVersion, FeedEvent
 from claims.representation import represent_claim
+from claims.search import bucket_lexeme_sql
 
 pytestmark = [
     pytest.mark.slow,
@@ -48,3 +49,16 @@ def test_generated_claims_carry_the_planted_words_and_rebuilt_indexes(generated)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'claim_search_vector_gin'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_generated_search_vectors_are_the_ones_an_update_makes_with_their_id_bucket(generated):
+    bucket = f"quote_literal({bucket_lexeme_sql('claims_claim')})::tsquery"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE loaded AS SELECT id, search_vector FROM claims_claim")
+        cursor.execute("UPDATE claims_claim SET search_document = search_document")  # regenerates
+        cursor.execute(
+            "SELECT count(*) FROM claims_claim JOIN loaded USING (id)"  # noqa: S608 (our own SQL)
+            " WHERE claims_claim.search_vector = loaded.search_vector"
+            f" AND claims_claim.search_vector @@ {bucket}"
+        )
+        assert cursor.fetchone()[0] == generated.claims
