@@ -357,13 +357,39 @@ def current_representations(claims: list[Claim]) -> list[dict]:
     return documents
 
 
-# current_representations() in SQL, for PostgreSQL: the page's own query returns each document as JSON
+# current_representations() in SQL, for PostgreSQL: the page's own query writes each document as JSON
 # text, with actors and source health as they are now, ready to be written into a response unparsed.
-# {body} is the stored document; `relations` may replace its relations (see selectors).
-_ACTOR = (
-    "coalesce((SELECT jsonb_build_object('id', a.id, 'name', a.name, 'kind', a.kind, 'country', a.country)"
-    " FROM {actors} a WHERE a.id = ({slot}->>'id')::bigint), {slot})"
-)
+# The text is spliced, not rebuilt: the keys read afresh first, then the stored document without them
+# as PostgreSQL writes it. Merging them into the jsonb (`||`) and writing that out took 40 % more of
+# the server's CPU (BENCHMARKS.md). `{body}` is the stored document, decompressed once per row (see
+# _CurrentDocument).
+
+
+def _json_array(element: str, elements: str) -> str:
+    """JSON text of an array: `element` (JSON text of `e.v`, `e.i` its place) for each of `elements`."""
+    return (
+        f"(SELECT '[' || coalesce(string_agg({element}, ', ' ORDER BY e.i), '') || ']'"  # noqa: S608 (fixed fragments)
+        f" FROM jsonb_array_elements({elements}) WITH ORDINALITY e(v, i))"
+    )
+
+
+def _json_object(fresh: dict[str, str], stored: str) -> str:
+    """JSON text of an object: the `fresh` keys (SQL writing their JSON text), then the jsonb `stored`
+    without them."""
+    keys = ", ".join(f"'{key}'" for key in fresh)
+    written = " || ', ' || ".join(f"'\"{key}\": ' || {value}" for key, value in fresh.items())
+    rest = f"substr(({stored} - ARRAY[{keys}]::text[])::text, 2)"  # its text without the opening brace
+    return f"('{{' || {written} || coalesce(', ' || nullif({rest}, '}}'), '}}'))"
+
+
+def _actor(slot: str) -> str:
+    """The actor in `slot` as it is now; the stored object if it has since been deleted."""
+    return (
+        "coalesce((SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind, 'country', a.country)"  # noqa: S608 (a table name, fixed fragments)
+        f"::text FROM {Actor._meta.db_table} a WHERE a.id = ({slot}->>'id')::bigint), ({slot})::text, 'null')"
+    )
+
+
 # What iso() writes: microseconds only when there are some, and the UTC offset as +00:00.
 _ISO = (
     "to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
@@ -372,32 +398,32 @@ _ISO = (
 )
 # One lookup by primary key per source: a join would let the planner hash the whole table per document.
 _SOURCE = (
-    "coalesce((SELECT jsonb_build_object('id', s.id, 'url', s.url, 'liveness', s.liveness,"
-    " 'last_checked_at', {checked}) FROM {sources} s WHERE s.id = (e.v->>'id')::bigint), e.v)"
+    "coalesce((SELECT json_build_object('id', s.id, 'url', s.url, 'liveness', s.liveness,"  # noqa: S608 (a table name)
+    f" 'last_checked_at', {_ISO.format(at='s.last_checked_at')})::text"
+    f" FROM {Source._meta.db_table} s WHERE s.id = (e.v->>'id')::bigint), e.v::text)"
 )
-_CURRENT_DOCUMENT = """{{body}} || jsonb_build_object(
-  'supplier', {supplier},
-  'recipient', {recipient},
-  'participants', (SELECT coalesce(jsonb_agg({participant} ORDER BY p.i), '[]'::jsonb)
-                   FROM jsonb_array_elements({{body}}->'participants') WITH ORDINALITY p(v, i)),
-  'hops', (SELECT coalesce(jsonb_agg(h.v || jsonb_build_object('speaker', {speaker},
-                                                               'affiliation', {affiliation})
-                                     ORDER BY h.i), '[]'::jsonb)
-           FROM jsonb_array_elements({{body}}->'hops') WITH ORDINALITY h(v, i)),
-  'sources', (SELECT coalesce(jsonb_agg({source} ORDER BY e.i), '[]'::jsonb)
-              FROM jsonb_array_elements({{body}}->'sources') WITH ORDINALITY e(v, i)){{relations}}
-)""".format(  # noqa: S608 (table names and fixed fragments: nothing from a request)
-    supplier=_ACTOR.format(actors=Actor._meta.db_table, slot="{body}->'supplier'"),
-    recipient=_ACTOR.format(actors=Actor._meta.db_table, slot="{body}->'recipient'"),
-    participant=_ACTOR.format(actors=Actor._meta.db_table, slot="p.v"),
-    speaker=_ACTOR.format(actors=Actor._meta.db_table, slot="(h.v->'speaker')"),
-    affiliation=_ACTOR.format(actors=Actor._meta.db_table, slot="(h.v->'affiliation')"),
-    source=_SOURCE.format(checked=_ISO.format(at="s.last_checked_at"), sources=Source._meta.db_table),
-)
+
+
+def _current_document(relations: str | None) -> str:
+    """JSON text of the current document; `relations`, when given, replaces the stored relations."""
+    hop = _json_object(
+        {"speaker": _actor("e.v->'speaker'"), "affiliation": _actor("e.v->'affiliation'")}, "e.v"
+    )
+    fresh = {
+        "supplier": _actor("{body}->'supplier'"),
+        "recipient": _actor("{body}->'recipient'"),
+        # Each array in its own subquery, so their rows (all named e) never meet.
+        "participants": _json_array(_actor("e.v"), "{body}->'participants'"),
+        "hops": _json_array(hop, "{body}->'hops'"),
+        "sources": _json_array(_SOURCE, "{body}->'sources'"),
+    }
+    if relations is not None:
+        fresh["relations"] = relations
+    return _json_object(fresh, "{body}")
 
 
 class _CurrentDocument(Func):
-    """_CURRENT_DOCUMENT over a document's body column, as the surrounding query names it."""
+    """_current_document() over a document's body column, as the surrounding query names it."""
 
     output_field = TextField()
 
@@ -408,17 +434,23 @@ class _CurrentDocument(Func):
     def as_sql(self, compiler, connection, **extra):
         body, body_params = compiler.compile(self.source_expressions[0])
         assert not body_params  # a column: the parameters below are all there is
-        return f"({self.sql.replace('{body}', body)})::text", list(self.sql_params)
+        # The stored body is compressed, and each use of the column would decompress it again: `|| '{}'`
+        # returns it decompressed, and OFFSET 0 keeps the planner from copying that into every use.
+        document = self.sql.replace("{body}", "d.body")
+        decompressed = f"(SELECT {body} || '{{}}'::jsonb AS body OFFSET 0) d"
+        return f"(SELECT {document} FROM {decompressed})", list(self.sql_params)  # noqa: S608 (fixed fragments)
 
 
 def current_document_json(*, relations: tuple[str, list] | None = None) -> Subquery | None:
     """An annotation of claims: their current document as JSON text, as current_representations() builds
     it; NULL where the document is missing or in an older shape, None off PostgreSQL (use the former).
 
-    `relations`, an SQL expression of `{body}` and its parameters, replaces the stored relations."""
+    `relations`, an SQL expression of `{body}` writing a JSON array, and its parameters, replaces the
+    stored relations."""
     if connection.vendor != "postgresql":
         return None
-    added, params = (f",\n  'relations', {relations[0]}", relations[1]) if relations else ("", [])
-    document = _CurrentDocument(_CURRENT_DOCUMENT.replace("{relations}", added), params)
+    sql, params = (
+        (_current_document(relations[0]), relations[1]) if relations else (_current_document(None), [])
+    )
     documents = ClaimDocument.objects.filter(claim_id=OuterRef("pk"), schema_version=SCHEMA_VERSION)
-    return Subquery(documents.annotate(json=document).values("json"))
+    return Subquery(documents.annotate(json=_CurrentDocument(sql, params)).values("json"))
