@@ -73,4 +73,9 @@ class StrictFilterBackend(DjangoFilterBackend):
                     if getattr(paginator, name, None)
                 ]
             refuse_unknown_parameters(request, accepted)
+        asked = request.query_params.keys()
+        if filterset_class is not None and asked.isdisjoint(filterset_class.base_filters):
+            # No filter asked for: the FilterSet would keep every row, after building and validating a
+            # form of all its fields (about 3 ms, a tenth of a 100-claim list page).
+            return queryset
         return super().filter_queryset(request, queryset, view)
