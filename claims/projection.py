@@ -16,7 +16,8 @@ import orjson
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import F, Func, OuterRef, Q, Subquery, TextField
+from django.db.models import Q, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 
@@ -404,6 +405,7 @@ _SOURCE = (
 )
 
 
+@functools.cache
 def _current_document(relations: str | None) -> str:
     """JSON text of the current document; `relations`, when given, replaces the stored relations."""
     hop = _json_object(
@@ -422,28 +424,11 @@ def _current_document(relations: str | None) -> str:
     return _json_object(fresh, "{body}")
 
 
-class _CurrentDocument(Func):
-    """_current_document() over a document's body column, as the surrounding query names it."""
-
-    output_field = TextField()
-
-    def __init__(self, sql: str, params: list):
-        super().__init__(F("body"))
-        self.sql, self.sql_params = sql, params
-
-    def as_sql(self, compiler, connection, **extra):
-        body, body_params = compiler.compile(self.source_expressions[0])
-        assert not body_params  # a column: the parameters below are all there is
-        # The stored body is compressed, and each use of the column would decompress it again: `|| '{}'`
-        # returns it decompressed, and OFFSET 0 keeps the planner from copying that into every use.
-        document = self.sql.replace("{body}", "d.body")
-        decompressed = f"(SELECT {body} || '{{}}'::jsonb AS body OFFSET 0) d"
-        return f"(SELECT {document} FROM {decompressed})", list(self.sql_params)  # noqa: S608 (fixed fragments)
-
-
-def current_document_json(*, relations: tuple[str, list] | None = None) -> Subquery | None:
-    """An annotation of claims: their current document as JSON text, as current_representations() builds
-    it; NULL where the document is missing or in an older shape, None off PostgreSQL (use the former).
+def current_document_json(*, relations: tuple[str, list] | None = None) -> RawSQL | None:
+    """An annotation of claims (a query naming them by their table): their current document as JSON
+    text, as current_representations() builds it; NULL where the document is missing or in an older
+    shape, None off PostgreSQL (use the former). SQL rather than a Subquery: Django resolving and
+    compiling that took a tenth of a list page's time.
 
     `relations`, an SQL expression of `{body}` writing a JSON array, and its parameters, replaces the
     stored relations."""
@@ -452,5 +437,13 @@ def current_document_json(*, relations: tuple[str, list] | None = None) -> Subqu
     sql, params = (
         (_current_document(relations[0]), relations[1]) if relations else (_current_document(None), [])
     )
-    documents = ClaimDocument.objects.filter(claim_id=OuterRef("pk"), schema_version=SCHEMA_VERSION)
-    return Subquery(documents.annotate(json=_CurrentDocument(sql, params)).values("json"))
+    # The stored body is compressed, and each use of the column would decompress it again: `|| '{}'`
+    # returns it decompressed, and OFFSET 0 keeps the planner from copying that into every use.
+    body = "(SELECT cd.body || '{}'::jsonb AS body OFFSET 0) d"
+    document = f"(SELECT {sql.replace('{body}', 'd.body')} FROM {body})"  # noqa: S608 (fixed fragments)
+    return RawSQL(  # noqa: S611 (table names and fixed fragments; the parameters are bound)
+        f"(SELECT {document} FROM {ClaimDocument._meta.db_table} cd"  # noqa: S608
+        f" WHERE cd.claim_id = {Claim._meta.db_table}.id AND cd.schema_version = %s)",
+        [*params, SCHEMA_VERSION],
+        output_field=TextField(),
+    )
