@@ -361,9 +361,8 @@ def current_representations(claims: list[Claim]) -> list[dict]:
 # current_representations() in SQL, for PostgreSQL: the page's own query writes each document as JSON
 # text, with actors and source health as they are now, ready to be written into a response unparsed.
 # The text is spliced, not rebuilt: the keys read afresh first, then the stored document without them
-# as PostgreSQL writes it. Merging them into the jsonb (`||`) and writing that out took 40 % more of
-# the server's CPU (BENCHMARKS.md). `{body}` is the stored document, decompressed once per row (see
-# _CurrentDocument).
+# as PostgreSQL writes it (merging them into the jsonb with `||` and writing that out cost the server
+# half as much CPU again). `{body}` is the stored document, decompressed once (current_document_json).
 
 
 def _json_array(element: str, elements: str) -> str:
