@@ -245,8 +245,8 @@ def documents_visible_to(user, claims: list[Claim]) -> list[dict]:
 
 
 # redact_documents() in SQL, for a document being built by the database: a relation stays only if the
-# claim at its other end is public.
-_PUBLIC_RELATIONS = f"""(SELECT coalesce(jsonb_agg(r.v ORDER BY r.i), '[]'::jsonb)
+# claim at its other end is public. JSON text of the array, as projection.current_document_json() takes it.
+_PUBLIC_RELATIONS = f"""(SELECT '[' || coalesce(string_agg(r.v::text, ', ' ORDER BY r.i), '') || ']'
     FROM jsonb_array_elements({{body}}->'relations') WITH ORDINALITY r(v, i)
     WHERE EXISTS (SELECT 1 FROM {Claim._meta.db_table} other
                   WHERE other.uuid = (r.v->>'claim_id')::uuid AND other.status = ANY(%s)))"""  # noqa: S608 (a table name, no input)

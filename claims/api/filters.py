@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 
@@ -73,4 +74,14 @@ class StrictFilterBackend(DjangoFilterBackend):
                     if getattr(paginator, name, None)
                 ]
             refuse_unknown_parameters(request, accepted)
-        return super().filter_queryset(request, queryset, view)
+        # The filters asked for only (a parameter is named as its filter): any other would let every row
+        # through, after building and validating its form field (about 3 ms for all of ClaimFilter's, a
+        # tenth of a 100-claim list page). The browsable API's form (to_html) still offers them all.
+        asked = request.query_params
+        if filterset_class is None or asked.keys().isdisjoint(filterset_class.base_filters):
+            return queryset
+        filterset = self.get_filterset(request, queryset, view)
+        filterset.filters = {name: each for name, each in filterset.filters.items() if name in asked}
+        if not filterset.is_valid() and self.raise_exception:
+            raise translate_validation(filterset.errors)
+        return filterset.qs
