@@ -209,16 +209,15 @@ def claim_rows(claims: int, first: int, last: int, user_id: int):
         }
 
 
-# COPY's text format: backslash, tab, newline and carriage return escaped; None is \N.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def _field(value) -> str:
+    """A value in COPY's text format: backslash (first), tab, newline and carriage return escaped;
+    None is \\N. (`replace` returns a value without the character as it is; `str.translate` would
+    copy every document character by character.)"""
     if value is None:
         return "\\N"
     if value is True or value is False:
         return "t" if value else "f"
-    return str(value).translate(_ESCAPES)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _line(*values) -> str:
