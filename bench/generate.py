@@ -209,16 +209,15 @@ def claim_rows(claims: int, first: int, last: int, user_id: int):
         }
 
 
-# COPY's text format: backslash, tab, newline and carriage return escaped; None is \N.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 def _field(value) -> str:
+    """A value in COPY's text format: backslash (first), tab, newline and carriage return escaped;
+    None is \\N. (`replace` returns a value without the character as it is; `str.translate` would
+    copy every document character by character.)"""
     if value is None:
         return "\\N"
     if value is True or value is False:
         return "t" if value else "f"
-    return str(value).translate(_ESCAPES)
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _line(*values) -> str:
@@ -401,10 +400,12 @@ def _reset() -> None:
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
 
 
-def _secondary_indexes(cursor) -> list[tuple[str, str]]:
-    """(name, definition) of the loaded tables' indexes that back no constraint."""
+def _secondary_indexes(cursor) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the loaded tables' indexes that back no constraint, largest
+    tables first."""
     cursor.execute(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+        "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
+        " FROM pg_index i"
         " WHERE i.indrelid = ANY(%s::regclass[])"
         " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
         " ORDER BY pg_relation_size(i.indrelid) DESC, 1",
@@ -458,9 +459,40 @@ def _parallel(tasks: list, workers: int) -> int:
         return sum(pool.map(_in_worker, tasks, chunksize=1))
 
 
+def _after_chunks(indexes: list[tuple[str, str, str]], user_id: int) -> list[list[tuple[str, list]]]:
+    """What follows the chunks, as lists of statements each run in order on one connection, the
+    longest first: one pool hands them out as connections free up, with no wait between kinds of
+    work. Versions and feed events are the documents, copied inside the server (not sent again),
+    then indexed and analysed; each GIN index is built on its own; a table's other indexes and its
+    statistics come together. A table with a GIN index is analysed last: ANALYZE waits, by its lock,
+    for the index builds still running on the table, and nothing is left to run meanwhile."""
+    copies = {
+        "claims_claimversion": (
+            "INSERT INTO claims_claimversion (claim_id, version, snapshot, change, changed_by_id, changed_at)"
+            " SELECT claim_id, 1, body, 'generated', %s, updated_at FROM claims_claimdocument ORDER BY claim_id",
+            [user_id],
+        ),
+        "claims_feedevent": (
+            "INSERT INTO claims_feedevent (seq, type, claim_id, version, at, payload)"
+            " SELECT row_number() OVER (ORDER BY c.id), 'published', c.id, 1, c.updated_at, d.body"
+            " FROM claims_claim c JOIN claims_claimdocument d ON d.claim_id = c.id"
+            " WHERE c.status = ANY(%s) ORDER BY c.id",
+            [list(vocab.PUBLIC_STATUSES)],
+        ),
+    }
+    gin_tables = {table for table, _, definition in indexes if " USING gin " in definition}
+    tasks = [[(definition, [])] for _, _, definition in indexes if " USING gin " in definition]
+    for table in dict.fromkeys([*copies, *(table for table, _, _ in indexes), *LOADED]):  # largest first
+        task = [copies[table]] if table in copies else []
+        task += [(d, []) for t, _, d in indexes if t == table and " USING gin " not in d]
+        tasks.append(task if table in gin_tables else [*task, (f"ANALYZE {table}", [])])
+    return tasks + [[(f"ANALYZE {table}", [])] for table in sorted(gin_tables)]
+
+
 def _load(claims: int, user_id: int, workers: int) -> int:
     """Empty the tables and drop their secondary indexes; COPY the claims in chunks on `workers`
-    connections; copy documents into versions and feed events; rebuild the indexes."""
+    connections; then copy documents into versions and feed events, rebuild the indexes and
+    analyse the tables, `workers` at a time."""
     actors = _actors()
     hosts = source_hosts(source_count(claims))
     rows = 0
@@ -468,7 +500,7 @@ def _load(claims: int, user_id: int, workers: int) -> int:
         _bulk_session(cursor)
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
         indexes = _secondary_indexes(cursor)
-        for name, _ in indexes:
+        for _, name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
         rows += _copy_text(
             cursor,
@@ -487,37 +519,19 @@ def _load(claims: int, user_id: int, workers: int) -> int:
             "".join(_line(i, source_url(i, hosts[i]), f"Article {i}", "en", "unknown", NOW, "unchecked", 0, 0, "",
                           "", "", "", "", "", "") for i in range(1, len(hosts))),
         )  # fmt: skip
+    spans = chunks(claims)
     try:
-        spans = chunks(claims)
         rows += _parallel(
             [(_load_chunks, (claims, user_id, spans[w::workers])) for w in range(min(workers, len(spans)))],
             workers,
         )
-        # Versions and feed events are the documents: copied inside the server, not sent again.
-        rows += _parallel(
-            [
-                (_statements, ([(
-                    "INSERT INTO claims_claimversion (claim_id, version, snapshot, change, changed_by_id, changed_at)"
-                    " SELECT claim_id, 1, body, 'generated', %s, updated_at FROM claims_claimdocument ORDER BY claim_id",
-                    [user_id],
-                )],)),
-                (_statements, ([(
-                    "INSERT INTO claims_feedevent (seq, type, claim_id, version, at, payload)"
-                    " SELECT row_number() OVER (ORDER BY c.id), 'published', c.id, 1, c.updated_at, d.body"
-                    " FROM claims_claim c JOIN claims_claimdocument d ON d.claim_id = c.id"
-                    " WHERE c.status = ANY(%s) ORDER BY c.id",
-                    [list(vocab.PUBLIC_STATUSES)],
-                )],)),
-            ],
-            workers,
-        )  # fmt: skip
-    finally:
-        # Even after a failure: a later run must find every index the migrations made.
-        definitions = [
-            (definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1), [])
-            for _, definition in indexes
-        ]
-        _parallel([(_statements, (definitions[w::workers],)) for w in range(workers)], workers)
+        rows += _parallel([(_statements, (task,)) for task in _after_chunks(indexes, user_id)], workers)
+    except BaseException:
+        # A later run must find every index the migrations made: it drops and rebuilds what it finds.
+        with connection.cursor() as cursor:
+            for _, _, definition in indexes:
+                cursor.execute(definition.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+        raise
     with connection.cursor() as cursor:
         for table, column in SEQUENCES:
             cursor.execute(
@@ -598,7 +612,6 @@ def generate(*, claims: int, workers: int = WORKERS) -> Loaded:
     started = time.perf_counter()
     user = _bench_user()
     rows = _load(claims, user.pk, workers)
-    analyze(workers)
     return Loaded(claims=claims, rows=rows, seconds=time.perf_counter() - started)
 
 

@@ -143,6 +143,7 @@ def scale_headline(tiers: dict) -> dict:
             figures |= {f"tier_{name}_{key}": value for key, value in search_headline(tier).items()}
         if "restored_from" in tier.get("generator", {}):
             figures[f"tier_{name}_restore_seconds"] = tier["generator"]["restore_seconds"]
+            figures[f"tier_{name}_restored_by"] = tier["generator"]["restored_by"]
     if "api" in tiers.get("1m", {}):
         large = tiers["1m"]
         figures |= {
