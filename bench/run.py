@@ -121,6 +121,8 @@ def scale_headline(tiers: dict) -> dict:
     """The generator's speed (largest tier generated in this run) and each tier's own figures:
     search pages for every tier, and the list, cursor and feed figures issue 12 asks of the 1M tier."""
     figures = {}
+    # A --recheck-only tier loads no claims and searches nothing: it has no figures here.
+    tiers = {name: tier for name, tier in tiers.items() if "generator" in tier}
     generated = [tier["generator"] for tier in tiers.values() if "rows_per_s" in tier["generator"]]
     fresh = [loaded for loaded in generated if "restored_from" not in loaded] or generated
     if fresh:
