@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -309,7 +309,8 @@ def _record(
     """Append the check row and update the source's health, only if the lease is still ours.
 
     One transaction: lock the source (reading what its schedule depends on in the same statement),
-    insert the check and its quote rows, update the source. The locked row holds the state before
+    insert the check and its quote rows, update the source (those three in one statement on
+    PostgreSQL, _write_in_one_statement). The locked row holds the state before
     the check and `changes` the state after: the place to act on a transition.
     """
     try:
@@ -318,46 +319,113 @@ def _record(
             source = locked[0] if locked else None
             if source is None:  # re-leased by someone else while we fetched: their check counts, not ours
                 return None
-            try:
-                row = SourceCheck.objects.create(
-                    source=source,
-                    outcome=evaluation.outcome,
-                    http_status=result.http_status,
-                    final_url=result.final_url[:2000],
-                    checked_at=now,
-                    content_sha256=evaluation.content_sha256,
-                    similarity=evaluation.similarity,
-                    detail=evaluation.detail[: SHORT_TEXT_MAX * 2],
-                    lease_token=row_token,
-                    redirects=[{"status": r.status, "url": r.url} for r in result.redirects],
-                    elapsed_ms=elapsed_ms,
-                    content_type=result.content_type[:SHORT_TEXT_MAX],
-                    body_sha256=evaluation.body_sha256,
-                    warc_path=evaluation.warc_path,
-                    text_diff=evaluation.text_diff,
-                )
-            except IntegrityError as exc:
-                raise _AlreadyRecorded from exc
-            QuoteCheck.objects.bulk_create(
-                QuoteCheck(check_run=row, hop_id=hop_id, result=m.result, score=m.score, passage=m.passage)
-                for hop_id, m in evaluation.quotes
+            row = SourceCheck(
+                source=source,
+                outcome=evaluation.outcome,
+                http_status=result.http_status,
+                final_url=result.final_url[:2000],
+                checked_at=now,
+                content_sha256=evaluation.content_sha256,
+                similarity=evaluation.similarity,
+                detail=evaluation.detail[: SHORT_TEXT_MAX * 2],
+                lease_token=row_token,
+                redirects=[{"status": r.status, "url": r.url} for r in result.redirects],
+                elapsed_ms=elapsed_ms,
+                content_type=result.content_type[:SHORT_TEXT_MAX],
+                body_sha256=evaluation.body_sha256,
+                warc_path=evaluation.warc_path,
+                text_diff=evaluation.text_diff,
             )
+            quotes = [
+                QuoteCheck(hop_id=hop_id, result=m.result, score=m.score, passage=m.passage)
+                for hop_id, m in evaluation.quotes
+            ]
             before = projection.source_state(liveness=source.liveness, quotes_missing=source.quotes_missing)
             changes = _next_state(source, result=result, evaluation=evaluation, now=now, release=release)
             after = projection.source_state(
                 liveness=changes["liveness"],
                 quotes_missing=changes.get("quotes_missing", source.quotes_missing),
             )
-            if evaluation.captured:
-                _capture(source, evaluation, changes)
+            if connection.vendor == "postgresql" and not evaluation.captured:
+                try:
+                    _write_in_one_statement(row, quotes, changes)
+                except IntegrityError as exc:
+                    raise _AlreadyRecorded from exc
             else:
-                # A queryset update: health changes every check and is not worth a history row each time.
-                Source.objects.filter(pk=source.pk).update(**changes)
+                try:
+                    row.save(force_insert=True)
+                except IntegrityError as exc:
+                    raise _AlreadyRecorded from exc
+                for quote in quotes:
+                    quote.check_run = row
+                QuoteCheck.objects.bulk_create(quotes)
+                if evaluation.captured:
+                    _capture(source, evaluation, changes)
+                else:
+                    # A queryset update: health changes every check and is not worth a history row each time.
+                    Source.objects.filter(pk=source.pk).update(**changes)
             # Only a change of state is news (and costs statements); the usual unchanged check adds none.
             projection.record_source_health(source_id=source.pk, before=before, after=after)
     except _AlreadyRecorded:  # the first row stands; nothing of ours was written
         return None
     return row
+
+
+# Filled with table and column names from the models only; every value is a parameter.
+_ONE_STATEMENT = """WITH new_check AS (INSERT INTO {checks} ({columns}) VALUES {values} RETURNING id)
+{new_quotes}UPDATE {sources} SET {assignments} WHERE {pk} = %s RETURNING (SELECT id FROM new_check)"""
+_NEW_QUOTES = """, new_quotes AS (INSERT INTO {quotes} ({columns})
+SELECT new_check.id, quote.* FROM new_check, (VALUES {rows}) AS quote)
+"""
+
+
+def _write_in_one_statement(row: SourceCheck, quotes: list[QuoteCheck], changes: dict) -> None:
+    """PostgreSQL: insert `row` and its `quotes` and apply `changes` to the source, in one statement.
+
+    The ORM's INSERT, bulk INSERT and UPDATE cost a round trip each and, building them, more CPU than
+    anything else left in an unchanged re-check (BENCHMARKS.md, round four). Columns and values come
+    from the models' fields and are prepared as the ORM prepares them; the rest of `row` is the caller's.
+    """
+    quote_name = connection.ops.quote_name
+    run = QuoteCheck._meta.get_field("check_run")
+    check_fields = [f for f in SourceCheck._meta.concrete_fields if not f.primary_key]
+    quote_fields = [f for f in QuoteCheck._meta.concrete_fields if not f.primary_key and f is not run]
+    source_fields = [Source._meta.get_field(name) for name in changes]
+
+    def columns(fields) -> str:
+        return ", ".join(quote_name(f.column) for f in fields)
+
+    def slots(fields) -> str:
+        # Cast, so that rows in a VALUES list carry their columns' types.
+        return "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+
+    def prepare(fields, obj) -> list:
+        # pre_save as an INSERT calls it (defaults, auto_now), then the value as the ORM would send it.
+        return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+    params = prepare(check_fields, row)
+    for quote in quotes:
+        params += prepare(quote_fields, quote)
+    params += [f.get_db_prep_save(changes[f.name], connection) for f in source_fields]
+    params.append(row.source_id)
+    new_quotes = _NEW_QUOTES.format(
+        quotes=quote_name(QuoteCheck._meta.db_table),
+        columns=columns([run, *quote_fields]),
+        rows=", ".join(slots(quote_fields) for _ in quotes),
+    )
+    sql = _ONE_STATEMENT.format(
+        checks=quote_name(SourceCheck._meta.db_table),
+        columns=columns(check_fields),
+        values=slots(check_fields),
+        new_quotes=new_quotes if quotes else "",
+        sources=quote_name(Source._meta.db_table),
+        assignments=", ".join(f"{quote_name(f.column)} = %s" for f in source_fields),
+        pk=quote_name(Source._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (row.pk,) = cursor.fetchone()
+    row._state.adding, row._state.db = False, connection.alias
 
 
 def _next_state(

@@ -19,25 +19,33 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims import policies
 from claims.models import Source
-from sources.tasks import check_source_now_task, check_source_task
+from sources.tasks import check_source_now_task, check_sources_task
 
 logger = logging.getLogger(__name__)
 
 DISPATCH_BATCH = 500
+# Sources per scheduled task. Sending one task per source cost the dispatcher most of a run, and the
+# worker a delivery and an ack per check (BENCHMARKS.md, re-check round four); a small batch keeps
+# every pool process busy and a batch well inside its time budget.
+CHECK_BATCH = 10
 
 
 def dispatch_due_sources(
     *, now: datetime | None = None, limit: int = DISPATCH_BATCH
 ) -> list[tuple[int, str]]:
-    """Lease every due source (up to `limit`) and enqueue one scheduled check per lease, on commit."""
+    """Lease every due source (up to `limit`) and enqueue their scheduled checks, on commit.
+
+    The leases travel CHECK_BATCH to a task, in due order. Sources of one domain in a batch are checked
+    as they would be one task each: politeness hands all but one on to a task of their own, later.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             leases = _lease_due_skip_locked(now=now, limit=limit)
         else:
             leases = _lease_due_one_by_one(now=now, limit=limit)
-        for source_id, token in leases:
-            _enqueue_on_commit(check_source_task, source_id=source_id, lease_token=token)
+        if leases:
+            transaction.on_commit(lambda: _send_batches(leases))
     return leases
 
 
@@ -105,6 +113,22 @@ def _enqueue_on_commit(task, *, source_id: int, lease_token: str) -> None:
             release_lease(source_id=source_id, lease_token=lease_token)
 
     transaction.on_commit(send)
+
+
+def _send_batches(leases: list[tuple[int, str]]) -> None:
+    for start in range(0, len(leases), CHECK_BATCH):
+        try:
+            check_sources_task.delay(leases[start : start + CHECK_BATCH])
+        except BrokerUnavailable:
+            # As in _enqueue_on_commit; the broker will not be back for the next batch either.
+            unsent = leases[start:]
+            logger.warning(
+                "broker unavailable: sources %s left due for the next dispatch",
+                ", ".join(str(source_id) for source_id, _ in unsent),
+            )
+            for source_id, token in unsent:
+                release_lease(source_id=source_id, lease_token=token)
+            return
 
 
 def _lease_due_skip_locked(*, now: datetime, limit: int) -> list[tuple[int, str]]:

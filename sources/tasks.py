@@ -1,6 +1,9 @@
 """Thin Celery tasks: ids in, a service does the work."""
 
+import time
+
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from sources.checks import DomainBusy, check_source
 from sources.fetch import TransientFetchError
@@ -47,6 +50,55 @@ def check_source_task(self, source_id: int, lease_token: str) -> None:
 def check_source_now_task(self, source_id: int, lease_token: str) -> None:
     """A check an editor asked for, or the capture of a new source (queue `checks_now`)."""
     _check(self, source_id, lease_token)
+
+
+# A batch starts no check after this long and hands the rest to a new task, so its last check (the
+# fetch gives up after 30 s) still ends inside the soft time limit.
+BATCH_BUDGET_SECONDS = 45
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=CHECK_OPTIONS["soft_time_limit"],
+    time_limit=CHECK_OPTIONS["time_limit"],
+)
+def check_sources_task(self, leases: list[tuple[int, str]]) -> None:
+    """Scheduled checks of a few leased sources, [(source_id, lease_token), …], one after the other.
+
+    One message, delivery and ack for the batch instead of one per source (queue `checks`). Each check
+    is idempotent on its own, so a redelivered batch only redoes what was not recorded. A source whose
+    domain is busy, or whose fetch failed transiently, leaves the batch for a check_source_task of its
+    own, exactly as that task would have rescheduled or retried itself.
+    """
+    started = time.monotonic()
+    for position, (source_id, lease_token) in enumerate(leases):
+        if position and time.monotonic() - started > BATCH_BUDGET_SECONDS:
+            self.apply_async((leases[position:],))
+            return
+        try:
+            check_source(source_id=source_id, lease_token=lease_token, retry_transient=True)
+        except DomainBusy as busy:
+            check_source_task.apply_async((source_id, lease_token), countdown=busy.wait)
+        except TransientFetchError:
+            # The first attempt is recorded; the retry is check_source_task's second attempt.
+            check_source_task.apply_async((source_id, lease_token), countdown=_retry_countdown(), retries=1)
+        except BaseException:
+            # The rest must not wait for their leases to expire because one check failed.
+            if position + 1 < len(leases):
+                self.apply_async((leases[position + 1 :],))
+            raise
+
+
+def _retry_countdown() -> float:
+    # The countdown of check_source_task's first autoretry (Celery's autoretry computes it the same way).
+    return get_exponential_backoff_interval(
+        factor=CHECK_OPTIONS["retry_backoff"],
+        retries=0,
+        maximum=CHECK_OPTIONS["retry_backoff_max"],
+        full_jitter=True,
+    )
 
 
 @shared_task(

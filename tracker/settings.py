@@ -307,6 +307,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Scheduled checks and "check now" travel on separate queues, so a backlog never delays an editor.
 CELERY_TASK_ROUTES = {
     "claims.tasks.check_source_task": {"queue": "checks"},
+    "sources.tasks.check_sources_task": {"queue": "checks"},
     "claims.tasks.dispatch_due_sources_task": {"queue": "checks"},
     "claims.tasks.check_source_now_task": {"queue": "checks_now"},
 }

@@ -10,7 +10,7 @@ from django.utils import timezone
 from claims.models import Source, SourceCheck
 from sources.checks import check_source
 from sources.dispatch import dispatch_due_sources
-from sources.tasks import check_source_task
+from sources.tasks import check_sources_task
 from tests.sources.site import Page, article
 
 pytestmark = [
@@ -58,12 +58,12 @@ def test_two_dispatchers_lease_and_check_each_due_source_once_per_interval(site,
         site.pages[f"/s{n}"] = Page(body=article(f"Paragrafo numero {n} sulle forniture."))
         Source.objects.create(url=site.url(f"/s{n}"), next_check_at=now - timedelta(minutes=1))
     enqueued: list[tuple[int, str]] = []
-    monkeypatch.setattr(check_source_task, "delay", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(check_sources_task, "delay", lambda batch: enqueued.extend(batch))
 
     leases = dispatch_concurrently(now=now)
     source_ids = [source_id for source_id, _ in leases]
     assert sorted(source_ids) == sorted(Source.objects.values_list("pk", flat=True)), "a double lease"
-    assert sorted(enqueued) == sorted(leases), "one task per lease"
+    assert sorted(enqueued) == sorted(leases), "each lease sent once"
 
     for source_id, token in leases:  # the workers run every task (and one of them twice: redelivery)
         check_source(source_id=source_id, lease_token=token)

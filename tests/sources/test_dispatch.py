@@ -12,7 +12,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from claims.models import Source
 from sources import dispatch
 from sources.dispatch import dispatch_due_sources, lease_source
-from sources.tasks import check_source_now_task, check_source_task
+from sources.tasks import check_source_now_task, check_sources_task
 
 NOW = timezone.now()
 HOUR = timedelta(hours=1)
@@ -29,27 +29,29 @@ def test_a_live_lease_cannot_be_taken_but_an_expired_one_or_a_check_now_can(db):
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    calls: list[tuple] = []
+def batches(monkeypatch):
+    calls: list[list[tuple]] = []
     lock = threading.Lock()
 
-    def record(*args, **kwargs):
+    def record(leases):
         with lock:
-            calls.append(args)
+            calls.append(list(leases))
 
-    monkeypatch.setattr(check_source_task, "delay", record)
+    monkeypatch.setattr(check_sources_task, "delay", record)
     return calls
 
 
-def test_dispatcher_leases_due_sources_and_enqueues_one_check_each_on_commit(
-    db, sent, django_capture_on_commit_callbacks
+def test_dispatcher_leases_due_sources_and_enqueues_their_checks_in_batches_on_commit(
+    db, batches, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(dispatch, "CHECK_BATCH", 2)
     due = [Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR) for i in range(3)]
     Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         leases = dispatch_due_sources(now=NOW)
+        assert batches == []  # not before the leases are committed
     assert sorted(source_id for source_id, _ in leases) == [s.pk for s in due]
-    assert sorted(sent) == sorted(leases)
+    assert batches == [leases[:2], leases[2:]]
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_due_sources(now=NOW + timedelta(minutes=1)) == []
     for source_id, token in leases:
@@ -57,7 +59,7 @@ def test_dispatcher_leases_due_sources_and_enqueues_one_check_each_on_commit(
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_dispatchers_never_lease_the_same_source(sent):
+def test_two_dispatchers_never_lease_the_same_source(batches):
     if connection.vendor != "postgresql":
         pytest.skip("row locks with SKIP LOCKED need PostgreSQL; SQLite serialises writers instead")
     ids = [
@@ -95,7 +97,7 @@ def test_two_dispatchers_never_lease_the_same_source(sent):
     assert a | b == set(ids)
 
 
-def test_the_fallback_skips_sources_another_dispatcher_leased_after_its_select(db, sent, monkeypatch):
+def test_the_fallback_skips_sources_another_dispatcher_leased_after_its_select(db, batches, monkeypatch):
     ids = [
         Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR).pk for i in range(4)
     ]
@@ -122,7 +124,7 @@ def sent_now(monkeypatch):
 
 
 def test_check_now_takes_the_lease_even_from_a_waiting_check_and_enqueues_on_checks_now(
-    db, sent, sent_now, django_capture_on_commit_callbacks
+    db, batches, sent_now, django_capture_on_commit_callbacks
 ):
     source = Source.objects.create(url="https://example.org/a", next_check_at=NOW)
     old = lease_source(source_id=source.pk)
@@ -130,7 +132,7 @@ def test_check_now_takes_the_lease_even_from_a_waiting_check_and_enqueues_on_che
         dispatch.check_now(source_id=source.pk)
     source.refresh_from_db()
     assert source.lease_token not in ("", old)
-    assert sent_now == [(source.pk, source.lease_token)] and sent == []
+    assert sent_now == [(source.pk, source.lease_token)] and batches == []
 
 
 def test_a_new_source_is_captured_once_and_not_while_leased(db, sent_now, django_capture_on_commit_callbacks):
@@ -148,14 +150,18 @@ def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
     def broker_down(*args):
         raise BrokerUnavailable("connection refused")
 
-    monkeypatch.setattr(check_source_task, "delay", broker_down)
-    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW - HOUR)
+    monkeypatch.setattr(check_sources_task, "delay", broker_down)
+    sources = [
+        Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR) for i in range(2)
+    ]
     with django_capture_on_commit_callbacks(execute=True):
-        assert [source_id for source_id, _ in dispatch_due_sources(now=NOW)] == [source.pk]
-    source.refresh_from_db()
-    assert (source.lease_token, source.lease_expires_at) == ("", None)
-    assert NOW - HOUR < source.next_check_at <= timezone.now()
-    assert f"broker unavailable: source {source.pk} left due for the next dispatch" in caplog.messages
+        assert [source_id for source_id, _ in dispatch_due_sources(now=NOW)] == [s.pk for s in sources]
+    for source in sources:
+        source.refresh_from_db()
+        assert (source.lease_token, source.lease_expires_at) == ("", None)
+        assert NOW - HOUR < source.next_check_at <= timezone.now()
+    ids = ", ".join(str(s.pk) for s in sources)
+    assert f"broker unavailable: sources {ids} left due for the next dispatch" in caplog.messages
 
 
 def test_release_leaves_a_source_alone_once_someone_else_leased_it(db):
@@ -171,7 +177,7 @@ def test_release_leaves_a_source_alone_once_someone_else_leased_it(db):
 
 
 def test_the_dispatcher_leases_at_most_its_limit_oldest_due_first(
-    db, sent, django_capture_on_commit_callbacks
+    db, batches, django_capture_on_commit_callbacks
 ):
     due = [
         Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR * (i + 1))
@@ -184,7 +190,7 @@ def test_the_dispatcher_leases_at_most_its_limit_oldest_due_first(
     assert lease == NOW + timedelta(seconds=settings.SOURCE_LEASE_SECONDS)
 
 
-def test_the_dispatcher_judges_due_at_the_time_it_is_given(db, sent, django_capture_on_commit_callbacks):
+def test_the_dispatcher_judges_due_at_the_time_it_is_given(db, batches, django_capture_on_commit_callbacks):
     later = Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_due_sources(now=NOW) == []

@@ -15,8 +15,14 @@ from django.db import connection
 
 from claims import services, vocab
 from claims.models import Source, SourceCheck
+from sources import tasks
 from sources.dispatch import lease_source, request_source_check
-from sources.tasks import check_source_now_task, check_source_task, dispatch_due_sources_task
+from sources.tasks import (
+    check_source_now_task,
+    check_source_task,
+    check_sources_task,
+    dispatch_due_sources_task,
+)
 from tests.sources.site import Page, article
 from tracker.celery import app
 
@@ -29,6 +35,7 @@ def queue_of(task) -> str:
 
 def test_scheduled_and_requested_checks_travel_on_separate_queues():
     assert queue_of(check_source_task) == "checks"
+    assert queue_of(check_sources_task) == "checks"
     assert queue_of(dispatch_due_sources_task) == "checks"
     assert queue_of(check_source_now_task) == "checks_now"
 
@@ -49,6 +56,12 @@ def test_check_tasks_survive_worker_loss_and_finish_before_redelivery(task):
     assert task.acks_late and task.reject_on_worker_lost
     assert task.soft_time_limit < task.time_limit < 3600
     assert task.max_retries and task.retry_backoff
+
+
+def test_a_batch_of_checks_survives_worker_loss_and_finishes_before_redelivery():
+    task = check_sources_task
+    assert task.acks_late and task.reject_on_worker_lost
+    assert tasks.BATCH_BUDGET_SECONDS + 40 < task.soft_time_limit < task.time_limit < 3600
 
 
 def test_beat_dispatches_due_sources_every_minute():
@@ -82,6 +95,88 @@ def test_a_busy_domain_reschedules_the_task_instead_of_sleeping(source, settings
     assert args == ((source.pk, token),)
     assert 50 < options["countdown"] <= 60
     assert source.checks.count() == 1
+
+
+# --- batches of scheduled checks -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages(site):
+    """Three leased sources on the site, each with a page quoting it."""
+    leases = []
+    for n in range(3):
+        site.pages[f"/p{n}"] = Page(body=article(f"Paragrafo numero {n} sulle forniture."))
+        source = Source.objects.create(url=site.url(f"/p{n}"))
+        leases.append((source.pk, lease_source(source_id=source.pk, steal=True)))
+    return leases
+
+
+@pytest.fixture
+def handed_on(monkeypatch) -> dict[str, list]:
+    """What a batch sends on instead of checking itself: single checks, and the rest of the batch."""
+    sent = {"single": [], "rest": []}
+    monkeypatch.setattr(
+        check_source_task, "apply_async", lambda args, **kw: sent["single"].append((args, kw))
+    )
+    monkeypatch.setattr(check_sources_task, "apply_async", lambda args, **kw: sent["rest"].append(args))
+    return sent
+
+
+def lease_rows() -> list[str]:
+    """The lease token of every check row, in source order."""
+    return list(SourceCheck.objects.order_by("source_id").values_list("lease_token", flat=True))
+
+
+def test_a_batch_checks_each_source_and_a_redelivered_batch_writes_nothing_more(pages, handed_on):
+    check_sources_task.apply(args=(pages,)).get()
+    check_sources_task.apply(args=(pages,)).get()
+    assert lease_rows() == [token for _, token in pages]
+    assert not Source.objects.exclude(lease_token="").exists()
+    assert handed_on == {"single": [], "rest": []}
+
+
+def test_a_source_whose_domain_is_busy_leaves_the_batch_for_a_later_task_of_its_own(
+    pages, handed_on, settings
+):
+    settings.SOURCE_MIN_INTERVAL_SECONDS = 60  # the three pages share the site's domain
+    check_sources_task.apply(args=(pages,)).get()
+    assert lease_rows() == [pages[0][1]]
+    assert [args for args, _ in handed_on["single"]] == pages[1:]
+    assert all(50 < options["countdown"] <= 60 for _, options in handed_on["single"])
+
+
+def test_a_transient_failure_is_recorded_and_retried_as_the_second_attempt_of_its_own_task(
+    pages, handed_on, site
+):
+    site.pages["/p1"] = Page(status=500, body=b"down")
+    check_sources_task.apply(args=(pages,)).get()
+    assert lease_rows() == [token for _, token in pages]  # the failure's first attempt included
+    [(args, options)] = handed_on["single"]
+    assert args == pages[1] and options["retries"] == 1
+    assert 0 <= options["countdown"] <= check_source_task.retry_backoff
+    assert Source.objects.get(pk=pages[1][0]).lease_token == pages[1][1]  # kept for the retry
+
+
+def test_a_check_that_fails_sends_the_rest_of_its_batch_on_before_failing(pages, handed_on, monkeypatch):
+    check = tasks.check_source
+
+    def broken_on_the_second(*, source_id, **kwargs):
+        if source_id == pages[1][0]:
+            raise RuntimeError("a bug")
+        return check(source_id=source_id, **kwargs)
+
+    monkeypatch.setattr(tasks, "check_source", broken_on_the_second)
+    with pytest.raises(RuntimeError, match="a bug"):
+        check_sources_task.apply(args=(pages,)).get()
+    assert lease_rows() == [pages[0][1]]
+    assert handed_on["rest"] == [(pages[2:],)]
+
+
+def test_a_batch_past_its_time_budget_sends_the_rest_on_after_its_first_check(pages, handed_on, monkeypatch):
+    monkeypatch.setattr(tasks, "BATCH_BUDGET_SECONDS", -1)
+    check_sources_task.apply(args=(pages,)).get()
+    assert lease_rows() == [pages[0][1]]
+    assert handed_on["rest"] == [(pages[1:],)]
 
 
 @pytest.fixture
