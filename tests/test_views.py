@@ -197,6 +197,18 @@ def test_list_paginates_and_links_keep_the_filters(client, reviewer, make_claim)
     assert second.count("<tr>") == 1 + 2  # header row and the last two claims
 
 
+def test_list_rows_speak_the_readers_language(client, viewer, make_claim):
+    make_claim(vocab.Status.PUBLISHED, stage=vocab.Stage.DELIVERY)
+    login(client, viewer)
+    english = client.get("/claims/").content.decode()
+    assert "<td>Delivery</td>" in english and 'status-published">Published<' in english
+    assert 'title="usually reliable, possibly true">B3<' in english
+    client.cookies["django_language"] = "it"
+    italian = client.get("/claims/").content.decode()
+    assert "<td>Consegna</td>" in italian and 'status-published">Pubblicata<' in italian
+    assert 'title="di solito affidabile, forse vera">B3<' in italian
+
+
 def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client, reviewer, make_claim, django_assert_num_queries
 ):

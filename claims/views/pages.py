@@ -140,6 +140,25 @@ def _filter_params(query: QueryDict) -> QueryDict:
     return params
 
 
+def _label_rows(claims) -> None:
+    """The words each row shows, in the reader's language, each vocabulary translated once a page."""
+    kinds, stages, statuses, reliabilities, credibilities = (
+        vocab.labels(vocabulary)
+        for vocabulary in (vocab.ClaimKind, vocab.Stage, vocab.Status, vocab.Reliability, vocab.Credibility)
+    )
+    for claim in claims:
+        claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
+        claim.kind_label = kinds.get(claim.kind, claim.kind)
+        claim.stage_label = stages.get(claim.stage, claim.stage)
+        claim.status_label = statuses.get(claim.status, claim.status)
+        assessment = claim.current_assessment
+        if assessment is not None:
+            claim.assessment_words = (
+                f"{reliabilities.get(assessment.reliability, assessment.reliability)}, "
+                f"{credibilities.get(assessment.credibility, assessment.credibility)}"
+            )
+
+
 @reader_required
 def claim_list(request):
     # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
@@ -164,8 +183,7 @@ def claim_list(request):
         per_page = PAGE_SIZES[0]
     per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
     page = Paginator(claims, per_page).get_page(request.GET.get("page"))
-    for claim in page.object_list:
-        claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
+    _label_rows(page.object_list)
     dates = [field for field in filters.form if field.widget_type in ("date", "datetime")]
     try:
         current_query = canonical_query(_filter_params(request.GET)) if valid else None
