@@ -174,6 +174,7 @@ def claim_list(request):
     quick_pickers(filters.form)
     editorial = policies.sees_unpublished(request.user)
     sort = ClaimSortForm(request.GET)
+    quick_pickers(sort)
     query = request.GET.get("q", "").strip()
     valid = filters.is_valid() and sort.is_valid()
     claims = sort.order(filters.qs, query) if valid else Claim.objects.none()
@@ -186,9 +187,11 @@ def claim_list(request):
     _label_rows(page.object_list)
     dates = [field for field in filters.form if field.widget_type in ("date", "datetime")]
     try:
-        current_query = canonical_query(_filter_params(request.GET)) if valid else None
+        current_query = canonical_query(_filter_params(request.GET), form=filters.form) if valid else None
     except ValidationError:
         current_query = None
+    save_search_form = SaveSearchForm(initial={"query": current_query})
+    quick_pickers(save_search_form)
     return render(
         request,
         "claims/list.html",
@@ -200,7 +203,7 @@ def claim_list(request):
                 1 for name in ClaimFilter.base_filters if name != "q" and request.GET.get(name)
             ),
             "saved_searches": selectors.saved_searches_of(request.user),
-            "save_search_form": SaveSearchForm(initial={"query": current_query}),
+            "save_search_form": save_search_form,
             "sort_form": sort,
             "page": page,
             "per_page": per_page,
