@@ -209,6 +209,19 @@ def test_list_rows_speak_the_readers_language(client, viewer, make_claim):
     assert 'title="di solito affidabile, forse vera">B3<' in italian
 
 
+def test_the_filter_panel_shows_the_filters_in_use_errors_and_the_readers_language(client, viewer):
+    login(client, viewer)
+    unused = client.get("/claims/?q=shells").content.decode()
+    assert '<details class="wide more-filters" data-open-wide>' in unused and "in use" not in unused
+    used = client.get("/claims/?q=shells&stage=delivery").content.decode()
+    assert '<option value="delivery" selected>' in used and "1 in use" in used
+    wrong = client.get("/claims/", {"q": "x" * 201}).content.decode()
+    assert '<details class="wide more-filters" data-open-wide open>' in wrong
+    assert client.get("/claims/").content.decode().count("<summary>Filters</summary>") == 1
+    client.cookies["django_language"] = "it"
+    assert client.get("/claims/").content.decode().count("<summary>Filtri</summary>") == 1
+
+
 def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client, reviewer, make_claim, django_assert_num_queries
 ):
