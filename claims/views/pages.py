@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -42,15 +42,12 @@ ROW_FIELDS = (
     "status",
     "updated_at",
 )
-# Who said it: the first hop of the chain, with its speaker; one query for the whole page.
-ORIGINATORS = Prefetch(
-    "hops",
-    queryset=AttributionHop.objects.filter(position=0)
-    .select_related("speaker")
-    .only("claim", "descriptor", "speaker__name")
-    .order_by(),  # one hop a claim: the model's order (by claim: a join) would sort nothing
-    to_attr="originators",
-)
+# Who said it: the first hop of the chain, its speaker's name or else its words, read with the row.
+_FIRST_HOP = AttributionHop.objects.filter(claim=OuterRef("pk"), position=0).order_by()
+ORIGINATOR = {
+    "first_speaker": Subquery(_FIRST_HOP.values("speaker__name")[:1]),
+    "first_descriptor": Subquery(_FIRST_HOP.values("descriptor")[:1]),
+}
 TIMELINE_LIMIT = 80
 REVIEW_DUE_SHOWN = 10
 
@@ -175,14 +172,13 @@ def _rows(claims) -> list[dict]:
     )
     rows = []
     for claim in claims:
-        hop = claim.originators[0] if claim.originators else None
         assessment = claim.current_assessment
         rows.append(
             {
                 "href": reverse("claims:detail", args=[claim.uuid]),
                 "statement": claim.statement,
-                "speaker": hop.speaker.name if hop and hop.speaker else None,
-                "descriptor": hop.descriptor if hop and not hop.speaker else None,
+                "speaker": claim.first_speaker,
+                "descriptor": claim.first_descriptor if claim.first_speaker is None else None,
                 "supplier": claim.supplier.name if claim.supplier else None,
                 "recipient": claim.recipient.name if claim.recipient else None,
                 "kind": kinds.get(claim.kind, claim.kind),
@@ -228,7 +224,7 @@ def claim_list(request):
         queryset=selectors.claims_visible_to(request.user)
         .select_related("supplier", "recipient", "current_assessment")
         .only(*ROW_FIELDS)
-        .prefetch_related(ORIGINATORS),
+        .annotate(**ORIGINATOR),
         request=request,
     )
     actor_filter_pickers(filters.form, request.user)
