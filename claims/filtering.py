@@ -305,19 +305,21 @@ class ClaimFilter(django_filters.FilterSet):
         return queryset.filter(created_by=self.request.user) if self._editorial() else queryset.none()
 
 
-def canonical_query(data) -> str:
+def canonical_query(data, *, form: forms.Form | None = None) -> str:
     """The claim-list filters in `data` (a QueryDict) as a query string, or a ValidationError.
 
     Only ClaimFilter's parameters are kept, empty ones dropped, in the filter's own order, so the
     same search always reads the same; a parameter it does not take, or a value it cannot read, is
-    refused rather than saved.
+    refused rather than saved. `form`: a ClaimFilter form already bound to these values (the list
+    page has one), so that they are not read twice.
     """
     unknown = sorted(set(data) - set(ClaimFilter.base_filters))
     if unknown:
         raise ValidationError(
             _("Not a claim filter: %(names)s.") % {"names": ", ".join(unknown)}, code="unknown_parameter"
         )
-    form = ClaimFilter(data, queryset=Claim.objects.none()).form
+    if form is None:
+        form = ClaimFilter(data, queryset=Claim.objects.none()).form
     if not form.is_valid():
         raise ValidationError(
             [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()], code="invalid"

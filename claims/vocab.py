@@ -237,6 +237,12 @@ UN_CATEGORY_OF_ITEM = {
 }
 
 
+def labels(vocabulary) -> dict:
+    """Value → label in the active language, for pages that show many rows: a model's get_FOO_display
+    translates every choice of its field on each call."""
+    return {value: str(label) for value, label in vocabulary.choices}
+
+
 def un_category(*, item_category: str, explicit: str = "") -> str:
     """The claim's UN Register category: the editor's, else the one its item category maps to
     ("" when the category says nothing, e.g. unspecified)."""

@@ -1,8 +1,17 @@
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
-from claims.forms import ActorField, ActorsField, ActorTokens, ClaimForm, HopFormSet, RouteFormSet
+from claims.forms import (
+    QUICK_INPUTS,
+    ActorField,
+    ActorsField,
+    ActorTokens,
+    ClaimForm,
+    HopFormSet,
+    RouteFormSet,
+)
 from claims.models import Actor
 from tests.conftest import SOURCE_URL
 
@@ -115,3 +124,21 @@ def test_route_country_codes_are_upper_cased():
     formset = RouteFormSet(rows("route", {"ORDER": "1", "role": "origin", "country": "kp"}), prefix="route")
     assert formset.is_valid()
     assert formset.rows()[0].country == "KP"
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(max_length=20, required=False, widget=forms.TextInput({"data-x": "<\"&'>"}))
+    day = forms.DateField(widget=forms.DateInput({"type": "date", "autofocus": True, "hidden": False}))
+    moment = forms.DateTimeField(required=False, widget=forms.DateTimeInput({"type": "datetime-local"}))
+    secret = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"text": '<b>"x" & y</b>', "day": "2024-05-01", "moment": "2024-05-01T10:30", "secret": "a=1&b=2"}],
+)
+def test_inputs_built_in_python_are_the_html_django_writes(data):
+    by_django, by_python = Inputs(data or None), Inputs(data or None, renderer=QUICK_INPUTS)
+    for name in Inputs.base_fields:
+        assert str(by_python[name]) == str(by_django[name]), name
+    assert 'data-x="&lt;&quot;&amp;&#x27;&gt;"' in str(by_python["text"])

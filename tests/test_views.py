@@ -197,6 +197,31 @@ def test_list_paginates_and_links_keep_the_filters(client, reviewer, make_claim)
     assert second.count("<tr>") == 1 + 2  # header row and the last two claims
 
 
+def test_list_rows_speak_the_readers_language(client, viewer, make_claim):
+    make_claim(vocab.Status.PUBLISHED, stage=vocab.Stage.DELIVERY)
+    login(client, viewer)
+    english = client.get("/claims/").content.decode()
+    assert "<td>Delivery</td>" in english and 'status-published">Published<' in english
+    assert 'title="usually reliable, possibly true">B3<' in english
+    client.cookies["django_language"] = "it"
+    italian = client.get("/claims/").content.decode()
+    assert "<td>Consegna</td>" in italian and 'status-published">Pubblicata<' in italian
+    assert 'title="di solito affidabile, forse vera">B3<' in italian
+
+
+def test_the_filter_panel_shows_the_filters_in_use_errors_and_the_readers_language(client, viewer):
+    login(client, viewer)
+    unused = client.get("/claims/?q=shells").content.decode()
+    assert '<details class="wide more-filters" data-open-wide>' in unused and "in use" not in unused
+    used = client.get("/claims/?q=shells&stage=delivery").content.decode()
+    assert '<option value="delivery" selected>' in used and "1 in use" in used
+    wrong = client.get("/claims/", {"q": "x" * 201}).content.decode()
+    assert '<details class="wide more-filters" data-open-wide open>' in wrong
+    assert client.get("/claims/").content.decode().count("<summary>Filters</summary>") == 1
+    client.cookies["django_language"] = "it"
+    assert client.get("/claims/").content.decode().count("<summary>Filtri</summary>") == 1
+
+
 def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     client, reviewer, make_claim, django_assert_num_queries
 ):
@@ -206,6 +231,9 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
         client.get("/claims/?per_page=100")
     for _ in range(30):
         make_claim()
+    # session, user, user and group permissions, count, page (who said it comes with each row), the
+    # user's saved searches
+    assert len(few) == 7
     with django_assert_num_queries(len(few)):
         response = client.get("/claims/?per_page=100")
     assert response.content.decode().count('<td><a href="/claims/') == 31

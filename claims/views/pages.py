@@ -3,12 +3,17 @@
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import template_localtime
 
 from claims import charts, policies, revisions, selectors, track_record, vocab
 from claims.filtering import ClaimFilter, canonical_query
@@ -20,12 +25,29 @@ from claims.wording import event_date_in_words
 
 PAGE_SIZES = (25, 50, 100)
 LIST_PAGE_PARAMS = ("page", "per_page", "sort")
-# Who said it: the first hop of the chain, with its speaker; one query for the whole page.
-ORIGINATORS = Prefetch(
-    "hops",
-    queryset=AttributionHop.objects.filter(position=0).select_related("speaker"),
-    to_attr="originators",
+# What a row shows; the rest of a claim (its search text, deal, place) stays in the database.
+ROW_FIELDS = (
+    "uuid",
+    "statement",
+    "kind",
+    "supplier__name",
+    "recipient__name",
+    "designation",
+    "stage",
+    "event_start",
+    "event_end",
+    "event_precision",
+    "current_assessment__reliability",
+    "current_assessment__credibility",
+    "status",
+    "updated_at",
 )
+# Who said it: the first hop of the chain, its speaker's name or else its words, read with the row.
+_FIRST_HOP = AttributionHop.objects.filter(claim=OuterRef("pk"), position=0).order_by()
+ORIGINATOR = {
+    "first_speaker": Subquery(_FIRST_HOP.values("speaker__name")[:1]),
+    "first_descriptor": Subquery(_FIRST_HOP.values("descriptor")[:1]),
+}
 TIMELINE_LIMIT = 80
 REVIEW_DUE_SHOWN = 10
 
@@ -140,6 +162,59 @@ def _filter_params(query: QueryDict) -> QueryDict:
     return params
 
 
+def _rows(claims) -> list[dict]:
+    """What each row shows, as plain values (a template reads a dict faster than a model's attributes)
+    in the reader's language, each vocabulary translated once a page: a model's get_FOO_display
+    translates every choice of its field on each call."""
+    kinds, stages, statuses, reliabilities, credibilities = (
+        vocab.labels(vocabulary)
+        for vocabulary in (vocab.ClaimKind, vocab.Stage, vocab.Status, vocab.Reliability, vocab.Credibility)
+    )
+    rows = []
+    for claim in claims:
+        assessment = claim.current_assessment
+        rows.append(
+            {
+                "href": reverse("claims:detail", args=[claim.uuid]),
+                "statement": claim.statement,
+                "speaker": claim.first_speaker,
+                "descriptor": claim.first_descriptor if claim.first_speaker is None else None,
+                "supplier": claim.supplier.name if claim.supplier else None,
+                "recipient": claim.recipient.name if claim.recipient else None,
+                "kind": kinds.get(claim.kind, claim.kind),
+                "designation": claim.designation,
+                "stage": stages.get(claim.stage, claim.stage),
+                "when": event_date_in_words(claim.event_start, claim.event_end, claim.event_precision),
+                "code": assessment.code if assessment else None,
+                "assessment": (
+                    f"{reliabilities.get(assessment.reliability, assessment.reliability)}, "
+                    f"{credibilities.get(assessment.credibility, assessment.credibility)}"
+                )
+                if assessment
+                else None,
+                "status": claim.status,
+                "status_label": statuses.get(claim.status, claim.status),
+                "updated": date_format(template_localtime(claim.updated_at), "j M Y"),
+            }
+        )
+    return rows
+
+
+# The filter panel with no filter in use or wrong, by language: the same HTML for every reader, and
+# its dozen fields through templates would cost more than the rest of the page.
+_UNUSED_PANEL: dict[str, str] = {}
+
+
+def _filter_panel(form, *, filters_in_use: int, dates_open: bool) -> str:
+    context = {"form": form, "filters_in_use": filters_in_use, "dates_open": dates_open}
+    if filters_in_use or form.errors or settings.DEBUG:  # DEBUG: template edits show at once
+        return render_to_string("claims/_filters.html", context)
+    language = translation.get_language()
+    if language not in _UNUSED_PANEL:
+        _UNUSED_PANEL[language] = render_to_string("claims/_filters.html", context)
+    return _UNUSED_PANEL[language]
+
+
 @reader_required
 def claim_list(request):
     # The API's filter, names and meanings included; page, per_page and sort are the page's own, and
@@ -148,13 +223,15 @@ def claim_list(request):
         request.GET,
         queryset=selectors.claims_visible_to(request.user)
         .select_related("supplier", "recipient", "current_assessment")
-        .prefetch_related(ORIGINATORS),
+        .only(*ROW_FIELDS)
+        .annotate(**ORIGINATOR),
         request=request,
     )
     actor_filter_pickers(filters.form, request.user)
     quick_pickers(filters.form)
     editorial = policies.sees_unpublished(request.user)
     sort = ClaimSortForm(request.GET)
+    quick_pickers(sort)
     query = request.GET.get("q", "").strip()
     valid = filters.is_valid() and sort.is_valid()
     claims = sort.order(filters.qs, query) if valid else Claim.objects.none()
@@ -164,13 +241,14 @@ def claim_list(request):
         per_page = PAGE_SIZES[0]
     per_page = per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
     page = Paginator(claims, per_page).get_page(request.GET.get("page"))
-    for claim in page.object_list:
-        claim.when = event_date_in_words(claim.event_start, claim.event_end, claim.event_precision)
     dates = [field for field in filters.form if field.widget_type in ("date", "datetime")]
+    filters_in_use = sum(1 for name in ClaimFilter.base_filters if name != "q" and request.GET.get(name))
     try:
-        current_query = canonical_query(_filter_params(request.GET)) if valid else None
+        current_query = canonical_query(_filter_params(request.GET), form=filters.form) if valid else None
     except ValidationError:
         current_query = None
+    save_search_form = SaveSearchForm(initial={"query": current_query})
+    quick_pickers(save_search_form)
     return render(
         request,
         "claims/list.html",
@@ -178,16 +256,18 @@ def claim_list(request):
             "form": filters.form,
             "editorial": editorial,
             "current_query": current_query,
-            "filters_in_use": sum(
-                1 for name in ClaimFilter.base_filters if name != "q" and request.GET.get(name)
+            "filter_panel": _filter_panel(
+                filters.form,
+                filters_in_use=filters_in_use,
+                dates_open=any(field.value() or field.errors for field in dates),
             ),
             "saved_searches": selectors.saved_searches_of(request.user),
-            "save_search_form": SaveSearchForm(initial={"query": current_query}),
+            "save_search_form": save_search_form,
             "sort_form": sort,
             "page": page,
+            "rows": _rows(page.object_list),
             "per_page": per_page,
             "page_sizes": PAGE_SIZES,
-            "dates_open": any(field.value() or field.errors for field in dates),
             # A search's numbered pages hold its ranked head only; past it the page says so.
             "more_than": claims.count() if getattr(claims, "truncated", False) else None,
         },
