@@ -251,9 +251,13 @@ def record_new(written: list[tuple[Claim, list, list, list]], *, by: AbstractBas
     _insert_first_versions([claim.pk for claim, _body in bodies], by=by, change=change)
 
 
+# Claims per statement copying first versions: SQLite allows 32 766 parameters, PostgreSQL 65 535.
+VERSION_COPY_SLICE = 10_000
+
+
 def _insert_first_versions(claim_ids: list[int], *, by: AbstractBaseUser, change: dict) -> None:
-    """Each new claim's version 1, its snapshot the document just stored, copied by the database in one
-    statement instead of sent and parsed a second time."""
+    """Each new claim's version 1, its snapshot the document just stored, copied by the database (a
+    statement per slice of claims) instead of sent and parsed a second time."""
     fields = {field.name: field for field in ClaimVersion._meta.concrete_fields}
     given = {
         "change": changes.code(change),
@@ -264,17 +268,21 @@ def _insert_first_versions(claim_ids: list[int], *, by: AbstractBaseUser, change
     quote = connection.ops.quote_name
     claims, documents = quote(Claim._meta.db_table), quote(ClaimDocument._meta.db_table)
     columns = ", ".join(quote(fields[name].column) for name in ("claim", "version", "snapshot", *given))
-    placeholders = ", ".join(["%s"] * len(claim_ids))
-    # Table and column names from _meta; every value a parameter.
-    select = (
-        f"SELECT d.claim_id, c.version, d.body, %s, %s, %s, %s FROM {documents} d"  # noqa: S608
-        f" JOIN {claims} c ON c.id = d.claim_id WHERE d.claim_id IN ({placeholders}) ORDER BY d.claim_id"
-    )
     params = [fields[name].get_db_prep_value(value, connection) for name, value in given.items()]
+    # A parameter per claim: in slices, under every database's cap on a statement's parameters.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(ClaimVersion._meta.db_table)} ({columns}) {select}", [*params, *claim_ids]
-        )
+        for start in range(0, len(claim_ids), VERSION_COPY_SLICE):
+            chunk = claim_ids[start : start + VERSION_COPY_SLICE]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            # Table and column names from _meta; every value a parameter.
+            select = (
+                f"SELECT d.claim_id, c.version, d.body, %s, %s, %s, %s FROM {documents} d"  # noqa: S608
+                f" JOIN {claims} c ON c.id = d.claim_id WHERE d.claim_id IN ({placeholders})"
+                " ORDER BY d.claim_id"
+            )
+            cursor.execute(
+                f"INSERT INTO {quote(ClaimVersion._meta.db_table)} ({columns}) {select}", [*params, *chunk]
+            )
 
 
 def refresh_documents(claim_ids: Iterable[int], *, batch_size: int = 500) -> None:

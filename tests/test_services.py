@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
-from claims import services, vocab
+from claims import projection, services, vocab
 from claims.models import (
     Assessment,
     AttributionHop,
@@ -1105,3 +1105,12 @@ def test_bulk_creation_copies_the_rows_and_writes_history_and_versions_set_based
     assert RouteStop.history.get().history_user == editor and Source.history.get().history_user == editor
     assert claim.versions.get().snapshot == claim.document.body
     assert list(Claim.objects.search("munitions")) == [claim]  # the stored search vector is filled
+
+
+def test_bulk_creation_copies_first_versions_in_slices_under_the_parameter_cap(actors, editor, monkeypatch):
+    monkeypatch.setattr(projection, "VERSION_COPY_SLICE", 2)  # 5 claims: three statements, every claim
+    rows = [claim_data(actors, statement=f"Shipment {n}.") for n in range(5)]
+    created, refused = services.create_claims(rows=rows, by=editor)
+    assert refused == {}
+    versions = ClaimVersion.objects.filter(claim__in=created)
+    assert sorted(versions.values_list("claim_id", "version")) == sorted((claim.pk, 1) for claim in created)
