@@ -222,17 +222,6 @@ def test_a_revert_suggestion_needs_a_reason_and_an_existing_version(published, e
     assert not PendingRevision.objects.exists()
 
 
-def test_the_diff_shows_what_the_suggestion_changes(published, actors, editor):
-    revision = propose(published, actors, editor)
-    lines = selectors.revision_diff(revision)
-    assert [line.text for line in lines if line.op == "removed"] == [
-        "Statement: North Korea has shipped munitions to Russia."
-    ]
-    assert [line.text for line in lines if line.op == "added"] == [
-        "Statement: North Korea has shipped shells to Russia."
-    ]
-
-
 def test_readers_get_no_suggestions_from_the_selectors(published, actors, editor, viewer, reviewer):
     revision = propose(published, actors, editor)
     assert list(selectors.revisions_visible_to(viewer, published)) == []
