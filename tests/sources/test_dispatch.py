@@ -164,6 +164,26 @@ def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
     assert f"broker unavailable: sources {ids} left due for the next dispatch" in caplog.messages
 
 
+def test_check_now_with_the_broker_down_gives_the_lease_back_and_leaves_the_source_due(
+    db, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    def broker_down(*args):
+        raise BrokerUnavailable("connection refused")
+
+    monkeypatch.setattr(check_source_now_task, "delay", broker_down)
+    source = Source.objects.create(url="https://example.org/a", next_check_at=NOW + HOUR)
+    other = Source.objects.create(url="https://example.org/b", next_check_at=NOW + HOUR)
+    other_token = lease_source(source_id=other.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.check_now(source_id=source.pk)
+    source.refresh_from_db()
+    assert (source.lease_token, source.lease_expires_at) == ("", None)
+    assert source.next_check_at <= timezone.now()
+    other.refresh_from_db()
+    assert other.lease_token == other_token  # only this source's lease is given back
+    assert caplog.messages == [f"broker unavailable: source {source.pk} left due for the next dispatch"]
+
+
 def test_release_leaves_a_source_alone_once_someone_else_leased_it(db):
     source = Source.objects.create(url="https://example.org/a", next_check_at=NOW + HOUR)
     stale = lease_source(source_id=source.pk)
