@@ -350,12 +350,12 @@ def _record(
                 try:
                     _write_in_one_statement(row, quotes, changes)
                 except IntegrityError as exc:
-                    raise _AlreadyRecorded from exc
+                    _raise_unless_twin(exc)
             else:
                 try:
                     row.save(force_insert=True)
                 except IntegrityError as exc:
-                    raise _AlreadyRecorded from exc
+                    _raise_unless_twin(exc)
                 for quote in quotes:
                     quote.check_run = row
                 QuoteCheck.objects.bulk_create(quotes)
@@ -371,9 +371,30 @@ def _record(
     return row
 
 
+_ONCE_PER_LEASE = "check_once_per_lease"
+
+
+def _raise_unless_twin(exc: IntegrityError) -> None:
+    """_AlreadyRecorded for the check row's unique lease, `exc` itself for any other violation.
+
+    Only a twin delivery explains that one; any other failure (a quote's or the source's CHECK, say a
+    new vocab value before its migration) must surface, not drop the check silently with the lease kept.
+    """
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None:  # psycopg names the constraint
+        twin = cause.sqlstate == "23505" and diag.constraint_name == _ONCE_PER_LEASE
+    else:  # SQLite names the columns
+        twin = str(exc).startswith("UNIQUE constraint failed") and "lease_token" in str(exc)
+    if twin:
+        raise _AlreadyRecorded from exc
+    raise exc
+
+
 # Filled with table and column names from the models only; every value is a parameter.
 _ONE_STATEMENT = """WITH new_check AS (INSERT INTO {checks} ({columns}) VALUES {values} RETURNING id)
 {new_quotes}UPDATE {sources} SET {assignments} WHERE {pk} = %s RETURNING (SELECT id FROM new_check)"""
+_VARCHAR_N = re.compile(r"^varchar\(\d+\)$")
 _NEW_QUOTES = """, new_quotes AS (INSERT INTO {quotes} ({columns})
 SELECT new_check.id, quote.* FROM new_check, (VALUES {rows}) AS quote)
 """
@@ -396,8 +417,9 @@ def _write_in_one_statement(row: SourceCheck, quotes: list[QuoteCheck], changes:
         return ", ".join(quote_name(f.column) for f in fields)
 
     def slots(fields) -> str:
-        # Cast, so that rows in a VALUES list carry their columns' types.
-        return "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+        # Cast, so that rows in a VALUES list carry their columns' types; but a varchar(n) cast would
+        # cut an over-long value silently, where text is checked on assignment and raises as the ORM does.
+        return "(" + ", ".join(f"%s::{_VARCHAR_N.sub('text', f.db_type(connection))}" for f in fields) + ")"
 
     def prepare(fields, obj) -> list:
         # pre_save as an INSERT calls it (defaults, auto_now), then the value as the ORM would send it.

@@ -2,13 +2,14 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DataError, IntegrityError, connection
 
 from claims import vocab
-from claims.models import QuoteCheck, Source, SourceCheck
+from claims.models import SHORT_TEXT_MAX, QuoteCheck, Source, SourceCheck
 from sources import checks
 from sources.checks import DomainBusy, accept_source_baseline, check_source
 from sources.dispatch import lease_source
+from sources.extract import QuoteMatch
 from sources.fetch import TransientFetchError
 from tests.conftest import hop
 from tests.sources.site import Page, article
@@ -364,6 +365,33 @@ def test_a_delivery_whose_twin_recorded_the_check_meanwhile_writes_nothing(cited
     assert not QuoteCheck.objects.filter(check_run__lease_token=token).exists()
     source.refresh_from_db()
     assert source.lease_token == token  # nothing of ours was written: the twin's delivery releases it
+
+
+def test_a_check_that_breaks_another_constraint_raises_instead_of_passing_for_a_twin(
+    cited, site, monkeypatch
+):
+    # Say a new quote result shipped before its migration: only the lease's unique row means a twin.
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    token = lease_source(source_id=source.pk, steal=True)
+    monkeypatch.setattr(checks, "locate_quote", lambda quote, text: QuoteMatch("unheard_of", 1.0, quote))
+    with pytest.raises(IntegrityError, match="quote_result_valid"):
+        check_source(source_id=source.pk, lease_token=token)
+    assert not source.checks.filter(lease_token=token).exists()
+
+
+def test_an_over_long_value_raises_rather_than_being_cut(cited, site, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a varchar of any length")
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    token = lease_source(source_id=source.pk, steal=True)
+    monkeypatch.setattr("sources.evidence.write_warc", lambda result, at: "w" * (SHORT_TEXT_MAX + 1))
+    with pytest.raises(DataError):
+        check_source(source_id=source.pk, lease_token=token)
+    assert not source.checks.filter(lease_token=token).exists()
 
 
 def test_a_changed_page_served_again_is_still_changed(cited, site):
