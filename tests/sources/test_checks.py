@@ -1,8 +1,11 @@
 """Checking a source end to end against a local site: capture, comparison, outcomes, evidence."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError, connection
+from django.utils import timezone
 
 from claims import vocab
 from claims.models import SHORT_TEXT_MAX, QuoteCheck, Source, SourceCheck
@@ -405,3 +408,20 @@ def test_a_changed_page_served_again_is_still_changed(cited, site):
     row = check(source)
     assert row.outcome == vocab.CheckOutcome.CHANGED
     assert row.quotes.get().result == vocab.QuoteResult.CHANGED
+
+
+def test_a_batch_hands_on_what_it_did_not_start_renewing_only_the_leases_still_its_own(make_claim, site):
+    leases = []
+    for n in range(3):
+        site.pages[f"/b{n}"] = Page(body=article(QUOTE))
+        source = make_claim(hops=[hop(source_url=site.url(f"/b{n}"), quote=QUOTE)]).hops.get().source
+        leases.append((source.pk, lease_source(source_id=source.pk, steal=True)))
+    taken_over = leases[2][0]
+    lease_source(source_id=taken_over, steal=True)  # "check now" while the batch waited
+    soon = timezone.now() + timedelta(seconds=5)
+    Source.objects.update(lease_expires_at=soon)
+    outcome = checks.check_batch(leases, budget_seconds=-1)
+    assert (outcome.rest, outcome.busy, outcome.transient, outcome.failure) == (leases[1:], [], [], None)
+    assert list(SourceCheck.objects.values_list("lease_token", flat=True)) == [leases[0][1]]
+    assert Source.objects.get(pk=leases[1][0]).lease_expires_at > soon + timedelta(minutes=1)
+    assert Source.objects.get(pk=taken_over).lease_expires_at == soon
