@@ -370,16 +370,27 @@ def test_a_delivery_whose_twin_recorded_the_check_meanwhile_writes_nothing(cited
     assert source.lease_token == token  # nothing of ours was written: the twin's delivery releases it
 
 
+@pytest.mark.parametrize("constraint", ["quote_result_valid", "check_outcome_valid"])
 def test_a_check_that_breaks_another_constraint_raises_instead_of_passing_for_a_twin(
-    cited, site, monkeypatch
+    constraint, cited, site, monkeypatch
 ):
-    # Say a new quote result shipped before its migration: only the lease's unique row means a twin.
+    # Say a new vocab value shipped before its migration: only the lease's unique row means a twin.
     source = cited()
     site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
     check(source)
     token = lease_source(source_id=source.pk, steal=True)
-    monkeypatch.setattr(checks, "locate_quote", lambda quote, text: QuoteMatch("unheard_of", 1.0, quote))
-    with pytest.raises(IntegrityError, match="quote_result_valid"):
+    if constraint == "quote_result_valid":
+        monkeypatch.setattr(checks, "locate_quote", lambda quote, text: QuoteMatch("unheard_of", 1.0, quote))
+    else:
+        evaluate = checks._evaluate
+
+        def unheard_of_outcome(*args, **kwargs):
+            evaluation = evaluate(*args, **kwargs)
+            evaluation.outcome = "unheard_of"
+            return evaluation
+
+        monkeypatch.setattr(checks, "_evaluate", unheard_of_outcome)
+    with pytest.raises(IntegrityError, match=constraint):
         check_source(source_id=source.pk, lease_token=token)
     assert not source.checks.filter(lease_token=token).exists()
 
