@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from sources.extract import (
     locate_quote,
     similarity,
 )
-from sources.fetch import FetchResult, Outcome, fetch
+from sources.fetch import FetchResult, Outcome, TransientFetchError, fetch
 from sources.policy import Health, next_health
 from sources.prepared import Prepared
 from sources.schedule import citation_facts, next_check_at
@@ -200,6 +200,57 @@ def check_source(
     return row
 
 
+Lease = tuple[int, str]  # (source_id, lease_token)
+
+
+@dataclass
+class BatchOutcome:
+    """What is left of a batch of checks, for the task to send on."""
+
+    busy: list[tuple[Lease, float]] = field(default_factory=list)  # domain busy: check after so many seconds
+    transient: list[Lease] = field(default_factory=list)  # first attempt recorded, lease kept: retry it
+    rest: list[Lease] = field(default_factory=list)  # never started (budget spent, or a check failed)
+    failure: BaseException | None = None  # the check that failed, to raise once the rest is sent on
+
+
+def check_batch(leases: list[Lease], *, budget_seconds: float) -> BatchOutcome:
+    """Check leased sources one after the other, starting none after `budget_seconds`.
+
+    Each check is idempotent on its own, so a batch run again only redoes what was not recorded. A
+    failing check stops the batch: its exception is returned with the rest, so that the rest need not
+    wait for their leases to expire. The leases of the rest are extended, so that they do not expire
+    while it waits in the queue again and get leased (and fetched) a second time.
+    """
+    outcome = BatchOutcome()
+    started = time.monotonic()
+    for position, (source_id, lease_token) in enumerate(leases):
+        if position and time.monotonic() - started > budget_seconds:
+            outcome.rest = leases[position:]
+            break
+        try:
+            check_source(source_id=source_id, lease_token=lease_token, retry_transient=True)
+        except DomainBusy as busy:
+            outcome.busy.append(((source_id, lease_token), busy.wait))
+        except TransientFetchError:
+            outcome.transient.append((source_id, lease_token))
+        except BaseException as exc:  # a time limit or a shutdown too: the rest goes on all the same
+            outcome.failure, outcome.rest = exc, leases[position + 1 :]
+            break
+    try:
+        _extend_leases(outcome.rest)
+    except DatabaseError:  # only spares a second fetch: the rest must go on all the same
+        logger.warning("could not extend the leases of %s handed on", outcome.rest, exc_info=True)
+    return outcome
+
+
+def _extend_leases(leases: list[Lease]) -> None:
+    """Renew these leases, unless taken over meanwhile (a token is only ever its own source's)."""
+    if leases:
+        Source.objects.filter(
+            pk__in=[source_id for source_id, _ in leases], lease_token__in=[token for _, token in leases]
+        ).update(lease_expires_at=timezone.now() + timedelta(seconds=settings.SOURCE_LEASE_SECONDS))
+
+
 def _evaluate(snapshot: _Snapshot, result: FetchResult, *, now: datetime) -> _Evaluation:
     """The outcome of one fetch against the baseline: the one place a check's verdict is decided."""
     if result.outcome not in _READABLE:
@@ -350,12 +401,12 @@ def _record(
                 try:
                     _write_in_one_statement(row, quotes, changes)
                 except IntegrityError as exc:
-                    raise _AlreadyRecorded from exc
+                    _raise_unless_twin(exc)
             else:
                 try:
                     row.save(force_insert=True)
                 except IntegrityError as exc:
-                    raise _AlreadyRecorded from exc
+                    _raise_unless_twin(exc)
                 for quote in quotes:
                     quote.check_run = row
                 QuoteCheck.objects.bulk_create(quotes)
@@ -371,9 +422,30 @@ def _record(
     return row
 
 
+_ONCE_PER_LEASE = "check_once_per_lease"
+
+
+def _raise_unless_twin(exc: IntegrityError) -> None:
+    """_AlreadyRecorded for the check row's unique lease, `exc` itself for any other violation.
+
+    Only a twin delivery explains that one; any other failure (a quote's or the source's CHECK, say a
+    new vocab value before its migration) must surface, not drop the check silently with the lease kept.
+    """
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None:  # psycopg names the constraint
+        twin = cause.sqlstate == "23505" and diag.constraint_name == _ONCE_PER_LEASE
+    else:  # SQLite names the columns
+        twin = str(exc).startswith("UNIQUE constraint failed") and "lease_token" in str(exc)
+    if twin:
+        raise _AlreadyRecorded from exc
+    raise exc
+
+
 # Filled with table and column names from the models only; every value is a parameter.
 _ONE_STATEMENT = """WITH new_check AS (INSERT INTO {checks} ({columns}) VALUES {values} RETURNING id)
 {new_quotes}UPDATE {sources} SET {assignments} WHERE {pk} = %s RETURNING (SELECT id FROM new_check)"""
+_VARCHAR_N = re.compile(r"^varchar\(\d+\)$")
 _NEW_QUOTES = """, new_quotes AS (INSERT INTO {quotes} ({columns})
 SELECT new_check.id, quote.* FROM new_check, (VALUES {rows}) AS quote)
 """
@@ -396,8 +468,9 @@ def _write_in_one_statement(row: SourceCheck, quotes: list[QuoteCheck], changes:
         return ", ".join(quote_name(f.column) for f in fields)
 
     def slots(fields) -> str:
-        # Cast, so that rows in a VALUES list carry their columns' types.
-        return "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+        # Cast, so that rows in a VALUES list carry their columns' types; but a varchar(n) cast would
+        # cut an over-long value silently, where text is checked on assignment and raises as the ORM does.
+        return "(" + ", ".join(f"%s::{_VARCHAR_N.sub('text', f.db_type(connection))}" for f in fields) + ")"
 
     def prepare(fields, obj) -> list:
         # pre_save as an INSERT calls it (defaults, auto_now), then the value as the ORM would send it.

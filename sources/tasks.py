@@ -1,11 +1,9 @@
 """Thin Celery tasks: ids in, a service does the work."""
 
-import time
-
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from sources.checks import DomainBusy, check_source
+from sources.checks import DomainBusy, check_batch, check_source
 from sources.fetch import TransientFetchError
 
 # Soft and hard limits stay well below the Redis visibility timeout (3600 s), so a running task is
@@ -65,30 +63,23 @@ BATCH_BUDGET_SECONDS = 45
     time_limit=CHECK_OPTIONS["time_limit"],
 )
 def check_sources_task(self, leases: list[tuple[int, str]]) -> None:
-    """Scheduled checks of a few leased sources, [(source_id, lease_token), …], one after the other.
+    """Scheduled checks of a few leased sources, [(source_id, lease_token), …] (check_batch).
 
-    One message, delivery and ack for the batch instead of one per source (queue `checks`). Each check
-    is idempotent on its own, so a redelivered batch only redoes what was not recorded. A source whose
-    domain is busy, or whose fetch failed transiently, leaves the batch for a check_source_task of its
-    own, exactly as that task would have rescheduled or retried itself.
+    One message, delivery and ack for the batch instead of one per source (queue `checks`). A source
+    whose domain is busy, or whose fetch failed transiently, leaves the batch for a check_source_task
+    of its own, exactly as that task would have rescheduled or retried itself; what the batch did not
+    start goes on in a new batch.
     """
-    started = time.monotonic()
-    for position, (source_id, lease_token) in enumerate(leases):
-        if position and time.monotonic() - started > BATCH_BUDGET_SECONDS:
-            self.apply_async((leases[position:],))
-            return
-        try:
-            check_source(source_id=source_id, lease_token=lease_token, retry_transient=True)
-        except DomainBusy as busy:
-            check_source_task.apply_async((source_id, lease_token), countdown=busy.wait)
-        except TransientFetchError:
-            # The first attempt is recorded; the retry is check_source_task's second attempt.
-            check_source_task.apply_async((source_id, lease_token), countdown=_retry_countdown(), retries=1)
-        except BaseException:
-            # The rest must not wait for their leases to expire because one check failed.
-            if position + 1 < len(leases):
-                self.apply_async((leases[position + 1 :],))
-            raise
+    outcome = check_batch(leases, budget_seconds=BATCH_BUDGET_SECONDS)
+    for lease, wait in outcome.busy:
+        check_source_task.apply_async(lease, countdown=wait)
+    for lease in outcome.transient:
+        # The first attempt is recorded; the retry is check_source_task's second attempt.
+        check_source_task.apply_async(lease, countdown=_retry_countdown(), retries=1)
+    if outcome.rest:
+        self.apply_async((outcome.rest,))
+    if outcome.failure is not None:
+        raise outcome.failure
 
 
 def _retry_countdown() -> float:

@@ -1,14 +1,18 @@
 """Checking a source end to end against a local site: capture, comparison, outcomes, evidence."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DataError, IntegrityError, connection
+from django.utils import timezone
 
 from claims import vocab
-from claims.models import QuoteCheck, Source, SourceCheck
+from claims.models import SHORT_TEXT_MAX, QuoteCheck, Source, SourceCheck
 from sources import checks
 from sources.checks import DomainBusy, accept_source_baseline, check_source
 from sources.dispatch import lease_source
+from sources.extract import QuoteMatch
 from sources.fetch import TransientFetchError
 from tests.conftest import hop
 from tests.sources.site import Page, article
@@ -366,6 +370,44 @@ def test_a_delivery_whose_twin_recorded_the_check_meanwhile_writes_nothing(cited
     assert source.lease_token == token  # nothing of ours was written: the twin's delivery releases it
 
 
+@pytest.mark.parametrize("constraint", ["quote_result_valid", "check_outcome_valid"])
+def test_a_check_that_breaks_another_constraint_raises_instead_of_passing_for_a_twin(
+    constraint, cited, site, monkeypatch
+):
+    # Say a new vocab value shipped before its migration: only the lease's unique row means a twin.
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    token = lease_source(source_id=source.pk, steal=True)
+    if constraint == "quote_result_valid":
+        monkeypatch.setattr(checks, "locate_quote", lambda quote, text: QuoteMatch("unheard_of", 1.0, quote))
+    else:
+        evaluate = checks._evaluate
+
+        def unheard_of_outcome(*args, **kwargs):
+            evaluation = evaluate(*args, **kwargs)
+            evaluation.outcome = "unheard_of"
+            return evaluation
+
+        monkeypatch.setattr(checks, "_evaluate", unheard_of_outcome)
+    with pytest.raises(IntegrityError, match=constraint):
+        check_source(source_id=source.pk, lease_token=token)
+    assert not source.checks.filter(lease_token=token).exists()
+
+
+def test_an_over_long_value_raises_rather_than_being_cut(cited, site, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores a varchar of any length")
+    source = cited()
+    site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
+    check(source)
+    token = lease_source(source_id=source.pk, steal=True)
+    monkeypatch.setattr("sources.evidence.write_warc", lambda result, at: "w" * (SHORT_TEXT_MAX + 1))
+    with pytest.raises(DataError):
+        check_source(source_id=source.pk, lease_token=token)
+    assert not source.checks.filter(lease_token=token).exists()
+
+
 def test_a_changed_page_served_again_is_still_changed(cited, site):
     source = cited()
     site.pages["/2023/09/kim"] = Page(body=article(QUOTE))
@@ -377,3 +419,20 @@ def test_a_changed_page_served_again_is_still_changed(cited, site):
     row = check(source)
     assert row.outcome == vocab.CheckOutcome.CHANGED
     assert row.quotes.get().result == vocab.QuoteResult.CHANGED
+
+
+def test_a_batch_hands_on_what_it_did_not_start_renewing_only_the_leases_still_its_own(make_claim, site):
+    leases = []
+    for n in range(3):
+        site.pages[f"/b{n}"] = Page(body=article(QUOTE))
+        source = make_claim(hops=[hop(source_url=site.url(f"/b{n}"), quote=QUOTE)]).hops.get().source
+        leases.append((source.pk, lease_source(source_id=source.pk, steal=True)))
+    taken_over = leases[2][0]
+    lease_source(source_id=taken_over, steal=True)  # "check now" while the batch waited
+    soon = timezone.now() + timedelta(seconds=5)
+    Source.objects.update(lease_expires_at=soon)
+    outcome = checks.check_batch(leases, budget_seconds=-1)
+    assert (outcome.rest, outcome.busy, outcome.transient, outcome.failure) == (leases[1:], [], [], None)
+    assert list(SourceCheck.objects.values_list("lease_token", flat=True)) == [leases[0][1]]
+    assert Source.objects.get(pk=leases[1][0]).lease_expires_at > soon + timedelta(minutes=1)
+    assert Source.objects.get(pk=taken_over).lease_expires_at == soon

@@ -6,16 +6,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import timezone
 
 from claims import services, vocab
 from claims.models import Source, SourceCheck
-from sources import tasks
+from sources import checks, tasks
 from sources.dispatch import lease_source, request_source_check
 from sources.tasks import (
     check_source_now_task,
@@ -157,15 +159,19 @@ def test_a_transient_failure_is_recorded_and_retried_as_the_second_attempt_of_it
     assert Source.objects.get(pk=pages[1][0]).lease_token == pages[1][1]  # kept for the retry
 
 
-def test_a_check_that_fails_sends_the_rest_of_its_batch_on_before_failing(pages, handed_on, monkeypatch):
-    check = tasks.check_source
+def broken_on_the_second(pages, monkeypatch) -> None:
+    check = checks.check_source
 
-    def broken_on_the_second(*, source_id, **kwargs):
+    def check_or_fail(*, source_id, **kwargs):
         if source_id == pages[1][0]:
             raise RuntimeError("a bug")
         return check(source_id=source_id, **kwargs)
 
-    monkeypatch.setattr(tasks, "check_source", broken_on_the_second)
+    monkeypatch.setattr(checks, "check_source", check_or_fail)
+
+
+def test_a_check_that_fails_sends_the_rest_of_its_batch_on_before_failing(pages, handed_on, monkeypatch):
+    broken_on_the_second(pages, monkeypatch)
     with pytest.raises(RuntimeError, match="a bug"):
         check_sources_task.apply(args=(pages,)).get()
     assert lease_rows() == [pages[0][1]]
@@ -177,6 +183,29 @@ def test_a_batch_past_its_time_budget_sends_the_rest_on_after_its_first_check(pa
     check_sources_task.apply(args=(pages,)).get()
     assert lease_rows() == [pages[0][1]]
     assert handed_on["rest"] == [(pages[1:],)]
+
+
+@pytest.mark.parametrize("cause", ["budget spent", "a check failed"])
+def test_sources_handed_on_to_a_new_batch_keep_their_lease_for_a_full_term_while_they_wait(
+    cause, pages, handed_on, monkeypatch, settings
+):
+    # Leased long ago, say a backlog: without renewal they could expire in the queue and be leased twice.
+    soon = timezone.now() + timedelta(seconds=5)
+    Source.objects.update(lease_expires_at=soon)
+    if cause == "budget spent":
+        monkeypatch.setattr(tasks, "BATCH_BUDGET_SECONDS", -1)
+        check_sources_task.apply(args=(pages,)).get()
+    else:
+        broken_on_the_second(pages, monkeypatch)
+        with pytest.raises(RuntimeError):
+            check_sources_task.apply(args=(pages,)).get()
+    [(rest,)] = handed_on["rest"]
+    renewed = timezone.now() + timedelta(seconds=settings.SOURCE_LEASE_SECONDS - 60)
+    for source_id, token in rest:
+        held = Source.objects.get(pk=source_id)
+        assert held.lease_token == token and held.lease_expires_at > renewed
+    if cause == "a check failed":
+        assert Source.objects.get(pk=pages[1][0]).lease_expires_at == soon  # not handed on: unchanged
 
 
 @pytest.fixture
