@@ -1,6 +1,7 @@
 """Search order (relevance among the newest matches, then newest first) and its pages, API and UI."""
 
 from base64 import urlsafe_b64encode as b64encode
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -118,6 +119,39 @@ def test_a_search_cursor_we_did_not_issue_is_a_clear_400(six, cursor):
     assert response.json()["errors"]["cursor"] == [
         "This cursor is not one we issued for this search: start again."
     ]
+
+
+def test_a_search_cursor_with_a_character_outside_its_alphabet_is_refused(six):
+    cursor = parse_qs(urlsplit(APIClient().get(f"{API}?q=drones&page_size=2").json()["next"]).query)[
+        "cursor"
+    ][0]
+    assert APIClient().get(f"{API}?q=drones&page_size=2&cursor={cursor}").status_code == 200
+    spoiled = cursor[:4] + "!" + cursor[4:]
+    assert APIClient().get(f"{API}?q=drones&page_size=2&cursor={spoiled}").status_code == 400
+
+
+def test_a_search_cursor_of_200_characters_is_read_and_a_longer_one_refused(six):
+    def cursor(length: int) -> str:  # valid JSON, padded with spaces to the length asked for
+        body = b's:{"i": 1, "r": null, "b": 0}'
+        return b64encode(body + b" " * (length * 3 // 4 - len(body))).decode()
+
+    assert len(cursor(200)) == 200 and len(cursor(204)) == 204
+    assert APIClient().get(f"{API}?q=drones&cursor={cursor(200)}").status_code == 200
+    assert APIClient().get(f"{API}?q=drones&cursor={cursor(204)}").status_code == 400
+
+
+def test_a_search_with_exactly_a_page_of_matches_has_no_next_page(six):
+    body = APIClient().get(f"{API}?q=drones&page_size=6").json()
+    assert len(body["results"]) == 6 and body["next"] is None
+    assert APIClient().get(f"{API}?q=drones&page_size=5").json()["next"] is not None
+
+
+def test_the_unsearched_list_links_back_from_its_second_page(six):
+    second = APIClient().get(APIClient().get(f"{API}?page_size=2").json()["next"]).json()
+    assert second["previous"] is not None
+    assert [item["id"] for item in APIClient().get(second["previous"]).json()["results"]] == uuids(
+        six[:-3:-1]
+    )
 
 
 def test_a_blank_search_is_the_plain_newest_first_list(six):
