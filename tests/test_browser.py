@@ -449,8 +449,8 @@ def test_an_editor_logs_in_writes_a_claim_with_two_hops_and_submits_it_with_the_
     tab_to(page, page.locator("details[open] textarea[name=reason]"))
     keys.type("Two hops, ready for review.")
     tab_to(page, page.locator("details[open]").get_by_role("button", name="Confirm"))
-    keys.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST's answer, not the page it was sent from
+        keys.press("Enter")
     assert "In review" in page.locator(".eyebrow").inner_text()
     claim.refresh_from_db()
     assert claim.status == vocab.Status.IN_REVIEW
@@ -586,8 +586,8 @@ def test_a_participant_is_picked_and_saved_with_the_keyboard_only(browser, live_
     tab_to(page, page.locator("#id_hops-0-source_url"))
     keys.type(ARTICLE)
     tab_to(page, page.get_by_role("button", name="Save"))
-    keys.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST's answer, not the page it was sent from
+        keys.press("Enter")
     eddie.shot("participants-keyboard")
     assert page.locator(".field-errors, .errors").all_inner_texts() == []
     page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}/$"))
