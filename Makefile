@@ -89,4 +89,4 @@ bench-import: bench-setup  ## the import alone, after loading the 10k tier (~20 
 
 bench-full: bench-setup  ## every tier (the 1M tier takes a long while)
 	$(BENCH_ENV) $(BIN)/python -m bench.run --tiers 10k,100k,1m --seconds 15 --import-rows 5000 \
-		--recheck-sources 10000
+		--recheck-sources 10000 --output bench/results/full/latest.json
