@@ -343,19 +343,20 @@ def current_representations(claims: list[Claim]) -> list[dict]:
 
     Every write rewrites the document, so only what changes without a new version (an actor renamed,
     a source re-checked) is read afresh: three queries for any number of claims. A document missing
-    or in an older shape (before its rebuild migration ran) is built from the rows instead.
+    or in an older shape (before its rebuild migration ran) is built from the rows instead. Of each of
+    `claims`, a Claim or a row naming one, only its id is read.
     """
     # As text, parsed by orjson: several times faster than the JSON field's own decoding.
     stored = dict(
         ClaimDocument.objects.filter(
-            claim_id__in=[claim.pk for claim in claims], schema_version=SCHEMA_VERSION
+            claim_id__in=[claim.id for claim in claims], schema_version=SCHEMA_VERSION
         ).values_list("claim_id", Cast("body", TextField()))
     )
     bodies = {pk: orjson.loads(text) for pk, text in stored.items()}
-    if missing := [claim.pk for claim in claims if claim.pk not in bodies]:
+    if missing := [claim.id for claim in claims if claim.id not in bodies]:
         loaded = list(Claim.objects.with_details().filter(pk__in=missing))
         bodies |= {claim.pk: body for claim, body in zip(loaded, represent_claims(loaded), strict=True)}
-    documents = [bodies[claim.pk] for claim in claims]
+    documents = [bodies[claim.id] for claim in claims]
     actor_ids = {
         slot[key]["id"] for document in documents for slot, key in _actor_slots(document) if slot[key]
     }

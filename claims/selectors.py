@@ -260,16 +260,17 @@ def with_documents_visible_to(user, claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims if document is None else claims.annotate(document_json=document)
 
 
-def document_texts_visible_to(user, claims: list[Claim]) -> list[str | bytes]:
+def document_texts_visible_to(user, claims: list) -> list[str | bytes]:
     """documents_visible_to() as JSON text: what with_documents_visible_to() fetched, and for the other
-    claims (another database, a document missing or in an older shape), the documents built here."""
-    texts = {claim.pk: text for claim in claims if (text := getattr(claim, "document_json", None))}
-    if rest := [claim for claim in claims if claim.pk not in texts]:
+    claims (another database, a document missing or in an older shape), the documents built here.
+    `claims` are Claims or rows of that query (an `id`, and `document_json` where it was fetched)."""
+    texts = {claim.id: text for claim in claims if (text := getattr(claim, "document_json", None))}
+    if rest := [claim for claim in claims if claim.id not in texts]:
         texts |= {
-            claim.pk: orjson.dumps(document)
+            claim.id: orjson.dumps(document)
             for claim, document in zip(rest, documents_visible_to(user, rest), strict=True)
         }
-    return [texts[claim.pk] for claim in claims]
+    return [texts[claim.id] for claim in claims]
 
 
 # ---------------------------------------------------------------- who changed a claim

@@ -65,8 +65,13 @@ class ClaimCursorPagination(StrictCursorPagination):
     search_prefix = "s:"
     search: RankedSearch | None = None  # set per request by paginate_queryset
 
+    @staticmethod
+    def searched(request) -> str:
+        """The search asked for; none (empty) pages by id."""
+        return request.query_params.get("q", "").strip()
+
     def paginate_queryset(self, queryset, request, view=None):
-        query = request.query_params.get("q", "").strip()
+        query = self.searched(request)
         self.search = None
         if not query:
             return super().paginate_queryset(queryset, request, view)
