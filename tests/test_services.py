@@ -1133,6 +1133,24 @@ def test_bulk_creation_leaves_the_claims_gin_pending_lists_empty_where_a_single_
     assert set(Claim.objects.search("shells")) == set(created)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN pending lists are PostgreSQL's")
+def test_bulk_creation_by_a_role_that_does_not_own_the_indexes_leaves_their_lists_to_autovacuum(
+    actors, editor
+):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE ROLE tracker_app_only")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO tracker_app_only")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO tracker_app_only")
+        cursor.execute("SET LOCAL ROLE tracker_app_only")
+    rows = [claim_data(actors, statement=f"Shipment {n} of shells.") for n in range(3)]
+    created, refused = services.create_claims(rows=rows, by=editor)
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    assert refused == {} and len(created) == 3
+    assert pending_pages() > 0
+    assert set(Claim.objects.search("shells")) == set(created)
+
+
 def test_bulk_creation_copies_first_versions_in_slices_under_the_parameter_cap(actors, editor, monkeypatch):
     monkeypatch.setattr(projection, "VERSION_COPY_SLICE", 2)  # 5 claims: three statements, every claim
     rows = [claim_data(actors, statement=f"Shipment {n}.") for n in range(5)]
