@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +13,6 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.timezone import template_localtime
 
 from claims import charts, policies, revisions, selectors, track_record, vocab
@@ -21,7 +21,7 @@ from claims.forms import ClaimSortForm, SaveSearchForm, actor_filter_pickers, qu
 from claims.models import AttributionHop, Claim, ClaimRelation, Source
 from claims.views.access import reader_required
 from claims.views.claim_page import detail_context, load_claim, load_revision, revision_context
-from claims.wording import event_date_in_words
+from claims.wording import event_date_in_words, formatted_date
 
 PAGE_SIZES = (25, 50, 100)
 LIST_PAGE_PARAMS = ("page", "per_page", "sort")
@@ -162,10 +162,15 @@ def _filter_params(query: QueryDict) -> QueryDict:
     return params
 
 
+_ANY_UUID = UUID(int=0)
+
+
 def _rows(claims) -> list[dict]:
     """What each row shows, as plain values (a template reads a dict faster than a model's attributes)
     in the reader's language, each vocabulary translated once a page: a model's get_FOO_display
     translates every choice of its field on each call."""
+    # Every row's link is the same URL but for its uuid: reversed once a page, not once a row.
+    detail = reverse("claims:detail", args=[_ANY_UUID])
     kinds, stages, statuses, reliabilities, credibilities = (
         vocab.labels(vocabulary)
         for vocabulary in (vocab.ClaimKind, vocab.Stage, vocab.Status, vocab.Reliability, vocab.Credibility)
@@ -175,7 +180,7 @@ def _rows(claims) -> list[dict]:
         assessment = claim.current_assessment
         rows.append(
             {
-                "href": reverse("claims:detail", args=[claim.uuid]),
+                "href": detail.replace(str(_ANY_UUID), str(claim.uuid)),
                 "statement": claim.statement,
                 "speaker": claim.first_speaker,
                 "descriptor": claim.first_descriptor if claim.first_speaker is None else None,
@@ -194,7 +199,7 @@ def _rows(claims) -> list[dict]:
                 else None,
                 "status": claim.status,
                 "status_label": statuses.get(claim.status, claim.status),
-                "updated": date_format(template_localtime(claim.updated_at), "j M Y"),
+                "updated": formatted_date(template_localtime(claim.updated_at).date(), "j M Y"),
             }
         )
     return rows
