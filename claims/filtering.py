@@ -286,6 +286,19 @@ class ClaimFilter(django_filters.FilterSet):
         model = Claim
         fields: list[str] = []
 
+    def get_form_class(self):
+        """Built once for the whole set of filters (the list page's): its fields follow from the
+        declarations above alone, and making a field per filter and a class on every page cost ~0.4 ms.
+        Each form still copies the fields it is given (Django's forms deep-copy their base fields), so
+        no request sees another's. The API keeps only the filters asked for: those forms are built anew."""
+        if self.filters.keys() != self.base_filters.keys():
+            return super().get_form_class()
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
     def search(self, queryset, name, value):
         return queryset.search(value) if value.strip() else queryset
 

@@ -5,6 +5,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from django.http import QueryDict
 
 from claims import services, vocab
 from claims.filtering import ClaimFilter
@@ -269,6 +270,18 @@ def test_the_web_list_pickers_show_a_lowercase_country_by_name_and_list_no_actor
     assert "North Korea</option>" not in html  # actors are searched as you type, never all listed
     assert 'name="event_after"' in html and 'name="updated_before"' in html
     assert 'name="date_from"' not in html
+
+
+def test_a_picker_named_on_one_list_page_is_not_named_on_the_next(client, viewer, world, actors):
+    # The filter form's class is built once; each page's form must still have fields of its own.
+    client.force_login(viewer)
+    assert 'data-label="RU · Russian Federation"' in client.get("/claims/?recipient=ru").content.decode()
+    html = client.get("/claims/?q=tank").content.decode()
+    assert "Russian Federation" not in html
+    first = ClaimFilter(QueryDict("recipient=ru"), queryset=Claim.objects.none()).form
+    second = ClaimFilter(QueryDict(), queryset=Claim.objects.none()).form
+    assert type(first) is type(second)
+    assert first.fields["recipient"] is not second.fields["recipient"]
 
 
 def test_involving_covers_participants_and_said_by_covers_every_hop_once(client, make_claim, actors, editor):

@@ -948,3 +948,43 @@ def test_the_current_version_offers_no_restore(client, editor, make_claim):
     claim = make_claim()
     page = login(client, editor).get(f"/claims/{claim.uuid}/diff/").content.decode()
     assert "Restore version" not in page
+
+
+ROW = {
+    "href": "/claims/0f0e0d0c-0000-4000-8000-000000000001/",
+    "statement": 'Tanks <b>"T-72"</b> & more',
+    "speaker": "Ministry of <Defence>",
+    "descriptor": None,
+    "supplier": "A & B",
+    "recipient": None,
+    "kind": "Transfer",
+    "designation": "",
+    "stage": "Delivered",
+    "when": "about 1 Jan 2023 – 3 Feb 2023",
+    "code": "B2",
+    "assessment": 'usually "reliable", probably true',
+    "status": "published",
+    "status_label": "Published",
+    "updated": "5 Mar 2024",
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"speaker": None, "descriptor": "an 'official' <source>"},
+        {"speaker": None, "descriptor": None, "supplier": None, "kind": "Sale & <lease>"},
+        {"supplier": "", "recipient": "C <D>", "designation": "T-90", "stage": "", "code": None},
+        {"speaker": "", "code": "", "assessment": None},
+    ],
+)
+def test_list_rows_built_in_python_are_the_html_the_rows_template_writes(settings, changes):
+    from django.template.loader import render_to_string
+
+    from claims.views.pages import _rows_html
+
+    rows = [ROW | changes, ROW]
+    settings.DEBUG = False
+    assert _rows_html(rows) == render_to_string("claims/_rows.html", {"rows": rows})
+    assert "&lt;b&gt;&quot;T-72&quot;&lt;/b&gt; &amp; more" in _rows_html(rows)

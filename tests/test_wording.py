@@ -2,7 +2,7 @@ from datetime import date
 
 from django.utils import translation
 
-from claims.wording import assessment_in_words, event_date_in_words, quantity_in_words
+from claims.wording import assessment_in_words, event_date_in_words, formatted_date, quantity_in_words
 
 
 def test_assessment_reads_as_an_editor_would_say_it():
@@ -38,6 +38,16 @@ def test_event_dates_follow_their_precision():
         "about 21 Aug 2023 – 10 Sep 2023"
     )
     assert event_date_in_words(None, None, "unknown") == "date unknown"
+
+
+def test_a_remembered_date_is_written_in_each_reader_s_language():
+    day = date(2023, 9, 13)
+    assert formatted_date(day, "j F Y") == "13 September 2023"
+    with translation.override("it"):
+        assert formatted_date(day, "j F Y") == "13 Settembre 2023"
+        assert event_date_in_words(day, day, "month") == "Settembre 2023"
+    assert formatted_date(day, "j F Y") == "13 September 2023"
+    assert event_date_in_words(day, day, "month") == "September 2023"
 
 
 def test_quantities_in_words():
