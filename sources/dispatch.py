@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims import policies
 from claims.models import Source
+from sources import politeness
 from sources.tasks import check_source_now_task, check_sources_task
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ DISPATCH_BATCH = 500
 # worker a delivery and an ack per check (BENCHMARKS.md, re-check round four); a small batch keeps
 # every pool process busy and a batch well inside its time budget.
 CHECK_BATCH = 10
+# Sources of one domain are sent this much more than its minimum interval apart, so that a check that
+# starts a little late does not find the next one already due (a refusal costs a task of its own).
+BOOKING_SLACK = 0.1
 
 
 def dispatch_due_sources(
@@ -35,8 +39,9 @@ def dispatch_due_sources(
 ) -> list[tuple[int, str]]:
     """Lease every due source (up to `limit`) and enqueue their scheduled checks, on commit.
 
-    The leases travel CHECK_BATCH to a task, in due order. Sources of one domain in a batch are checked
-    as they would be one task each: politeness hands all but one on to a task of their own, later.
+    The leases travel CHECK_BATCH to a task, each sent to start when politeness will let its domain be
+    fetched (_send_batches). A source whose domain is still busy when its check starts is handed on to
+    a task of its own, later, as it always was.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -116,12 +121,32 @@ def _enqueue_on_commit(task, *, source_id: int, lease_token: str) -> None:
 
 
 def _send_batches(leases: list[tuple[int, str]]) -> None:
-    for start in range(0, len(leases), CHECK_BATCH):
+    """Send the leases CHECK_BATCH to a task, each task delayed until its domains' booked starts.
+
+    Sent at once, the sources of one domain found it busy one after the other and were each handed on
+    again and again, every time for a database read and a task of their own (BENCHMARKS.md, re-check
+    round five). A booking is a hint: politeness still decides when the fetch starts.
+    """
+    urls = dict(Source.objects.filter(pk__in=[source_id for source_id, _ in leases]).values_list("pk", "url"))
+    interval = settings.SOURCE_MIN_INTERVAL_SECONDS
+    starts = politeness.book(
+        [politeness.registrable_domain(urls.get(source_id, "")) for source_id, _ in leases],
+        spacing=interval * (1 + BOOKING_SLACK),
+        # Beyond this a lease could expire before its check starts: such a source is sent at once, to be
+        # handed on by politeness as before.
+        horizon=settings.SOURCE_LEASE_SECONDS / 2,
+    )
+    # Stable: in due order within a start time.
+    timed = sorted(zip(leases, (start or 0.0 for start in starts), strict=True), key=lambda pair: pair[1])
+    sent = 0
+    for batch in _batches(timed, window=interval * BOOKING_SLACK):
         try:
-            check_sources_task.delay(leases[start : start + CHECK_BATCH])
+            # None of a batch starts before its booking; the first waits at most `window` longer.
+            check_sources_task.apply_async(([lease for lease, _ in batch],), countdown=batch[-1][1])
+            sent += len(batch)
         except BrokerUnavailable:
             # As in _enqueue_on_commit; the broker will not be back for the next batch either.
-            unsent = leases[start:]
+            unsent = [lease for lease, _ in timed[sent:]]
             logger.warning(
                 "broker unavailable: sources %s left due for the next dispatch",
                 ", ".join(str(source_id) for source_id, _ in unsent),
@@ -129,6 +154,18 @@ def _send_batches(leases: list[tuple[int, str]]) -> None:
             for source_id, token in unsent:
                 release_lease(source_id=source_id, lease_token=token)
             return
+
+
+def _batches(timed: list[tuple[tuple[int, str], float]], *, window: float):
+    """Up to CHECK_BATCH consecutive leases whose starts lie within `window` of the first's."""
+    batch: list[tuple[tuple[int, str], float]] = []
+    for lease in timed:
+        if batch and (len(batch) == CHECK_BATCH or lease[1] - batch[0][1] > window):
+            yield batch
+            batch = []
+        batch.append(lease)
+    if batch:
+        yield batch
 
 
 def _lease_due_skip_locked(*, now: datetime, limit: int) -> list[tuple[int, str]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import copy
 import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,40 +143,103 @@ def _decode(body: bytes, charset: str) -> str:
     return body.decode(charset, errors="replace")
 
 
-# Runs the per-cluster loop can skip: printable ASCII but the backtick (which becomes a quote) normalise
-# to their lower case one for one; whitespace runs collapse to one space. Most of a page is either.
-_PLAIN_RUN = re.compile(r"[!-_a-~]+")
+# Runs the per-cluster loop can skip: printable ASCII but the backtick (which becomes a quote), with
+# single whitespace characters between, normalise one for one (lower case, the whitespace to a space);
+# longer whitespace runs collapse to one space. Most of a page is one or the other.
+_PLAIN_RUN = re.compile(r"[!-_a-~]+(?:\s[!-_a-~]+)*")
 _SPACE_RUN = re.compile(r"\s+")
+_ONE_SPACE = re.compile(r"\s")
 
 
-def _normalise_with_spans(s: str) -> tuple[str, list[tuple[int, int]]]:
+class Spans(Sequence[tuple[int, int]]):
+    """Per output character of a normalisation, the [start, end) slice of the source it came from.
+
+    Stored as runs, not a pair per character: a run maps its characters one for one onto consecutive
+    source characters, or maps every one of them onto the same slice (a cluster that normalised to
+    several characters, or a base character with its combining marks).
+    """
+
+    __slots__ = ("_runs", "_size", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []  # the output position each run begins at
+        self._runs: list[tuple[int, int | None]] = []  # (source start, source end), end None: one for one
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: int) -> tuple[int, int]:  # type: ignore[override]
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError(index)
+        run = bisect.bisect_right(self._starts, index) - 1
+        start, end = self._runs[run]
+        if end is None:
+            start += index - self._starts[run]
+            return start, start + 1
+        return start, end
+
+    def one_for_one(self, start: int, count: int) -> None:
+        """The next `count` output characters came from the `count` source characters from `start`."""
+        if self._runs:
+            last_start, last_end = self._runs[-1]
+            if last_end is None and last_start + self._size - self._starts[-1] == start:
+                self._size += count
+                return
+        self._starts.append(self._size)
+        self._runs.append((start, None))
+        self._size += count
+
+    def from_slice(self, start: int, end: int) -> None:
+        """The next output character came from the source characters [start, end)."""
+        if end == start + 1:
+            self.one_for_one(start, 1)
+        elif self._runs and self._runs[-1] == (start, end):
+            self._size += 1
+        else:
+            self._starts.append(self._size)
+            self._runs.append((start, end))
+            self._size += 1
+
+
+def _normalise_with_spans(s: str) -> tuple[str, Spans]:
     """Normalised text plus, per output character, the [start, end) slice of `s` it came from.
 
     Works on a base character plus its combining marks at a time, so NFKC can still compose them;
-    runs of plain ASCII and of whitespace go in one step (a run's last character stays for the
-    cluster loop when a combining mark follows it).
+    runs of plain ASCII words and of whitespace go in one step (a run's last character stays for the
+    cluster loop when a combining mark follows it). Building a span per character was most of the
+    cost of locating a quote in a page, so the spans are kept as runs (Spans).
     """
     out: list[str] = []
-    spans: list[tuple[int, int]] = []
+    spans = Spans()
     pending_space: tuple[int, int] | None = None
     i, n = 0, len(s)
     while i < n:
-        run = _PLAIN_RUN.match(s, i) or _SPACE_RUN.match(s, i)
-        if run is not None:
-            j = run.end()
+        plain = _PLAIN_RUN.match(s, i)
+        if plain is not None:
+            j = plain.end()
+            if j < n and unicodedata.combining(s[j]):
+                # The run may now end in a space: kept, as the cluster next never normalises to one.
+                j -= 1
+            if j > i:
+                if pending_space is not None:
+                    out.append(" ")
+                    spans.from_slice(*pending_space)
+                    pending_space = None
+                out.append(_ONE_SPACE.sub(" ", s[i:j]).lower())
+                spans.one_for_one(i, j - i)
+                i = j
+                continue
+        space = _SPACE_RUN.match(s, i)
+        if space is not None:
+            j = space.end()
             if j < n and unicodedata.combining(s[j]):
                 j -= 1
             if j > i:
-                if s[i].isspace():
-                    if out and pending_space is None:
-                        pending_space = (i, i + 1)
-                else:
-                    if pending_space is not None:
-                        out.append(" ")
-                        spans.append(pending_space)
-                        pending_space = None
-                    out.append(s[i:j].lower())
-                    spans.extend(zip(range(i, j), range(i + 1, j + 1), strict=True))
+                if out and pending_space is None:
+                    pending_space = (i, i + 1)
                 i = j
                 continue
         j = i + 1
@@ -187,10 +252,10 @@ def _normalise_with_spans(s: str) -> tuple[str, list[tuple[int, int]]]:
                 continue
             if pending_space is not None:
                 out.append(" ")
-                spans.append(pending_space)
+                spans.from_slice(*pending_space)
                 pending_space = None
             out.append(char)
-            spans.append((i, j))
+            spans.from_slice(i, j)
         i = j
     return "".join(out), spans
 
@@ -204,7 +269,7 @@ def _normalise_cluster(cluster: str) -> str:
     )
 
 
-def _original(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+def _original(text: str, spans: Spans, start: int, end: int) -> str:
     return text[spans[start][0] : spans[end - 1][1]]
 
 

@@ -97,6 +97,31 @@ def defer(domain: str, seconds: float) -> None:
         cache.set(key, until, timeout=_ttl(seconds) + 1)
 
 
+def book(domains: list[str], *, spacing: float, horizon: float) -> list[float | None]:
+    """Book a start for one request to each of `domains` (repeats allowed), in order; seconds from now.
+
+    A domain's first booking is when acquire() would next let it start (its interval and any back-off);
+    each further one comes `spacing` after the domain's last booking. A booking beyond `horizon` is
+    not taken: None. Bookings are only advice for when to try: acquire() alone decides, and ignores them.
+    """
+    now = time.time()
+    scripts = _scripts()
+    if scripts is not None:
+        keys = [_cache_key(domain, part) for domain in domains for part in ("booked", "next", "defer")]
+        waits = scripts.book(keys=keys, args=[repr(now), repr(spacing), repr(horizon)]) if keys else []
+        return [None if wait == b"-1" else float(wait) for wait in waits]
+    booked: list[float | None] = []
+    for domain in domains:
+        key = _key(domain, "booked")
+        start = max(now, cache.get(key) or 0.0, _not_before(domain))
+        if start - now > horizon:
+            booked.append(None)
+            continue
+        cache.set(key, start + spacing, timeout=_ttl(start + spacing - now) + 1)
+        booked.append(start - now)
+    return booked
+
+
 def wait_hint(domain: str) -> float:
     """Seconds a caller should wait before trying acquire() again for `domain` (0.0 if free now)."""
     scripts = _scripts()
@@ -151,12 +176,31 @@ return 0
 """
 
 
+_BOOK = """
+local now, spacing, horizon = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local waits = {}
+for i = 1, #KEYS, 3 do
+  local start = math.max(now, tonumber(redis.call('GET', KEYS[i])) or 0,
+    tonumber(redis.call('GET', KEYS[i + 1])) or 0, tonumber(redis.call('GET', KEYS[i + 2])) or 0)
+  if start - now > horizon then
+    waits[#waits + 1] = '-1'
+  else
+    local booked = string.format('%.17g', start + spacing)
+    redis.call('SET', KEYS[i], booked, 'EX', math.max(1, math.ceil(start + spacing - now)) + 1)
+    waits[#waits + 1] = string.format('%.17g', start - now)
+  end
+end
+return waits
+"""
+
+
 @dataclass(frozen=True)
 class _Scripts:
     acquire: object
     release: object
     defer: object
     wait_hint: object
+    book: object
 
 
 # One client and its registered scripts per cache client (Django builds a new redis client per call).
@@ -173,7 +217,7 @@ def _scripts() -> _Scripts | None:
     if scripts is None:
         client = client_holder.get_client(write=True)
         scripts = _registered[client_holder] = _Scripts(
-            *(client.register_script(source) for source in (_ACQUIRE, _RELEASE, _DEFER, _WAIT))
+            *(client.register_script(source) for source in (_ACQUIRE, _RELEASE, _DEFER, _WAIT, _BOOK))
         )
     return scripts
 

@@ -58,7 +58,7 @@ def test_two_dispatchers_lease_and_check_each_due_source_once_per_interval(site,
         site.pages[f"/s{n}"] = Page(body=article(f"Paragrafo numero {n} sulle forniture."))
         Source.objects.create(url=site.url(f"/s{n}"), next_check_at=now - timedelta(minutes=1))
     enqueued: list[tuple[int, str]] = []
-    monkeypatch.setattr(check_sources_task, "delay", lambda batch: enqueued.extend(batch))
+    monkeypatch.setattr(check_sources_task, "apply_async", lambda args, **_: enqueued.extend(args[0]))
 
     leases = dispatch_concurrently(now=now)
     source_ids = [source_id for source_id, _ in leases]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from claims.models import Source
-from sources import dispatch
+from sources import dispatch, politeness
 from sources.dispatch import dispatch_due_sources, lease_source
 from sources.tasks import check_source_now_task, check_sources_task
 
@@ -29,29 +29,111 @@ def test_a_live_lease_cannot_be_taken_but_an_expired_one_or_a_check_now_can(db):
 
 
 @pytest.fixture
-def batches(monkeypatch):
-    calls: list[list[tuple]] = []
+def sent(monkeypatch):
+    """Each batch task sent: (its leases, its countdown in seconds)."""
+    calls: list[tuple[list[tuple], float]] = []
     lock = threading.Lock()
 
-    def record(leases):
+    def record(args, *, countdown):
         with lock:
-            calls.append(list(leases))
+            calls.append((list(args[0]), countdown))
 
-    monkeypatch.setattr(check_sources_task, "delay", record)
+    monkeypatch.setattr(check_sources_task, "apply_async", record)
     return calls
+
+
+@pytest.fixture
+def batches(sent):
+    return sent
+
+
+@pytest.fixture
+def interval(settings):
+    """Politeness's interval, with a fresh cache: bookings from other tests must not push these back."""
+    settings.SOURCE_MIN_INTERVAL_SECONDS = 10
+    politeness.cache.clear()
+    yield 10
+    politeness.cache.clear()
+
+
+def test_sources_of_one_domain_are_sent_an_interval_apart_and_other_domains_at_once(
+    db, sent, interval, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(dispatch, "CHECK_BATCH", 2)
+    spacing = interval * (1 + dispatch.BOOKING_SLACK)
+    same = [Source.objects.create(url=f"https://www.ansa.it/{i}", next_check_at=NOW - HOUR) for i in range(3)]
+    other = Source.objects.create(url="https://www.bbc.co.uk/a", next_check_at=NOW - HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        leases = dispatch_due_sources(now=NOW)
+    token = dict(leases)
+
+    assert [[source_id for source_id, _ in batch] for batch, _ in sent] == [
+        [same[0].pk, other.pk],
+        [same[1].pk],
+        [same[2].pk],
+    ]
+    assert [countdown for _, countdown in sent] == pytest.approx([0, spacing, 2 * spacing], abs=0.5)
+    assert sent[0][0] == [(same[0].pk, token[same[0].pk]), (other.pk, token[other.pk])]
+
+
+def test_the_next_dispatch_books_after_the_sources_already_sent(
+    db, sent, interval, django_capture_on_commit_callbacks
+):
+    spacing = interval * (1 + dispatch.BOOKING_SLACK)
+    first = Source.objects.create(url="https://www.ansa.it/1", next_check_at=NOW - HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_sources(now=NOW)
+    second = Source.objects.create(url="https://www.ansa.it/2", next_check_at=NOW - HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_sources(now=NOW)
+
+    assert [(batch[0][0], countdown) for batch, countdown in sent] == [
+        (first.pk, 0.0),
+        (second.pk, pytest.approx(spacing, abs=0.5)),
+    ]
+
+
+def test_a_domain_in_back_off_has_its_sources_sent_when_the_back_off_ends(
+    db, sent, interval, django_capture_on_commit_callbacks
+):
+    politeness.defer("ansa.it", 120)
+    Source.objects.create(url="https://www.ansa.it/1", next_check_at=NOW - HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_sources(now=NOW)
+
+    assert [countdown for _, countdown in sent] == [pytest.approx(120, abs=0.5)]
+
+
+def test_sources_booked_past_half_a_lease_are_sent_at_once_for_politeness_to_hand_on(
+    db, sent, interval, settings, django_capture_on_commit_callbacks
+):
+    settings.SOURCE_LEASE_SECONDS = 50  # bookings up to 25 s ahead: the first three of one domain
+    sources = [
+        Source.objects.create(url=f"https://www.ansa.it/{i}", next_check_at=NOW - HOUR) for i in range(4)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due_sources(now=NOW)
+
+    sent_at = {source_id: countdown for batch, countdown in sent for source_id, _ in batch}
+    assert [sent_at[s.pk] for s in sources] == [
+        0.0,
+        pytest.approx(11, abs=0.5),
+        pytest.approx(22, abs=0.5),
+        0.0,
+    ]
 
 
 def test_dispatcher_leases_due_sources_and_enqueues_their_checks_in_batches_on_commit(
     db, batches, django_capture_on_commit_callbacks, monkeypatch
 ):
     monkeypatch.setattr(dispatch, "CHECK_BATCH", 2)
-    due = [Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR) for i in range(3)]
-    Source.objects.create(url="https://example.org/later", next_check_at=NOW + HOUR)
+    due = [Source.objects.create(url=f"https://example{i}.org/", next_check_at=NOW - HOUR) for i in range(3)]
+    Source.objects.create(url="https://later.example/", next_check_at=NOW + HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         leases = dispatch_due_sources(now=NOW)
         assert batches == []  # not before the leases are committed
     assert sorted(source_id for source_id, _ in leases) == [s.pk for s in due]
-    assert batches == [leases[:2], leases[2:]]
+    assert batches == [(leases[:2], 0.0), (leases[2:], 0.0)]
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_due_sources(now=NOW + timedelta(minutes=1)) == []
     for source_id, token in leases:
@@ -147,10 +229,10 @@ def test_a_new_source_is_captured_once_and_not_while_leased(db, sent_now, django
 def test_with_the_broker_down_the_lease_is_given_back_and_the_source_is_due_now(
     db, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    def broker_down(*args):
+    def broker_down(*args, **kwargs):
         raise BrokerUnavailable("connection refused")
 
-    monkeypatch.setattr(check_sources_task, "delay", broker_down)
+    monkeypatch.setattr(check_sources_task, "apply_async", broker_down)
     sources = [
         Source.objects.create(url=f"https://example.org/{i}", next_check_at=NOW - HOUR) for i in range(2)
     ]

@@ -236,6 +236,11 @@ def _normalise_cluster_by_cluster(s: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(out), spans
 
 
+def _expanded(normalised: tuple[str, extract.Spans]) -> tuple[str, list[tuple[int, int]]]:
+    text, spans = normalised
+    return text, list(spans)
+
+
 # ASCII (the backtick too), whitespace of every kind, combining marks, quotes, dashes, soft hyphens.
 _TRICKY = "aZ9 `'\"-_~!\t\n\x0b\x1c\xa0\u2028\u3000\u0301\u0327\u00e9\u00ad\u200b«»“’–—ﬁＫß İ"
 
@@ -243,7 +248,7 @@ _TRICKY = "aZ9 `'\"-_~!\t\n\x0b\x1c\xa0\u2028\u3000\u0301\u0327\u00e9\u00ad\u200
 @hyp_settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=80))
 def test_normalising_in_runs_equals_normalising_each_cluster(text):
-    assert extract._normalise_with_spans(text) == _normalise_cluster_by_cluster(text)
+    assert _expanded(extract._normalise_with_spans(text)) == _normalise_cluster_by_cluster(text)
 
 
 @pytest.mark.parametrize(
@@ -258,7 +263,72 @@ def test_normalising_in_runs_equals_normalising_each_cluster(text):
         "«Mosca» – l’Ucraina.  ",
         "x`y",
         "ǅ\u0301Ab",
+        "ab c\u0301 d",
+        "c\u0301 ab",
+        "ab\u00a0cd\u3000ef\u2028gh\x1cij",
+        "Word  \n word\n",
+        "a\u00adb ﬁx Straße",
+        "a `b` c",
+        "\u0301\u0301a b",
+        " a",
     ],
 )
 def test_normalising_in_runs_equals_normalising_each_cluster_on_edge_cases(text):
-    assert extract._normalise_with_spans(text) == _normalise_cluster_by_cluster(text)
+    assert _expanded(extract._normalise_with_spans(text)) == _normalise_cluster_by_cluster(text)
+
+
+# --- the spans, kept as runs, map each normalised character back to the original text -------------------
+
+
+def test_spans_of_a_plain_page_map_each_character_back_one_for_one():
+    text, spans = extract._normalise_with_spans("Mosca CHIEDE armi.\nPyongyang tace.")
+
+    assert text == "mosca chiede armi. pyongyang tace."
+    assert list(spans) == [(k, k + 1) for k in range(len(text))]
+
+
+def test_a_whitespace_run_maps_back_to_its_first_character():
+    text, spans = extract._normalise_with_spans("a  \t b\u00a0\u00a0c")
+
+    assert text == "a b c"
+    assert list(spans) == [(0, 1), (1, 2), (5, 6), (6, 7), (8, 9)]
+
+
+def test_a_base_character_and_its_combining_marks_map_back_together():
+    text, spans = extract._normalise_with_spans("Cafe\u0301 o\u0327\u0301k")
+
+    assert text == "caf\u00e9 \u00f3\u0327k"  # NFKC composes ó and leaves the cedilla after it
+    assert list(spans) == [(0, 1), (1, 2), (2, 3), (3, 5), (5, 6), (6, 9), (6, 9), (9, 10)]
+
+
+def test_case_folding_and_ligatures_map_every_character_they_make_to_their_source():
+    text, spans = extract._normalise_with_spans("Straße ﬁne")
+
+    assert text == "strasse fine"
+    assert list(spans)[4:6] == [(4, 5), (4, 5)]
+    assert list(spans)[8:10] == [(7, 8), (7, 8)]
+    assert spans[10] == (8, 9)
+
+
+def test_characters_that_vanish_leave_no_span():
+    text, spans = extract._normalise_with_spans("ab\u00adcd\u200be")
+
+    assert text == "abcde"
+    assert list(spans) == [(0, 1), (1, 2), (3, 4), (4, 5), (6, 7)]
+
+
+def test_spans_refuse_an_index_past_either_end():
+    _, spans = extract._normalise_with_spans("abc")
+
+    with pytest.raises(IndexError):
+        spans[3]
+    with pytest.raises(IndexError):
+        spans[-4]
+
+
+def test_quote_found_across_odd_spacing_case_and_ligatures_is_cut_from_the_original_text():
+    page = "Prima.  Il  MINISTRO ha ﬁrmato\n\nl’accordo e\u0301 nuovo. Dopo."
+
+    match = locate_quote("«il ministro ha firmato l'accordo é nuovo»", page)
+
+    assert match == QuoteMatch("found", 100.0, "Il  MINISTRO ha ﬁrmato\n\nl’accordo e\u0301 nuovo")

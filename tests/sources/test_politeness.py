@@ -408,3 +408,68 @@ def test_on_redis_the_lock_and_interval_expire_with_their_ttls(redis_cache, redi
            (("lock", "bbc.co.uk"), ("next", "bbc.co.uk"), ("defer", "ansa.it"))}  # fmt: skip
     # Whole seconds as the cache API would set them (a second of slack for a slow machine).
     assert 29 <= ttl["lock"] <= 30 and 5 <= ttl["next"] <= 6 and 60 <= ttl["defer"] <= 61
+
+
+# --- bookings: when to try, never whether ---------------------------------------------------------------
+
+
+def test_bookings_space_one_domains_starts_and_leave_other_domains_free(any_cache, clock):
+    assert politeness.book(["ansa.it", "bbc.co.uk", "ansa.it", "ansa.it"], spacing=5, horizon=60) == [
+        0.0,
+        0.0,
+        pytest.approx(5),
+        pytest.approx(10),
+    ]
+    clock.advance(2)
+    assert politeness.book(["ansa.it"], spacing=5, horizon=60) == [pytest.approx(13)]
+
+
+def test_a_domains_first_booking_waits_for_its_interval_and_back_off(any_cache, clock):
+    release(acquire("ansa.it", min_interval=10, lease_seconds=30))
+    defer("bbc.co.uk", 30)
+    clock.advance(4)
+
+    assert politeness.book(["ansa.it", "bbc.co.uk"], spacing=5, horizon=60) == [
+        pytest.approx(6),
+        pytest.approx(26),
+    ]
+
+
+def test_a_booking_past_the_horizon_is_refused_and_books_nothing(any_cache, clock):
+    assert politeness.book(["ansa.it"] * 3, spacing=5, horizon=7) == [0.0, pytest.approx(5), None]
+    clock.advance(5)
+    assert politeness.book(["ansa.it"], spacing=5, horizon=7) == [pytest.approx(5)]
+
+
+def test_bookings_never_hold_back_acquire(any_cache):
+    politeness.book(["ansa.it"] * 3, spacing=5, horizon=60)
+
+    assert acquire("ansa.it", min_interval=5, lease_seconds=30) is not None
+
+
+def test_a_booking_leaves_nothing_in_the_cache_a_second_after_its_spacing_ends(locmem, clock):
+    politeness.book(["ansa.it"], spacing=5, horizon=60)
+
+    clock.advance(5.5)
+    assert politeness.cache.has_key("sources:polite:booked:ansa.it")
+    clock.advance(1)
+    assert not politeness.cache.has_key("sources:polite:booked:ansa.it")
+
+
+def test_on_redis_a_whole_dispatch_books_in_one_command(redis_cache, monkeypatch):
+    import redis
+
+    sent: list[str] = []
+    original = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        sent.append(args[0])
+        return original(self, *args, **options)
+
+    politeness.wait_hint("warm.up")  # registers the scripts (SCRIPT LOAD on first use)
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+
+    assert politeness.book([f"site{n}.it" for n in range(50)], spacing=5, horizon=60) == [0.0] * 50
+    assert sent == ["EVALSHA"]
+    assert politeness.book([], spacing=5, horizon=60) == []
+    assert len(sent) == 1
