@@ -129,13 +129,17 @@ def _send_batches(leases: list[tuple[int, str]]) -> None:
     """
     urls = dict(Source.objects.filter(pk__in=[source_id for source_id, _ in leases]).values_list("pk", "url"))
     interval = settings.SOURCE_MIN_INTERVAL_SECONDS
-    starts = politeness.book(
-        [politeness.registrable_domain(urls.get(source_id, "")) for source_id, _ in leases],
-        spacing=interval * (1 + BOOKING_SLACK),
-        # Beyond this a lease could expire before its check starts: such a source is sent at once, to be
-        # handed on by politeness as before.
-        horizon=settings.SOURCE_LEASE_SECONDS / 2,
-    )
+    try:
+        starts = politeness.book(
+            [politeness.registrable_domain(urls.get(source_id, "")) for source_id, _ in leases],
+            spacing=interval * (1 + BOOKING_SLACK),
+            # Beyond this a lease could expire before its check starts: such a source is sent at once,
+            # to be handed on by politeness as before.
+            horizon=settings.SOURCE_LEASE_SECONDS / 2,
+        )
+    except Exception:  # the cache is down: a booking is only a hint, and the leases must still go out
+        logger.warning("politeness cache unavailable: %d sources sent without bookings", len(leases))
+        starts = [0.0] * len(leases)
     # Stable: in due order within a start time.
     timed = sorted(zip(leases, (start or 0.0 for start in starts), strict=True), key=lambda pair: pair[1])
     sent = 0

@@ -109,16 +109,29 @@ def book(domains: list[str], *, spacing: float, horizon: float) -> list[float | 
     if scripts is not None:
         keys = [_cache_key(domain, part) for domain in domains for part in ("booked", "next", "defer")]
         waits = scripts.book(keys=keys, args=[repr(now), repr(spacing), repr(horizon)]) if keys else []
-        return [None if wait == b"-1" else float(wait) for wait in waits]
+        return [None if wait < 0 else wait for wait in map(float, waits)]
+    # Elsewhere (the database cache by default) one read and one write per domain, not per source.
+    distinct = list(dict.fromkeys(domains))
+    stored = cache.get_many(
+        [_key(domain, part) for domain in distinct for part in ("booked", "next", "defer")]
+    )
+    free_at = {
+        domain: max([now] + [stored.get(_key(domain, part), 0.0) for part in ("booked", "next", "defer")])
+        for domain in distinct
+    }
     booked: list[float | None] = []
+    taken: set[str] = set()
     for domain in domains:
-        key = _key(domain, "booked")
-        start = max(now, cache.get(key) or 0.0, _not_before(domain))
+        start = free_at[domain]
         if start - now > horizon:
             booked.append(None)
             continue
-        cache.set(key, start + spacing, timeout=_ttl(start + spacing - now) + 1)
+        free_at[domain] = start + spacing
+        taken.add(domain)
         booked.append(start - now)
+    for domain in taken:
+        until = free_at[domain]
+        cache.set(_key(domain, "booked"), until, timeout=_ttl(until - now) + 1)
     return booked
 
 

@@ -123,6 +123,25 @@ def test_sources_booked_past_half_a_lease_are_sent_at_once_for_politeness_to_han
     ]
 
 
+def test_with_the_politeness_cache_down_every_lease_is_still_sent_at_once(
+    db, sent, interval, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(politeness, "book", cache_down)
+    sources = [
+        Source.objects.create(url=f"https://www.ansa.it/{i}", next_check_at=NOW - HOUR) for i in range(3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        leases = dispatch_due_sources(now=NOW)
+
+    assert sorted(source_id for batch, _ in sent for source_id, _ in batch) == sorted(s.pk for s in sources)
+    assert [countdown for _, countdown in sent] == [0.0]
+    assert len(leases) == 3
+    assert "3 sources sent without bookings" in caplog.text
+
+
 def test_dispatcher_leases_due_sources_and_enqueues_their_checks_in_batches_on_commit(
     db, batches, django_capture_on_commit_callbacks, monkeypatch
 ):

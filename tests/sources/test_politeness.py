@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sources import politeness
 from sources.politeness import Slot, acquire, defer, registrable_domain, release, try_acquire, wait_hint
@@ -473,3 +475,17 @@ def test_on_redis_a_whole_dispatch_books_in_one_command(redis_cache, monkeypatch
     assert sent == ["EVALSHA"]
     assert politeness.book([], spacing=5, horizon=60) == []
     assert len(sent) == 1
+
+
+def test_on_the_database_cache_a_dispatch_books_with_as_many_queries_for_50_sources_as_for_2(db_cache):
+    def queries(domains: list[str]) -> int:
+        politeness.cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            politeness.book(domains, spacing=5, horizon=600)
+        return len(captured)
+
+    assert queries(["ansa.it"] * 25 + ["bbc.co.uk"] * 25) == queries(["ansa.it", "bbc.co.uk"])
+    politeness.cache.clear()
+    starts = politeness.book(["ansa.it"] * 25, spacing=5, horizon=600)
+    assert starts[:2] == [0.0, pytest.approx(5)] and starts[-1] == pytest.approx(120)
+    assert politeness.book(["ansa.it"], spacing=5, horizon=600) == [pytest.approx(125, abs=1)]
