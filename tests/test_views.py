@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -207,6 +208,14 @@ def test_list_rows_speak_the_readers_language(client, viewer, make_claim):
     italian = client.get("/claims/").content.decode()
     assert "<td>Consegna</td>" in italian and 'status-published">Pubblicata<' in italian
     assert 'title="di solito affidabile, forse vera">B3<' in italian
+
+
+def test_list_rows_write_the_status_badge_as_every_other_page_does(client, viewer, make_claim):
+    claim = make_claim(vocab.Status.PUBLISHED)
+    login(client, viewer)
+    badge = render_to_string("claims/_status.html", {"status": claim.status, "label": "Published"})
+    assert f"<td>{badge}</td>" in client.get("/claims/").content.decode()
+    assert badge in client.get(f"/claims/{claim.uuid}/").content.decode()
 
 
 def test_the_filter_panel_shows_the_filters_in_use_errors_and_the_readers_language(client, viewer):

@@ -5,7 +5,7 @@ from django.db import migrations
 
 INDEXES = ("claim_search_vector_gin", "claim_statement_trgm")
 # An insertion per row and key was ~85 % of an import's INSERT of claims (BENCHMARKS.md, "Import,
-# round three"); the pending list lets a bulk load merge its keys in one sorted pass instead. Every
+# round three"); with a pending list a bulk load merges its keys a sorted batch at a time instead. Every
 # scan reads the pending list in full, so one left long made every search slower (0013): the limit
 # keeps what single writes leave to at most PENDING_KB, flushed by the write that passes it.
 PENDING_KB = 256

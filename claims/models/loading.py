@@ -73,9 +73,9 @@ def load(
 
 
 def _clean_pending_lists(table: str) -> None:
-    """Move the rows just copied from the table's GIN pending lists into the indexes, in one sorted
-    pass per index (far cheaper than an insertion per row and key), before anyone searches them: a
-    pending list is read in full by every scan of its index, and a bulk load would fill it."""
+    """Move what the copy left in the table's GIN pending lists (under their 256 kB limit: the copy
+    itself merged each fuller list, a sorted batch at a time, far cheaper than an insertion per row and
+    key) into the indexes before anyone searches them: every scan reads a pending list in full."""
     with connection.cursor() as cursor:
         # gin_clean_pending_list needs the index's owner (the role that ran the migrations). An app
         # running as another role leaves the lists to the writes and autovacuum that flush them: the
